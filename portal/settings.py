@@ -1,0 +1,361 @@
+"""Settings for the PEC portal: one module, read through django-environ.
+
+With no environment at all the portal runs as a demo on one machine: SQLite in ``data/``,
+kombu's filesystem broker, uploads on local disk outside any URL, e-mail to the console and
+the built-in Openapi sandbox. Production values come from the environment (see .env.example);
+a missing or malformed one is collected in ``CONFIG_ERRORS`` and reported by a system check
+(portal/checks.py) that names the variable, so start-up stops before anything is served.
+"""
+
+from pathlib import Path
+
+import environ
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+env = environ.Env()
+if (BASE_DIR / ".env").is_file():
+    env.read_env(BASE_DIR / ".env")
+
+# (variable, message) pairs found while reading the environment; see portal/checks.py.
+CONFIG_ERRORS: list[tuple[str, str]] = []
+
+
+def _read(reader, name, default, **kwargs):
+    """Read one variable; a malformed value is recorded and the default used meanwhile."""
+    try:
+        return reader(name, default=default, **kwargs)
+    except (ValueError, TypeError, environ.ImproperlyConfigured) as exc:
+        CONFIG_ERRORS.append((name, f"malformed value ({exc.__class__.__name__})"))
+        return default
+
+
+DEBUG = _read(env.bool, "DJANGO_DEBUG", True)
+DATA_DIR = Path(_read(env.str, "DATA_DIR", str(BASE_DIR / "data")))
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+_DEV_SECRET_KEY = "dev-only-insecure-key-never-use-in-production-0123456789abcdefghij"  # noqa: S105
+SECRET_KEY = _read(env.str, "DJANGO_SECRET_KEY", "")
+if not SECRET_KEY:
+    if not DEBUG:
+        CONFIG_ERRORS.append(("DJANGO_SECRET_KEY", "required when DJANGO_DEBUG=false"))
+    SECRET_KEY = _DEV_SECRET_KEY
+elif not DEBUG and len(SECRET_KEY) < 50:
+    CONFIG_ERRORS.append(("DJANGO_SECRET_KEY", "must be at least 50 characters"))
+
+ALLOWED_HOSTS = _read(env.list, "DJANGO_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
+if not DEBUG and not env.str("DJANGO_ALLOWED_HOSTS", default=""):
+    CONFIG_ERRORS.append(("DJANGO_ALLOWED_HOSTS", "required when DJANGO_DEBUG=false"))
+CSRF_TRUSTED_ORIGINS = _read(env.list, "DJANGO_CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "portal",
+    "accounts",
+    "mailboxes",
+    "comunica",
+]
+
+MIDDLEWARE = [
+    "portal.middleware.HealthCheckMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "portal.middleware.SecurityHeadersMiddleware",
+]
+
+ROOT_URLCONF = "portal.urls"
+WSGI_APPLICATION = "portal.wsgi.application"
+ASGI_APPLICATION = "portal.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+                "portal.context_processors.portal",
+            ],
+        },
+    },
+]
+
+# --- Database -------------------------------------------------------------------------------
+_SQLITE_URL = f"sqlite:///{DATA_DIR / 'portal.sqlite3'}"
+DATABASE_URL = _read(env.str, "DATABASE_URL", "")
+if not DEBUG and not DATABASE_URL:
+    CONFIG_ERRORS.append(("DATABASE_URL", "required when DJANGO_DEBUG=false (PostgreSQL)"))
+try:
+    DATABASES = {"default": env.db_url_config(DATABASE_URL or _SQLITE_URL)}
+    if DATABASES["default"].get("ENGINE") not in (
+        "django.db.backends.postgresql",
+        "django.db.backends.sqlite3",
+    ):
+        raise ValueError("unsupported database")
+except Exception:
+    CONFIG_ERRORS.append(("DATABASE_URL", "malformed URL (expected postgres://user@host/db)"))
+    DATABASES = {"default": env.db_url_config(_SQLITE_URL)}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A file, not memory, so a real Celery worker process sees what the tests write.
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test-portal.sqlite3")}
+    DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
+else:
+    DATABASES["default"]["CONN_MAX_AGE"] = _read(env.int, "DATABASE_CONN_MAX_AGE", 60)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Redis, cache, Celery -------------------------------------------------------------------
+REDIS_URL = _read(env.str, "REDIS_URL", "")
+if REDIS_URL and not REDIS_URL.startswith(("redis://", "rediss://")):
+    CONFIG_ERRORS.append(("REDIS_URL", "must start with redis:// or rediss://"))
+    REDIS_URL = ""
+if not DEBUG and not REDIS_URL:
+    CONFIG_ERRORS.append(("REDIS_URL", "required when DJANGO_DEBUG=false"))
+
+if REDIS_URL:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
+    CELERY_BROKER_URL = REDIS_URL
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 600}
+else:
+    # Shared between the web, worker and beat processes of `make run` (the Openapi token lives
+    # here), so a per-process memory cache would not do.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(DATA_DIR / "cache"),
+        }
+    }
+    CELERY_BROKER_URL = "filesystem://"
+    _broker_dir = DATA_DIR / "broker"
+    for _sub in ("out", "processed", "control"):
+        (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_broker_dir / "out"),
+        "data_folder_out": str(_broker_dir / "out"),
+        "processed_folder": str(_broker_dir / "processed"),
+        "control_folder": str(_broker_dir / "control"),
+        "store_processed": False,
+    }
+
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ACKS_LATE = True  # a task killed mid-way is delivered again; tasks are idempotent
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_ALWAYS_EAGER = _read(env.bool, "CELERY_TASK_ALWAYS_EAGER", False)
+CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
+POLL_TICK_SECONDS = _read(env.float, "POLL_TICK_SECONDS", 5.0)
+# Periodic work. Each entry expires just under its period so a stalled worker never piles up
+# copies. Tasks look up what is due in the database; the tick itself carries no state.
+CELERY_BEAT_SCHEDULE = {
+    "mailboxes-poll-due": {
+        "task": "mailboxes.poll_due",
+        "schedule": POLL_TICK_SECONDS,
+        "options": {"expires": POLL_TICK_SECONDS * 0.9},
+    },
+    "mailboxes-run-due-calls": {
+        "task": "mailboxes.run_due_calls",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+    "mailboxes-sync-account": {
+        "task": "mailboxes.sync_account",
+        "schedule": 15 * 60.0,
+        "options": {"expires": 14 * 60},
+    },
+    "mailboxes-expiry-reminders": {
+        "task": "mailboxes.send_expiry_reminders",
+        "schedule": 60 * 60.0,
+        "options": {"expires": 59 * 60},
+    },
+    "mailboxes-purge-documents": {
+        "task": "mailboxes.purge_documents",
+        "schedule": 60 * 60.0,
+        "options": {"expires": 59 * 60},
+    },
+    "comunica-poll-due": {
+        "task": "comunica.poll_due",
+        "schedule": POLL_TICK_SECONDS,
+        "options": {"expires": POLL_TICK_SECONDS * 0.9},
+    },
+    "comunica-sync-account": {
+        "task": "comunica.sync_account",
+        "schedule": 15 * 60.0,
+        "options": {"expires": 14 * 60},
+    },
+}
+
+# --- Files ----------------------------------------------------------------------------------
+# Uploaded documents (ID documents are personal data): never under a public URL. They are
+# served only by views that check who is asking.
+PRIVATE_MEDIA_ROOT = DATA_DIR / "private"
+MEDIA_ROOT = PRIVATE_MEDIA_ROOT
+MEDIA_URL = None
+AWS_STORAGE_BUCKET_NAME = _read(env.str, "AWS_STORAGE_BUCKET_NAME", "")
+if AWS_STORAGE_BUCKET_NAME:
+    _default_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": AWS_STORAGE_BUCKET_NAME,
+            "access_key": _read(env.str, "AWS_ACCESS_KEY_ID", None),
+            "secret_key": _read(env.str, "AWS_SECRET_ACCESS_KEY", None),
+            "region_name": _read(env.str, "AWS_S3_REGION_NAME", None),
+            "endpoint_url": _read(env.str, "AWS_S3_ENDPOINT_URL", None),
+            "default_acl": "private",
+            "querystring_auth": True,
+            "querystring_expire": 60,
+            "file_overwrite": False,
+            "object_parameters": {"ServerSideEncryption": "AES256"},
+        },
+    }
+else:
+    _default_storage = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {
+            "location": str(PRIVATE_MEDIA_ROOT),
+            "base_url": None,
+            "file_permissions_mode": 0o600,
+            "directory_permissions_mode": 0o700,
+        },
+    }
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+_manifest_static = _read(env.bool, "STATIC_MANIFEST", not DEBUG)
+STORAGES = {
+    "default": _default_storage,
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if _manifest_static
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+FILE_UPLOAD_PERMISSIONS = 0o600
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+PDF_MAX_BYTES = _read(env.int, "PDF_MAX_BYTES", 10 * 1024 * 1024)
+PDF_MAX_PAGES = _read(env.int, "PDF_MAX_PAGES", 50)
+# Requests above the largest upload (two files and the form) are refused before parsing.
+DATA_UPLOAD_MAX_MEMORY_SIZE = PDF_MAX_BYTES * 3
+ID_DOCUMENT_RETENTION_DAYS = _read(env.int, "ID_DOCUMENT_RETENTION_DAYS", 30)
+EXPIRY_REMINDER_DAYS = _read(env.list, "EXPIRY_REMINDER_DAYS", [60, 30, 7], cast=int)
+
+# --- Openapi --------------------------------------------------------------------------------
+OPENAPI_TOKEN = _read(env.str, "OPENAPI_TOKEN", "")
+OPENAPI_EMAIL = _read(env.str, "OPENAPI_EMAIL", "")
+OPENAPI_APIKEY = _read(env.str, "OPENAPI_APIKEY", "")
+OPENAPI_TIMEOUT = _read(env.float, "OPENAPI_TIMEOUT", 20.0)
+SANDBOX_URL = _read(env.str, "SANDBOX_URL", "http://127.0.0.1:8765")
+if bool(OPENAPI_EMAIL) != bool(OPENAPI_APIKEY):
+    CONFIG_ERRORS.append(
+        (
+            "OPENAPI_APIKEY" if OPENAPI_EMAIL else "OPENAPI_EMAIL",
+            "OPENAPI_EMAIL and OPENAPI_APIKEY go together",
+        )
+    )
+# Demo mode: no Openapi credentials, so the portal talks to the built-in sandbox.
+OPENAPI_DEMO = not (OPENAPI_TOKEN or (OPENAPI_EMAIL and OPENAPI_APIKEY))
+if OPENAPI_DEMO:
+    if not DEBUG and not _read(env.bool, "OPENAPI_ALLOW_DEMO", False):
+        CONFIG_ERRORS.append(
+            (
+                "OPENAPI_TOKEN",
+                "set OPENAPI_TOKEN, or OPENAPI_EMAIL and OPENAPI_APIKEY, when DJANGO_DEBUG=false",
+            )
+        )
+    OPENAPI_PEC_URL = SANDBOX_URL
+    OPENAPI_OAUTH_URL = SANDBOX_URL
+    OPENAPI_TOKEN = "demo-token"  # noqa: S105 - the sandbox's fixed demo token
+else:
+    OPENAPI_PEC_URL = _read(env.str, "OPENAPI_PEC_URL", "https://test.pec.openapi.it")
+    OPENAPI_OAUTH_URL = _read(env.str, "OPENAPI_OAUTH_URL", "https://test.oauth.openapi.com")
+    for _name, _url in (
+        ("OPENAPI_PEC_URL", OPENAPI_PEC_URL),
+        ("OPENAPI_OAUTH_URL", OPENAPI_OAUTH_URL),
+    ):
+        if not _url.startswith("https://") and not DEBUG:
+            CONFIG_ERRORS.append((_name, "must be an https:// URL"))
+
+# --- Auth, sessions, security ---------------------------------------------------------------
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+# The portal holds ID documents: sessions end after 30 idle minutes and at most 8 hours.
+SESSION_COOKIE_AGE = _read(env.int, "SESSION_COOKIE_AGE", 30 * 60)
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+if not DEBUG:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = _read(env.bool, "DJANGO_SECURE_SSL_REDIRECT", True)
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = _read(env.int, "DJANGO_SECURE_HSTS_SECONDS", 31_536_000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+
+# --- E-mail ---------------------------------------------------------------------------------
+try:
+    vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+except Exception:
+    CONFIG_ERRORS.append(("EMAIL_URL", "malformed URL (expected smtp+tls://user:pass@host:587)"))
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+DEFAULT_FROM_EMAIL = _read(env.str, "DEFAULT_FROM_EMAIL", "Portale PEC <pec-portal@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# --- Languages ------------------------------------------------------------------------------
+LANGUAGE_CODE = "it"
+LANGUAGES = [("it", _("Italiano")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Europe/Rome"
+USE_I18N = True
+USE_TZ = True
+
+PORTAL_NAME = _("Portale PEC")
+
+# --- Logging: one line per event; documents and credentials are never logged ----------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": _read(env.str, "LOG_LEVEL", "INFO")},
+    "loggers": {"django.request": {"level": "ERROR"}},
+}

@@ -1,0 +1,8 @@
+from celery import shared_task
+from django.core.cache import cache
+
+
+@shared_task(name="portal.ping")
+def ping(key: str) -> None:
+    """Write ``key`` to the shared cache: proves a worker process is consuming the broker."""
+    cache.set(f"ping:{key}", "pong", 300)

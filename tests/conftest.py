@@ -1,0 +1,83 @@
+import os
+
+import pytest
+from django.conf import settings
+
+pytest_plugins = ["tests.plugins.sandbox", "tests.plugins.worker", "tests.plugins.browser"]
+
+IN_CI = os.environ.get("CI") == "true"
+# Tiers that must run under CI: skipping them there fails the run.
+REQUIRED_IN_CI = ("integration", "e2e", "chaos")
+
+
+def pytest_report_header(config):
+    db = settings.DATABASES["default"]
+    engine = db["ENGINE"].rsplit(".", 1)[-1]
+    broker = settings.CELERY_BROKER_URL.split("://", 1)[0]
+    return [
+        f"pec-portal: database {engine} ({db.get('HOST') or db['NAME']}), broker {broker}, "
+        f"CI={'yes' if IN_CI else 'no'}"
+    ]
+
+
+_skipped_required: list[str] = []
+
+
+def pytest_runtest_logreport(report):
+    if report.skipped and any(m in report.keywords for m in REQUIRED_IN_CI):
+        _skipped_required.append(report.nodeid)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if IN_CI and _skipped_required:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    db = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+    broker = settings.CELERY_BROKER_URL.split("://", 1)[0]
+    terminalreporter.write_line(f"pec-portal: ran on database {db}, broker {broker}")
+    if IN_CI and _skipped_required:
+        terminalreporter.write_line(
+            f"FAILED: {len(_skipped_required)} integration/e2e tests were skipped under CI:"
+        )
+        for nodeid in _skipped_required:
+            terminalreporter.write_line(f"  {nodeid}")
+
+
+@pytest.fixture
+def make_user(db, django_user_model):
+    """Create a user with the given roles (group names of accounts.roles)."""
+    from django.contrib.auth.models import Group
+
+    counter = iter(range(1, 10_000))
+
+    def make(*roles, username=None, **extra):
+        name = username or f"user{next(counter)}"
+        user = django_user_model.objects.create_user(
+            name, f"{name}@example.com", "correct-horse-battery", **extra
+        )
+        user.groups.add(*Group.objects.filter(name__in=roles))
+        return user
+
+    return make
+
+
+@pytest.fixture
+def office_user(make_user):
+    from accounts import roles
+
+    return make_user(roles.OFFICE, username="operatore")
+
+
+@pytest.fixture
+def accountant_user(make_user):
+    from accounts import roles
+
+    return make_user(roles.ACCOUNTANT, username="commercialista")
+
+
+@pytest.fixture
+def office_client(client, office_user):
+    client.force_login(office_user)
+    return client

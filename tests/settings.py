@@ -1,0 +1,13 @@
+"""The portal's settings for the test suite: the same module, with a private data folder.
+
+Each run gets its own DATA_DIR (SQLite test database, file broker, private uploads), which the
+Celery worker processes started by the tests inherit through the environment.
+"""
+
+import os
+import tempfile
+
+os.environ.setdefault("DATA_DIR", tempfile.mkdtemp(prefix="pec-portal-tests-"))
+os.environ.setdefault("DJANGO_DEBUG", "true")
+
+from portal.settings import *  # noqa: F403
