@@ -43,7 +43,7 @@ format: $(STAMP)
 # The compiled catalogues (.mo) are committed so that a machine without gettext runs the portal.
 messages: $(STAMP)
 	$(PY) manage.py makemessages -l it -l en --ignore '.venv' --ignore 'tests' --ignore 'bench' --ignore 'data'
-	$(PY) manage.py compilemessages --ignore '.venv'
+	$(PY) scripts/translate_en.py
 
 bench: $(STAMP)
 	$(PY) -m bench
