@@ -1,7 +1,7 @@
-"""Fill the English catalogue from scripts/en_translations.json (msgid -> English).
+"""Fill the English catalogue from scripts/en_translations/*.json (msgid -> English).
 
 The portal's source strings are Italian (the default language). After `make messages`, add the
-new msgids to en_translations.json and run this script; it reports any msgid left untranslated.
+new msgids to the JSON file of their app in scripts/en_translations/ and run this script; it reports any msgid left untranslated.
 """
 
 import json
@@ -12,11 +12,13 @@ import polib
 
 ROOT = Path(__file__).resolve().parents[1]
 PO = ROOT / "locale" / "en" / "LC_MESSAGES" / "django.po"
-TABLE = Path(__file__).with_name("en_translations.json")
+TABLES = Path(__file__).with_name("en_translations")
 
 
 def main() -> int:
-    table = json.loads(TABLE.read_text())
+    table = {}
+    for path in sorted(TABLES.glob("*.json")):
+        table.update(json.loads(path.read_text()))
     po = polib.pofile(str(PO))
     missing = []
     for entry in po:
