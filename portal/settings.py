@@ -167,6 +167,12 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = _read(env.bool, "CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 POLL_TICK_SECONDS = _read(env.float, "POLL_TICK_SECONDS", 5.0)
+# At-most-once paid calls (portal/remote_calls.py): a claim's lease, the grace after a send in
+# which "no trace at Openapi" may still mean "not arrived yet", and the retry backoff.
+REMOTE_CALL_LEASE = _read(env.float, "REMOTE_CALL_LEASE", 2 * 20.0 + 30)
+REMOTE_CALL_SETTLE_GRACE = _read(env.float, "REMOTE_CALL_SETTLE_GRACE", 3 * 20.0 + 10)
+REMOTE_CALL_BACKOFF_BASE = _read(env.float, "REMOTE_CALL_BACKOFF_BASE", 5.0)
+REMOTE_CALL_BACKOFF_CAP = _read(env.float, "REMOTE_CALL_BACKOFF_CAP", 600.0)
 # Periodic work. Each entry expires just under its period so a stalled worker never piles up
 # copies. Tasks look up what is due in the database; the tick itself carries no state.
 CELERY_BEAT_SCHEDULE = {
