@@ -11,3 +11,6 @@ os.environ.setdefault("DATA_DIR", tempfile.mkdtemp(prefix="pec-portal-tests-"))
 os.environ.setdefault("DJANGO_DEBUG", "true")
 
 from portal.settings import *  # noqa: F403
+
+# A test-only app with a concrete RemoteCall, to test the runner on its own.
+INSTALLED_APPS = [*INSTALLED_APPS, "tests.remote_calls_app"]  # noqa: F405
