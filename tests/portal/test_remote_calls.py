@@ -5,6 +5,7 @@ workers, faults, crashes and clock jumps at it and checks that no intent is ever
 and that every intent ends performed once the faults stop.
 """
 
+import contextlib
 import datetime as dt
 import itertools
 
@@ -213,10 +214,8 @@ class ClaimAndSettle(RuleBasedStateMachine):
     def run_a_worker(self, index, fault):
         self.server.fault = fault
         self.server.read_fails = fault == "refused"
-        try:
+        with contextlib.suppress(Killed):
             run_call(Intent, self.pks[index], self.handler, now=self.server.now)
-        except Killed:
-            pass
 
     @rule(seconds=st.sampled_from([1, 10, 45, 100, 600, 3600]))
     def time_passes(self, seconds):
