@@ -1,0 +1,121 @@
+"""Builders shared by the sandbox and contract tests."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import json
+from pathlib import Path
+
+from openapi_pec import types
+from pec_sandbox.p7m import wrap_signed_data
+from pec_sandbox.pdf import make_pdf
+
+# ../shared beside the project root (see shared/README.md)
+SHARED = Path(__file__).resolve().parents[3] / "shared" / "openapi"
+
+
+def registration(
+    address: str = "mario.rossi@testcert.legalmail.it", tipo: str = "STANDARD", **kw
+) -> types.RegistrationRequest:
+    fields = dict(
+        casella_pec=address,
+        tipo_casella=tipo,
+        tipo_cliente=types.TipoCliente.PROFESSIONISTA,
+        sottotipo_cliente=types.SottotipoCliente.PA,
+        nome_richiedente="Mario",
+        cognome_richiedente="Rossi",
+        email="mario@example.com",
+        telefono="0612345678",
+        cellulare="3331234567",
+        codice_fiscale_richiedente="RSSMRA80A01H501U",
+        data_nascita_richiedente=dt.date(1980, 1, 1),
+        sesso_richiedente=types.Sesso.M,
+        nazione_nascita_richiedente="IT",
+        comune_nascita_richiedente="Roma",
+        provincia_nascita_richiedente="RM",
+        indirizzo_titolare="Via Roma 1",
+        comune_titolare="Roma",
+        cap_titolare="00100",
+        nazione_titolare="IT",
+        provincia_titolare="RM",
+        callback=types.Callback(
+            url="https://portal.example/cb", field="data", method="JSON", data={"pratica": 7}
+        ),
+        autorinnovo=False,
+        tipo_documento=types.TipoDocumento.CARTA_D_IDENTITA,
+        numero_documento="CA12345AA",
+        data_scadenza_documento=dt.date(2031, 5, 1),
+        documento_rilasciato_da="Comune di Roma",
+        data_rilascio_documento=dt.date(2021, 5, 1),
+    )
+    fields.update(kw)
+    return types.RegistrationRequest(**fields)
+
+
+def comunica_request(address: str = "acme@studio-demo.it", **kw) -> types.ComunicaRequest:
+    fields = dict(
+        casella_pec=address,
+        cf="RSSMRA80A01H501U",
+        nome="Mario",
+        cognome="Rossi",
+        qualifica=types.Qualifica.LEGALE_RAPPRESENTANTE,
+        email="mario@example.com",
+        cellulare="3331234567",
+        ragione_sociale="ACME srl",
+        cf_piva="12345678901",
+        comune="Roma",
+        provincia="RM",
+        pec_amministratore=False,
+    )
+    fields.update(kw)
+    return types.ComunicaRequest(**fields)
+
+
+def pdf(*lines: str) -> bytes:
+    return make_pdf("Documento", list(lines) or ["documento di identita"])
+
+
+def p7m(content: bytes = b"%PDF-1.4 procura") -> bytes:
+    return wrap_signed_data(content)
+
+
+def patched_pec_spec(server_url: str) -> dict:
+    """A COPY of pec.openapi.json with its errata fixed (the shared file is never touched):
+    - ``error`` is ``null`` in every success example, but typed integer -> nullable;
+    - ``callback`` is ``false`` when absent (RichiestaComunicazionePec example) -> Callback|false;
+    - servers -> the sandbox URL."""
+    spec = copy.deepcopy(json.loads((SHARED / "pec.openapi.json").read_text("utf-8")))
+    spec["servers"] = [{"url": server_url}]
+
+    def walk(node):
+        if isinstance(node, dict):
+            props = node.get("properties")
+            if isinstance(props, dict) and props.get("error") == {"type": "integer"}:
+                props["error"] = {"type": "integer", "nullable": True}
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(spec)
+    for name in ("Casella", "RichiestaComunicazionePec"):
+        spec["components"]["schemas"][name]["properties"]["callback"] = {
+            "oneOf": [
+                {"$ref": "#/components/schemas/Callback"},
+                {"type": "boolean", "enum": [False]},
+            ]
+        }
+    return spec
+
+
+def patched_oauth_spec(server_url: str) -> dict:
+    """A COPY of oauthv2.openapi.json made valid: the http/basic scheme carries a ``name``
+    (only apiKey schemes may); servers -> the sandbox URL."""
+    spec = copy.deepcopy(json.loads((SHARED / "oauthv2.openapi.json").read_text("utf-8")))
+    spec["servers"] = [{"url": server_url}]
+    for scheme in spec["components"]["securitySchemes"].values():
+        if scheme.get("type") == "http":
+            scheme.pop("name", None)
+    return spec
