@@ -217,8 +217,11 @@ CELERY_BEAT_SCHEDULE = {
 # Uploaded documents (ID documents are personal data): never under a public URL. They are
 # served only by views that check who is asking.
 PRIVATE_MEDIA_ROOT = DATA_DIR / "private"
-MEDIA_ROOT = PRIVATE_MEDIA_ROOT
-MEDIA_URL = None
+# No public media at all: the private storage has its own location (STORAGES below) and no URL.
+# MEDIA_ROOT/MEDIA_URL point at an empty folder only because Django's test server insists on
+# serving *something* under MEDIA_URL.
+MEDIA_ROOT = DATA_DIR / "no-public-media"
+MEDIA_URL = "/no-public-media/"
 AWS_STORAGE_BUCKET_NAME = _read(env.str, "AWS_STORAGE_BUCKET_NAME", "")
 if AWS_STORAGE_BUCKET_NAME:
     _default_storage = {

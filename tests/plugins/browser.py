@@ -33,7 +33,11 @@ def browser():
 
 @pytest.fixture
 def page(browser, live_server):
-    context = browser.new_context(locale="it-IT", base_url=live_server.url)
+    context = browser.new_context(
+        locale="it-IT",
+        base_url=live_server.url,
+        extra_http_headers={"Accept-Language": "it-IT,it;q=0.9"},
+    )
     context.set_default_timeout(15_000)
     page = context.new_page()
     yield page
@@ -48,8 +52,8 @@ def login(live_server):
         page.goto("/account/login/")
         page.fill("input[name=username]", user.get_username())
         page.fill("input[name=password]", password)
-        page.click("button[type=submit]")
-        page.wait_for_load_state()
+        with page.expect_navigation():
+            page.click("main button[type=submit]")
         return page
 
     return do_login

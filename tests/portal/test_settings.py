@@ -57,7 +57,7 @@ def test_defaults_need_no_environment(tmp_path):
     assert s["broker"] == "filesystem://"
     assert s["cache"].endswith("FileBasedCache")
     assert s["storage"] == "django.core.files.storage.FileSystemStorage"
-    assert s["media_url"] is None  # uploads have no public URL
+    assert s["media_url"] == "/no-public-media/"  # an empty folder; uploads have no URL
     assert s["email"].endswith("console.EmailBackend")
     assert s["demo"] is True
     assert s["pec_url"] == "http://127.0.0.1:8765"
