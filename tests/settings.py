@@ -14,3 +14,7 @@ from portal.settings import *  # noqa: F403
 
 # A test-only app with a concrete RemoteCall, to test the runner on its own.
 INSTALLED_APPS = [*INSTALLED_APPS, "tests.remote_calls_app"]  # noqa: F405
+
+# One test database per run, so that runs side by side (two engineers, CI) never share one.
+if DATABASES["default"]["ENGINE"].endswith("postgresql"):  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": f"test_portal_{os.getpid()}"}  # noqa: F405
