@@ -1,0 +1,173 @@
+"""``python manage.py pec <subcommand>``: talk to Openapi's PEC API with the portal's settings.
+
+    pec domain <dominio>        is the domain a PEC provider's / certified domain?
+    pec available <address>     is the address free?
+    pec list                    the account's boxes
+    pec show <id>               one box
+    pec comunica-list           Registro Imprese communication requests
+    pec comunica-show <id>      one request
+    pec wallet                  wallet credit and latest transactions
+
+On an API error the API's message and error number go to stderr and the exit status is 1.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from openapi_pec import errors
+from portal.openapi import get_client
+
+
+def _d(value: Any) -> str:
+    if value is None or value == "":
+        return "-"
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).strftime("%d/%m/%Y %H:%M UTC")
+    if isinstance(value, dt.date):
+        return value.strftime("%d/%m/%Y")
+    return str(value)
+
+
+class Command(BaseCommand):
+    help = (
+        "Query Openapi's PEC API (domain, available, list, show, comunica-list, "
+        "comunica-show, wallet)."
+    )
+
+    def add_arguments(self, parser):
+        sub = parser.add_subparsers(dest="subcommand", metavar="subcommand")
+        sub.required = True
+        p = sub.add_parser("domain", help="check a domain (GET /domini_pec/{dominio})")
+        p.add_argument("dominio")
+        p = sub.add_parser("available", help="is an address available (GET /verifica_pec)")
+        p.add_argument("address")
+        sub.add_parser("list", help="list the account's boxes (GET /pec)")
+        p = sub.add_parser("show", help="show one box (GET /pec/{id})")
+        p.add_argument("id")
+        sub.add_parser("comunica-list", help="list comunica requests (GET /comunica_pec)")
+        p = sub.add_parser("comunica-show", help="show one comunica request")
+        p.add_argument("id")
+        p = sub.add_parser("wallet", help="wallet credit and transactions")
+        p.add_argument("--transactions", type=int, default=5, help="how many to show")
+
+    def handle(self, *args, **options):
+        sub = options["subcommand"]
+        client = get_client()
+        if settings.OPENAPI_DEMO:
+            self.stderr.write(f"(demo mode: sandbox at {settings.OPENAPI_PEC_URL})")
+        try:
+            getattr(self, "do_" + sub.replace("-", "_"))(client, options)
+        except errors.OpenapiError as exc:
+            parts = [
+                f"HTTP {exc.status}" if exc.status else None,
+                f"error {exc.error_code}" if exc.error_code is not None else None,
+            ]
+            where = ", ".join(p for p in parts if p)
+            raise CommandError(
+                f"Openapi: {exc.message}" + (f" ({where})" if where else "")
+            ) from None
+
+    def _line(self, text: str = "") -> None:
+        self.stdout.write(text)
+
+    def _fields(self, rows: list[tuple[str, Any]]) -> None:
+        width = max(len(k) for k, _ in rows)
+        for key, value in rows:
+            self._line(f"{key.ljust(width)}  {_d(value)}")
+
+    def do_domain(self, client, options):
+        check = client.domini_pec(options["dominio"])
+        verdict = "FOUND" if check.found else "NOT FOUND"
+        self._line(f"{check.dominio}: {verdict}" + (f" - {check.message}" if check.message else ""))
+        for domain in check.domains:
+            self._line(f"  {domain}")
+
+    def do_available(self, client, options):
+        free = client.verifica_pec(options["address"])
+        self._line(f"{options['address']}: {'available' if free else 'NOT available'}")
+
+    def do_list(self, client, options):
+        boxes = client.list_caselle()
+        if not boxes:
+            self._line("No PEC boxes on this account.")
+            return
+        self._line(f"{'ID':24}  {'ADDRESS':40}  {'TYPE':17}  {'STATUS':22}  EXPIRES")
+        for b in boxes:
+            self._line(
+                f"{b.id:24}  {b.casella_pec:40}  {b.tipo_casella!s:17}  "
+                f"{b.stato!s:22}  {_d(b.data_scadenza)}"
+            )
+        self._line(f"{len(boxes)} box(es)")
+
+    def do_show(self, client, options):
+        b = client.get_casella(options["id"])
+        self._fields(
+            [
+                ("id", b.id),
+                ("address", b.casella_pec),
+                ("type", b.tipo_casella),
+                ("status", b.stato),
+                ("customer", f"{b.tipo_cliente} {b.sottotipo_cliente}".strip()),
+                ("applicant", f"{b.nome_richiedente} {b.cognome_richiedente}".strip()),
+                ("tax code", b.codice_fiscale_richiedente),
+                ("holder", b.denominazione_titolare),
+                ("e-mail", b.email),
+                ("activated", b.data_attivazione),
+                ("expires", b.data_scadenza),
+                ("auto-renew", "yes" if b.autorinnovo else "no"),
+                ("disk MB", b.spazio_disco),
+                ("archive MB", b.spazio_storico),
+                (
+                    "preservation",
+                    f"{'yes' if b.conservazione else 'no'} ({b.spazio_conservazione or 0} MB)",
+                ),
+                ("users", len(b.multiutenza)),
+                ("registered", b.timestamp.registrazione),
+                ("updated", b.timestamp.ultima_modifica),
+                ("revoked", b.timestamp.revoca),
+                ("documents", ", ".join(b.documenti_attivazione)),
+            ]
+        )
+
+    def do_comunica_list(self, client, options):
+        items = client.list_comunica()
+        if not items:
+            self._line("No comunica requests on this account.")
+            return
+        self._line(f"{'ID':24}  {'ADDRESS':40}  {'STATUS':24}  UPDATED")
+        for r in items:
+            self._line(f"{r.id:24}  {r.casella_pec:40}  {r.stato!s:24}  {_d(r.timestamp)}")
+        self._line(f"{len(items)} request(s)")
+
+    def do_comunica_show(self, client, options):
+        r = client.get_comunica(options["id"])
+        self._fields(
+            [
+                ("id", r.id),
+                ("address", r.casella_pec),
+                ("status", r.stato),
+                ("company", r.ragione_sociale),
+                ("tax code/VAT", r.cf_piva),
+                ("place", f"{r.comune} ({r.provincia})"),
+                ("applicant", f"{r.nome} {r.cognome} - {r.qualifica}"),
+                ("applicant tax code", r.cf),
+                ("e-mail", r.email),
+                ("mobile", r.cellulare),
+                ("registry code", r.codice_registro_imprese),
+                ("registry documents", ", ".join(r.documenti_registro_imprese)),
+                ("updated", r.timestamp),
+            ]
+        )
+
+    def do_wallet(self, client, options):
+        wallet = client.wallet()
+        self._line(f"Credit: EUR {wallet.credit:.2f}")
+        limit = options["transactions"]
+        if limit > 0:
+            for tx in client.wallet_transactions(limit=limit)[:limit]:
+                self._line(f"  {_d(tx.created_at):20}  {tx.amount:>10.2f}  {tx.description}")
