@@ -104,3 +104,19 @@ def test_pages_carry_security_headers(office_client):
 
 def test_admin_has_the_portal_name(admin_client):
     assert "Portale PEC" in admin_client.get(reverse("admin:index")).content.decode()
+
+
+def test_login_is_throttled_after_five_failures(client, office_user):
+    for _ in range(5):
+        client.post(reverse("login"), {"username": "operatore", "password": "wrong"})
+    response = client.post(
+        reverse("login"), {"username": "operatore", "password": "correct-horse-battery"}
+    )
+    assert response.status_code == 429
+    assert "Accesso bloccato" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_sessions_are_short_for_a_site_holding_id_documents(settings):
+    assert settings.SESSION_COOKIE_AGE <= 30 * 60
+    assert settings.SESSION_EXPIRE_AT_BROWSER_CLOSE
