@@ -30,6 +30,7 @@ from openapi_pec.domains import SANDBOX_DOMAINS
 from openapi_pec.prices import is_upgrade, price
 from openapi_pec.types import (
     LEGALMAIL_TYPES,
+    SOTTOTIPI_CLIENTE,
     Qualifica,
     RegistrationRequest,
     StatoCasella,
@@ -485,6 +486,12 @@ class Sandbox:
         for name, allowed in checks:
             if data[name] not in allowed:
                 raise ApiError(406, f"{name} not valid", 242)
+        subtype = (data.get("sottotipo_cliente") or "").upper()
+        if subtype:
+            allowed_subtypes = SOTTOTIPI_CLIENTE.get(TipoCliente(data["tipo_cliente"]), {"X": ""})
+            if subtype not in allowed_subtypes:
+                raise ApiError(406, "sottotipo_cliente not valid", 242)
+            data["sottotipo_cliente"] = subtype
         if data.get("tipo_documento"):
             data["tipo_documento"] = data["tipo_documento"].upper()
             if data["tipo_documento"] not in {str(t) for t in TipoDocumento}:

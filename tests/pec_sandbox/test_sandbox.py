@@ -217,3 +217,11 @@ def test_log_lines_have_no_secrets_nor_bodies(tmp_path):
     assert "GET /pec -> 404" in err and "POST /tokens -> 200" in err
     for leak in (secret, "demo-token", "sandbox-apikey", "BODY-MARKER", "Authorization"):
         assert leak not in err
+
+
+def test_subtype_must_belong_to_customer_type(sandbox):
+    c = sandbox.client()
+    with pytest.raises(errors.InvalidValue) as info:
+        c.register_casella(registration(tipo_cliente="IM", sottotipo_cliente="PA"))
+    assert info.value.error_code == 242
+    assert c.register_casella(registration(tipo_cliente="IM", sottotipo_cliente="IN")).id

@@ -61,6 +61,10 @@ class SandboxHandle:
     ) -> dict:
         """Replace the fault settings.  ``more``: timeout_seconds, error_next, timeout_next,
         lost_next, retry_after, methods (list), path_prefix."""
+        if timeout_rate and "timeout_seconds" not in more and "timeout_next" not in more:
+            more["timeout_seconds"] = 2.5  # just over the fixture client's 2 s timeout
+        if more.get("timeout_next") and "timeout_seconds" not in more:
+            more["timeout_seconds"] = 2.5
         body = {
             "error_rate": error_rate,
             "latency": latency,
