@@ -209,7 +209,14 @@ class TokenProvider:
                 cached.get("expires_at", 0), cached.get("ttl", 0), time.time()
             ):
                 return str(cached["token"])
-            return self._mint()
+            try:
+                return self._mint()
+            except errors.TransientError:
+                # early renewal failed: the old token is still good until it expires
+                if cached and cached.get("expires_at", 0) > time.time() + 60:
+                    logger.warning("openapi_pec: token renewal failed, using the current one")
+                    return str(cached["token"])
+                raise
 
     def renew(self, rejected: str | None = None) -> str:
         """After a 401: mint a new token (unless another thread/process already did)."""

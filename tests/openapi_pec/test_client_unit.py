@@ -386,3 +386,15 @@ def test_json_request_body_is_json(fake, make_client):
     seen = fake.seen("POST", "/pec")[0]
     assert seen.headers["Content-Type"] == "application/json"
     assert json.loads(seen.body)["data_nascita_richiedente"] == "01/01/1980"
+
+
+def test_early_renewal_failure_keeps_current_token(fake, make_client):
+    fake.script("POST", "/tokens", _token_reply("old", expire_in=3600), fail(503, "oauth down"))
+    fake.script("GET", "/pec", ok([]))
+    client = make_client(token=None, email="s@x.it", apikey="K")
+    client.list_caselle()
+    item = client.auth.store.get(client.auth.store_key)
+    client.auth.store.set(client.auth.store_key, {**item, "expires_at": time.time() + 300}, 300)
+    client.list_caselle()  # renewal due, OAuth answers 503 -> the old token is used
+    assert len(fake.seen("POST", "/tokens")) == 2
+    assert fake.seen("GET", "/pec")[-1].headers["Authorization"] == "Bearer old"
