@@ -18,7 +18,7 @@ from .conftest import FAST
 from .fake_server import FakeServer, Reply
 
 SPEC = json.loads(
-    (Path(__file__).resolve().parents[3] / "shared/openapi/pec.openapi.json").read_text()
+    (Path(__file__).resolve().parents[1] / "pec_sandbox/specs/pec.openapi.json").read_text()
 )
 ID = "6040e4613a716838dc4eee0e"
 CID = "60ad149c3a7168084f1d2b68"

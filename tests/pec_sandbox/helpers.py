@@ -11,7 +11,9 @@ from openapi_pec import types
 from pec_sandbox.p7m import wrap_signed_data
 from pec_sandbox.pdf import make_pdf
 
-# ../shared beside the project root (see shared/README.md)
+# Openapi's official specs (MIT, see specs/LICENSE), copied from ../shared/openapi so that a
+# fresh clone (CI) has them; test_specs_match_shared fails if the copies drift apart.
+SPECS = Path(__file__).resolve().parent / "specs"
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "openapi"
 
 
@@ -85,7 +87,7 @@ def patched_pec_spec(server_url: str) -> dict:
     - ``error`` is ``null`` in every success example, but typed integer -> nullable;
     - ``callback`` is ``false`` when absent (RichiestaComunicazionePec example) -> Callback|false;
     - servers -> the sandbox URL."""
-    spec = copy.deepcopy(json.loads((SHARED / "pec.openapi.json").read_text("utf-8")))
+    spec = copy.deepcopy(json.loads((SPECS / "pec.openapi.json").read_text("utf-8")))
     spec["servers"] = [{"url": server_url}]
 
     def walk(node):
@@ -113,7 +115,7 @@ def patched_pec_spec(server_url: str) -> dict:
 def patched_oauth_spec(server_url: str) -> dict:
     """A COPY of oauthv2.openapi.json made valid: the http/basic scheme carries a ``name``
     (only apiKey schemes may); servers -> the sandbox URL."""
-    spec = copy.deepcopy(json.loads((SHARED / "oauthv2.openapi.json").read_text("utf-8")))
+    spec = copy.deepcopy(json.loads((SPECS / "oauthv2.openapi.json").read_text("utf-8")))
     spec["servers"] = [{"url": server_url}]
     for scheme in spec["components"]["securitySchemes"].values():
         if scheme.get("type") == "http":

@@ -677,3 +677,13 @@ def test_401_renewal_against_sandbox(sandbox):
         ("POST", "/tokens", 200),
         ("GET", "/pec", 404),
     ]
+
+
+def test_specs_match_shared():
+    """The vendored copies are byte-identical to ../shared/openapi (when it is there)."""
+    from .helpers import SHARED, SPECS
+
+    if not SHARED.exists():
+        pytest.skip("../shared/openapi not beside this checkout")
+    for name in ("pec.openapi.json", "oauthv2.openapi.json"):
+        assert (SPECS / name).read_bytes() == (SHARED / name).read_bytes(), name
