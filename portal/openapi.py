@@ -8,6 +8,7 @@ OPENAPI_OAUTH_URL=https://oauth.openapi.com with production credentials.
 
 from __future__ import annotations
 
+import os
 import threading
 
 from django.conf import settings
@@ -38,6 +39,7 @@ _lock = threading.Lock()
 
 def _config() -> tuple:
     return (
+        os.getpid(),  # a forked worker never reuses its parent's pooled sockets
         settings.OPENAPI_PEC_URL,
         settings.OPENAPI_OAUTH_URL,
         settings.OPENAPI_TOKEN or None,
@@ -53,7 +55,7 @@ def get_client() -> PecClient:
     with _lock:
         client = _clients.get(config)
         if client is None:
-            pec_url, oauth_url, token, email, apikey, timeout = config
+            _pid, pec_url, oauth_url, token, email, apikey, timeout = config
             client = PecClient(
                 pec_url=pec_url,
                 oauth_url=oauth_url,
