@@ -1,13 +1,388 @@
-from django.shortcuts import render
+"""Pages of the mailboxes app: thin views over forms, selectors and services."""
 
-from accounts.roles import portal_user_required
+from __future__ import annotations
+
+import logging
+import uuid
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.roles import is_office, office_required, portal_user_required
+from openapi_pec import errors
+
+from . import selectors, services, tasks
+from .forms import (
+    ConfermaForm,
+    DocumentiForm,
+    FiltriForm,
+    IndirizzoForm,
+    RichiedenteForm,
+    TitolareForm,
+)
+from .models import CallKind, Casella, Stato, TipoCasellaChoices
+from .remote import get_client
+
+log = logging.getLogger(__name__)
+PAGE_SIZE = 25
+
+
+def _page(request, qs):
+    paginator = Paginator(qs, PAGE_SIZE)
+    return paginator.get_page(request.GET.get("page"))
+
+
+def _querystring(request, **drop) -> str:
+    params = request.GET.copy()
+    for key in ("page", *drop):
+        params.pop(key, None)
+    return params.urlencode()
+
+
+# --------------------------------------------------------------------------- boxes
 
 
 @portal_user_required
+@require_GET
 def casella_list(request):
-    return render(request, "mailboxes/casella_list.html", {"caselle": []})
+    titolari = selectors.titolari_for(request.user).order_by("denominazione", "cognome")
+    form = FiltriForm(request.GET or None, titolari=titolari)
+    filters = form.cleaned_data if form.is_valid() else {}
+    qs = selectors.search_caselle(
+        request.user,
+        q=filters.get("q", ""),
+        stato=filters.get("stato", ""),
+        tipo=filters.get("tipo", ""),
+        titolare=filters.get("titolare", ""),
+        scadenza_entro=filters.get("scadenza_entro"),
+        sort=request.GET.get("sort", ""),
+    )
+    return render(
+        request,
+        "mailboxes/casella_list.html",
+        {
+            "form": form,
+            "page": _page(request, qs),
+            "sort": request.GET.get("sort", ""),
+            "qs_nopage": _querystring(request),
+            "qs_nosort": _querystring(request, "sort"),
+        },
+    )
+
+
+def _casella_or_404(request, pk) -> Casella:
+    return get_object_or_404(selectors.caselle_for(request.user), pk=pk)
+
+
+def _detail_context(request, casella, *, form=None):
+    live = selectors.is_live(casella)
+    context = {
+        "casella": casella,
+        "live": live,
+        "eventi": casella.eventi.select_related("user")[:100],
+        "documenti": casella.documenti.all(),
+        "calls": casella.calls.all()[:20] if is_office(request.user) else [],
+        "failed": selectors.last_failed_call(casella),
+        "attivazione_in_corso": selectors.attivazione_in_corso(casella),
+        "can_upload": casella.can_upload and not selectors.attivazione_in_corso(casella),
+        "pdf_max_mb": f"{settings.PDF_MAX_BYTES / 1048576:g}",
+    }
+    if context["can_upload"]:
+        context["upload_form"] = form or DocumentiForm(casella=casella)
+    return context
 
 
 @portal_user_required
+@require_GET
+def casella_detail(request, pk):
+    casella = _casella_or_404(request, pk)
+    return render(request, "mailboxes/casella_detail.html", _detail_context(request, casella))
+
+
+@portal_user_required
+@require_GET
+def casella_stato(request, pk):
+    """The status panel of the box page (htmx: refreshes itself while the box is moving)."""
+    casella = _casella_or_404(request, pk)
+    return render(request, "mailboxes/partials/stato.html", _detail_context(request, casella))
+
+
+@portal_user_required
+@require_GET
+def casella_badge(request, pk):
+    casella = _casella_or_404(request, pk)
+    return render(request, "mailboxes/partials/badge.html", {"c": casella})
+
+
+@portal_user_required
+@require_POST
+def casella_upload(request, pk):
+    casella = _casella_or_404(request, pk)
+    form = DocumentiForm(request.POST, request.FILES, casella=casella)
+    if form.is_valid():
+        try:
+            services.upload_documents(
+                casella=casella,
+                modulo=form.cleaned_data["modulo"],
+                identita=form.cleaned_data["identita"],
+                intent_key=form.cleaned_data["intent_key"],
+                user=request.user,
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect("mailboxes:casella_detail", pk=casella.pk)
+        messages.success(request, _("Documenti caricati: li inviamo a Openapi."))
+        return redirect("mailboxes:casella_detail", pk=casella.pk)
+    context = _detail_context(request, casella, form=form)
+    context["upload_form"] = form
+    return render(request, "mailboxes/casella_detail.html", context, status=400)
+
+
+@portal_user_required
+@require_GET
+def modulo_attivazione(request, pk):
+    """The activation form to sign, fetched from Openapi through the portal."""
+    casella = _casella_or_404(request, pk)
+    if not casella.remote_id:
+        raise Http404
+    try:
+        content = get_client().modulo_attivazione(casella.remote_id)
+    except errors.OpenapiError as exc:
+        messages.error(
+            request,
+            _("Openapi non ha restituito il modulo: %(msg)s") % {"msg": exc.message or exc.status},
+        )
+        return redirect("mailboxes:casella_detail", pk=casella.pk)
+    response = HttpResponse(content, content_type="application/pdf")
+    name = casella.casella_pec.replace("@", "_at_")
+    response["Content-Disposition"] = f'attachment; filename="modulo-attivazione-{name}.pdf"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@portal_user_required
+@require_GET
+def documento_download(request, pk):
+    doc = get_object_or_404(selectors.documenti_for(request.user), pk=pk)
+    if not doc.available:
+        raise Http404
+    response = FileResponse(
+        doc.file.open("rb"),
+        as_attachment=True,
+        filename=f"{doc.tipo}-{doc.pk}.pdf",
+        content_type="application/pdf",
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@office_required
+@require_POST
+def casella_refresh(request, pk):
+    casella = _casella_or_404(request, pk)
+    try:
+        services.refresh_casella(casella)
+        messages.success(request, _("Stato aggiornato da Openapi."))
+    except errors.OpenapiError as exc:
+        messages.error(request, _("Openapi non risponde: %(msg)s") % {"msg": exc.message})
+    return redirect("mailboxes:casella_detail", pk=casella.pk)
+
+
+@office_required
+@require_POST
+def sync_now(request):
+    tasks.sync_account.delay()
+    messages.success(
+        request,
+        _("Sincronizzazione con Openapi avviata: le caselle si aggiornano tra pochi secondi."),
+    )
+    return redirect("mailboxes:casella_list")
+
+
+# --------------------------------------------------------------------------- new box
+
+
+@office_required
+@require_GET
+def check_address(request):
+    """htmx: is this address right for this type, and free?"""
+    tipo = request.GET.get("tipo_casella", "")
+    address = request.GET.get("casella_pec", "")
+    context = {"tipo": tipo}
+    if tipo in TipoCasellaChoices.values:
+        context["expected"] = services.expected_domain(tipo)
+    if address.strip():
+        context["result"] = services.check_address(tipo_casella=tipo, address=address)
+    return render(request, "mailboxes/partials/address_answer.html", context)
+
+
+def _new_context(indirizzo, richiedente, has_titolari=True) -> dict:
+    tipo = indirizzo["tipo_casella"].value() or TipoCasellaChoices.STANDARD
+    return {
+        "indirizzo": indirizzo,
+        "richiedente": richiedente,
+        "has_titolari": has_titolari,
+        "tipo": tipo,
+        "expected": services.expected_domain(tipo) if tipo in TipoCasellaChoices.values else "",
+    }
+
+
+@office_required
+def casella_new(request):
+    titolari = selectors.titolari_for(request.user).order_by("denominazione", "cognome")
+    step = request.POST.get("step", "") if request.method == "POST" else ""
+    if request.method != "POST":
+        initial = {}
+        richiedente_initial = {"nazione_nascita": "IT"}
+        pk = request.GET.get("titolare", "")
+        if pk.isdigit() and (t := titolari.filter(pk=int(pk)).first()):
+            initial["titolare"] = t
+            if t.is_person:
+                richiedente_initial.update(
+                    nome=t.nome, cognome=t.cognome, email=t.email, telefono=t.telefono
+                )
+                if len(t.codice_fiscale) == 16:
+                    richiedente_initial["codice_fiscale"] = t.codice_fiscale
+        if request.GET.get("tipo") in TipoCasellaChoices.values:
+            initial["tipo_casella"] = request.GET["tipo"]
+        indirizzo = IndirizzoForm(initial=initial, titolari=titolari)
+        richiedente = RichiedenteForm(initial=richiedente_initial, prefix="r")
+        return render(
+            request,
+            "mailboxes/casella_new.html",
+            _new_context(indirizzo, richiedente, titolari.exists()),
+        )
+
+    conferma = ConfermaForm(request.POST) if step == "conferma" else None
+    if conferma is not None and conferma.is_valid():
+        done = services.CasellaCall.objects.filter(
+            intent_key=conferma.cleaned_data["intent_key"]
+        ).first()
+        if done:  # a double submit: the same intent
+            return redirect("mailboxes:casella_detail", pk=done.casella_id)
+    indirizzo = IndirizzoForm(request.POST, titolari=titolari, check_remote=step != "modifica")
+    richiedente = RichiedenteForm(request.POST, prefix="r")
+    if step == "modifica":
+        return render(
+            request,
+            "mailboxes/casella_new.html",
+            _new_context(indirizzo, richiedente),
+        )
+    if not (indirizzo.is_valid() and richiedente.is_valid()):
+        return render(
+            request,
+            "mailboxes/casella_new.html",
+            _new_context(indirizzo, richiedente),
+            status=400,
+        )
+    data = indirizzo.cleaned_data
+    if step == "conferma" and conferma is not None and conferma.is_valid():
+        try:
+            casella = services.register_casella(
+                titolare=data["titolare"],
+                tipo_casella=data["tipo_casella"],
+                casella_pec=data["casella_pec"],
+                autorinnovo=data["autorinnovo"],
+                richiedente=richiedente.cleaned_data,
+                intent_key=conferma.cleaned_data["intent_key"],
+                user=request.user,
+            )
+        except ValidationError as exc:
+            indirizzo.add_error("casella_pec", exc.messages[0])
+            return render(
+                request,
+                "mailboxes/casella_new.html",
+                _new_context(indirizzo, richiedente),
+                status=400,
+            )
+        messages.success(
+            request,
+            _("Registrazione di %(address)s avviata.") % {"address": casella.casella_pec},
+        )
+        return redirect("mailboxes:casella_detail", pk=casella.pk)
+    return render(
+        request,
+        "mailboxes/casella_confirm.html",
+        {
+            "indirizzo": indirizzo,
+            "richiedente": richiedente,
+            "data": data,
+            "r": richiedente.cleaned_data,
+            "tipo_label": TipoCasellaChoices(data["tipo_casella"]).label,
+            "price": services.registration_price(data["tipo_casella"]),
+            "intent_key": str(uuid.uuid4()),
+        },
+    )
+
+
+# --------------------------------------------------------------------------- holders
+
+
+@portal_user_required
+@require_GET
 def titolare_list(request):
-    return render(request, "mailboxes/titolare_list.html", {"titolari": []})
+    q = request.GET.get("q", "")
+    qs = selectors.titolari_with_counts(request.user, q).order_by("denominazione", "cognome", "pk")
+    return render(
+        request,
+        "mailboxes/titolare_list.html",
+        {"page": _page(request, qs), "q": q, "qs_nopage": _querystring(request)},
+    )
+
+
+@portal_user_required
+@require_GET
+def titolare_detail(request, pk):
+    titolare = get_object_or_404(selectors.titolari_for(request.user), pk=pk)
+    return render(
+        request,
+        "mailboxes/titolare_detail.html",
+        {
+            "titolare": titolare,
+            "caselle": selectors.caselle_for(request.user).filter(titolare=titolare),
+            "commercialisti": titolare.commercialisti.all(),
+        },
+    )
+
+
+@office_required
+def titolare_new(request):
+    form = TitolareForm(request.POST or None, initial={"nazione": "IT"})
+    if request.method == "POST" and form.is_valid():
+        titolare = form.save()
+        messages.success(request, _("Titolare %(name)s creato.") % {"name": titolare})
+        if request.POST.get("next") == "nuova":
+            return redirect(f"{reverse('mailboxes:casella_new')}?titolare={titolare.pk}")
+        return redirect("mailboxes:titolare_detail", pk=titolare.pk)
+    return render(
+        request,
+        "mailboxes/titolare_form.html",
+        {"form": form, "next": request.GET.get("next", request.POST.get("next", ""))},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@office_required
+def titolare_edit(request, pk):
+    titolare = get_object_or_404(selectors.titolari_for(request.user), pk=pk)
+    form = TitolareForm(request.POST or None, instance=titolare)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Titolare aggiornato."))
+        return redirect("mailboxes:titolare_detail", pk=titolare.pk)
+    return render(
+        request,
+        "mailboxes/titolare_form.html",
+        {"form": form, "titolare": titolare},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+__all__ = ["CallKind", "Stato"]

@@ -1,0 +1,220 @@
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+
+from openapi_pec import errors
+
+from . import services, tasks
+from .models import Casella, CasellaCall, Documento, Evento, Richiedente, Titolare
+
+#: Fields that mirror Openapi: read-only in admin (Openapi is the source of truth).
+REMOTE_FIELDS = (
+    "remote_id",
+    "stato",
+    "data_scadenza",
+    "data_attivazione",
+    "spazio_disco",
+    "spazio_storico",
+    "spazio_conservazione",
+    "conservazione",
+    "ts_registrazione",
+    "ts_ultima_modifica",
+    "ts_evasione",
+    "ts_scadenza",
+    "ts_revoca",
+    "evasa_at",
+    "last_payload",
+    "last_synced_at",
+    "attempts",
+    "last_error",
+    "next_poll_at",
+    "poll_interval",
+    "importata",
+    "created_at",
+    "updated_at",
+)
+
+
+@admin.register(Titolare)
+class TitolareAdmin(admin.ModelAdmin):
+    list_display = ("display_name", "tipo_cliente", "codice_fiscale", "comune", "provincia")
+    list_filter = ("tipo_cliente", "provincia", "commercialisti")
+    search_fields = ("denominazione", "cognome", "nome", "codice_fiscale", "partita_iva")
+    filter_horizontal = ("commercialisti",)
+    readonly_fields = ("created_at", "updated_at")
+
+
+class EventoInline(admin.TabularInline):
+    model = Evento
+    extra = 0
+    can_delete = False
+    fields = ("at", "tipo", "da_stato", "a_stato", "messaggio", "user")
+    readonly_fields = fields
+    ordering = ("-at",)
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class DocumentoInline(admin.TabularInline):
+    model = Documento
+    extra = 0
+    can_delete = False
+    fields = (
+        "tipo",
+        "nome_originale",
+        "pagine",
+        "dimensione",
+        "uploaded_at",
+        "sent_at",
+        "deleted_at",
+    )
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class CallInline(admin.TabularInline):
+    model = CasellaCall
+    extra = 0
+    can_delete = False
+    fields = ("kind", "state", "attempts", "price", "last_error", "created_at", "finished_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Casella)
+class CasellaAdmin(admin.ModelAdmin):
+    list_display = (
+        "casella_pec",
+        "titolare",
+        "tipo_casella",
+        "stato",
+        "data_scadenza",
+        "importata",
+        "last_synced_at",
+    )
+    list_filter = ("stato", "tipo_casella", "importata", "autorinnovo")
+    search_fields = (
+        "casella_pec",
+        "remote_id",
+        "titolare__denominazione",
+        "titolare__cognome",
+        "titolare__codice_fiscale",
+    )
+    list_select_related = ("titolare",)
+    date_hierarchy = "created_at"
+    readonly_fields = (*REMOTE_FIELDS, "casella_pec", "tipo_casella", "registered_by")
+    fields = (
+        "titolare",
+        "casella_pec",
+        "tipo_casella",
+        "autorinnovo",
+        "registered_by",
+        *REMOTE_FIELDS,
+    )
+    inlines = (DocumentoInline, CallInline, EventoInline)
+    actions = ("refresh_status", "sync_now")
+
+    def has_add_permission(self, request):
+        return False  # boxes are registered through the portal (POST /pec) or imported
+
+    @admin.action(description=_("Aggiorna lo stato da Openapi"))
+    def refresh_status(self, request, queryset):
+        done = failed = 0
+        for casella in queryset.exclude(remote_id__isnull=True):
+            try:
+                services.refresh_casella(casella)
+                done += 1
+            except errors.OpenapiError:
+                failed += 1
+        self.message_user(
+            request,
+            _("Aggiornate %(done)d caselle, %(failed)d non riuscite.")
+            % {"done": done, "failed": failed},
+            messages.SUCCESS if not failed else messages.WARNING,
+        )
+
+    @admin.action(description=_("Sincronizza ora con Openapi (GET /pec)"))
+    def sync_now(self, request, queryset):
+        tasks.sync_account.delay()
+        self.message_user(request, _("Sincronizzazione avviata."), messages.SUCCESS)
+
+
+@admin.register(Documento)
+class DocumentoAdmin(admin.ModelAdmin):
+    list_display = (
+        "casella",
+        "tipo",
+        "pagine",
+        "dimensione",
+        "uploaded_at",
+        "sent_at",
+        "deleted_at",
+    )
+    list_filter = ("tipo", "deleted_at")
+    search_fields = ("casella__casella_pec",)
+    list_select_related = ("casella",)
+    exclude = ("file",)  # never a link to the file from admin: the portal view checks access
+    readonly_fields = (
+        "casella",
+        "tipo",
+        "nome_originale",
+        "dimensione",
+        "pagine",
+        "sha256",
+        "uploaded_by",
+        "uploaded_at",
+        "sent_at",
+        "deleted_at",
+        "deleted_reason",
+    )
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(Evento)
+class EventoAdmin(admin.ModelAdmin):
+    list_display = ("at", "casella", "tipo", "da_stato", "a_stato", "messaggio", "user")
+    list_filter = ("tipo", "a_stato")
+    search_fields = ("casella__casella_pec", "messaggio")
+    list_select_related = ("casella", "user")
+    date_hierarchy = "at"
+    readonly_fields = ("casella", "at", "tipo", "da_stato", "a_stato", "messaggio", "dati", "user")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(CasellaCall)
+class CasellaCallAdmin(admin.ModelAdmin):
+    list_display = (
+        "pk",
+        "casella",
+        "kind",
+        "state",
+        "attempts",
+        "price",
+        "created_at",
+        "finished_at",
+    )
+    list_filter = ("kind", "state")
+    search_fields = ("casella__casella_pec", "intent_key")
+    list_select_related = ("casella",)
+    readonly_fields = [f.name for f in CasellaCall._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(Richiedente)
+class RichiedenteAdmin(admin.ModelAdmin):
+    list_display = ("casella", "cognome", "nome")
+    search_fields = ("casella__casella_pec", "cognome")
+    readonly_fields = ("casella",)

@@ -1,0 +1,151 @@
+"""The box calls made at most once (portal/remote_calls.py): POST /pec and
+PATCH /pec/{id}/attivazione."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from openapi_pec import errors
+from portal.remote_calls import CallHandler, Confirmed, NotPerformed, Undecided
+
+from . import services
+from .models import ACTIVATABLE, CallKind, Casella, CasellaCall, Documento, Stato, TipoEvento
+from .remote import get_client
+
+log = logging.getLogger(__name__)
+
+
+def _summary(result: Any) -> dict[str, Any] | None:
+    if not isinstance(result, dict):
+        return None
+    return {k: result.get(k) for k in ("id", "stato", "casella_pec", "tipo_casella") if k in result}
+
+
+class RegistrazioneHandler(CallHandler):
+    """POST /pec: paid. Settled against GET /pec (is the address among the account's boxes?)."""
+
+    def perform(self, call: CasellaCall) -> dict[str, Any]:
+        casella = Casella.objects.select_related("titolare", "richiedente").get(pk=call.casella_id)
+        client = get_client()
+        if casella.remote_id:  # already linked (sync found it): never POST again
+            return client.get_casella(casella.remote_id).raw
+        return client.register_casella(services.registration_request(casella)).raw
+
+    def confirm(self, call: CasellaCall):
+        client = get_client()
+        address = call.params["casella_pec"].lower()
+        for summary in client.list_caselle():
+            if summary.casella_pec.lower() == address:
+                try:
+                    return Confirmed(client.get_casella(summary.id).raw)
+                except errors.OpenapiError:
+                    return Confirmed(summary.raw)
+        return NotPerformed()
+
+    def summarize(self, result: Any) -> Any:
+        return _summary(result)
+
+    def apply(self, call: CasellaCall, result: Any) -> None:
+        casella = Casella.objects.select_for_update().get(pk=call.casella_id)
+        full = isinstance(result, dict) and "tipo_cliente" in result
+        services.apply_remote(casella, result, full=full, source=TipoEvento.REGISTRAZIONE)
+
+    def on_failed(self, call: CasellaCall, error: errors.OpenapiError | None) -> None:
+        message = call.last_error or (error.message if error else "")
+        with transaction.atomic():
+            casella = Casella.objects.select_for_update().get(pk=call.casella_id)
+            old = casella.stato
+            casella.stato = Stato.NON_REGISTRATA
+            casella.last_error = message[:2000]
+            casella.save(update_fields=["stato", "last_error", "updated_at"])
+            services.record(
+                casella,
+                TipoEvento.ERRORE,
+                _("Openapi ha rifiutato la registrazione: %(msg)s") % {"msg": message},
+                da=old,
+                a=Stato.NON_REGISTRATA,
+                dati={"http_status": call.http_status, "error": call.error_code},
+            )
+        services.notify_failure(call, message, credit=isinstance(error, errors.InsufficientCredit))
+
+
+class AttivazioneHandler(CallHandler):
+    """PATCH /pec/{id}/attivazione: sent only while the box is registrata or documenti_errati
+    (checked at Openapi just before sending). Settled against GET /pec/{id}."""
+
+    def perform(self, call: CasellaCall) -> dict[str, Any]:
+        casella = Casella.objects.get(pk=call.casella_id)
+        client = get_client()
+        if not casella.remote_id:
+            raise errors.PreconditionFailed(None, _("La casella non è ancora registrata."))
+        current = client.get_casella(casella.remote_id)
+        if str(current.stato) not in ACTIVATABLE:
+            with transaction.atomic():
+                locked = Casella.objects.select_for_update().get(pk=casella.pk)
+                services.apply_remote(locked, current.raw, full=True)
+            raise errors.PreconditionFailed(
+                None,
+                _("Documenti non inviati: la casella è già nello stato «%(stato)s».")
+                % {"stato": current.stato},
+            )
+        documents = services.documents_for_call(call)
+        return client.attivazione(casella.remote_id, documents).raw
+
+    def confirm(self, call: CasellaCall):
+        casella = Casella.objects.get(pk=call.casella_id)
+        try:
+            current = get_client().get_casella(casella.remote_id)
+        except errors.TransientError:
+            return Undecided()
+        stato = str(current.stato)
+        if stato in (Stato.IN_EVASIONE, Stato.EVASA):
+            return Confirmed(current.raw)
+        before = call.params.get("ultima_modifica_prima")
+        changed_at = current.timestamp.ultima_modifica
+        if (
+            stato == Stato.DOCUMENTI_ERRATI
+            and changed_at is not None
+            and (before is None or changed_at.timestamp() > before)
+            and call.params.get("stato_prima") == Stato.DOCUMENTI_ERRATI
+        ):
+            return Confirmed(current.raw)  # sent, processed, and refused again
+        if stato == Stato.DOCUMENTI_ERRATI and call.params.get("stato_prima") == Stato.REGISTRATA:
+            return Confirmed(current.raw)
+        if stato in ACTIVATABLE:
+            return NotPerformed()
+        return Confirmed(current.raw)  # moved on (revoked, closed...): nothing to resend
+
+    def summarize(self, result: Any) -> Any:
+        return _summary(result)
+
+    def apply(self, call: CasellaCall, result: Any) -> None:
+        casella = Casella.objects.select_for_update().get(pk=call.casella_id)
+        now = timezone.now()
+        Documento.objects.filter(pk__in=call.params.get("documenti", [])).update(sent_at=now)
+        services.apply_remote(casella, result, full=True, source=TipoEvento.DOCUMENTI, now=now)
+
+    def on_failed(self, call: CasellaCall, error: errors.OpenapiError | None) -> None:
+        casella = Casella.objects.get(pk=call.casella_id)
+        message = call.last_error or (error.message if error else "")
+        services.record(
+            casella,
+            TipoEvento.ERRORE,
+            _("Invio dei documenti non riuscito: %(msg)s") % {"msg": message},
+            dati={"http_status": call.http_status, "error": call.error_code},
+        )
+        services.notify_failure(call, message, credit=isinstance(error, errors.InsufficientCredit))
+
+
+HANDLERS: dict[str, CallHandler] = {
+    CallKind.REGISTRAZIONE: RegistrazioneHandler(),
+    CallKind.ATTIVAZIONE: AttivazioneHandler(),
+}
+
+
+def handler_for(kind: str) -> CallHandler:
+    return HANDLERS[kind]

@@ -1,0 +1,398 @@
+"""Holders (titolari), their PEC boxes (caselle), the requester data POST /pec needs, the
+uploaded documents, the status history and the at-most-once intents of the box calls.
+
+A box mirrors Openapi's ``Casella``: the remote id (unique, null until known), the status with
+the API's own values, expiry, spaces, timestamps, the last payload seen, when it was last synced,
+attempts and last error. Two local statuses come before the remote ones: ``nuova`` (the
+registration intent is recorded, POST /pec not confirmed yet) and ``non_registrata`` (POST /pec
+was refused). Transitions happen in mailboxes/services.py only.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from openapi_pec.types import SOTTOTIPI_CLIENTE, StatoCasella, TipoCasella, TipoCliente
+from portal.remote_calls import RemoteCall
+
+from . import validators
+
+
+class TipoClienteChoices(models.TextChoices):
+    IMPRESA = TipoCliente.IMPRESA.value, _("Impresa")
+    PROFESSIONISTA = TipoCliente.PROFESSIONISTA.value, _("Professionista")
+    PA_LOCALE = TipoCliente.PA_LOCALE.value, _("Pubblica amministrazione locale")
+    PA_CENTRALE = TipoCliente.PA_CENTRALE.value, _("Pubblica amministrazione centrale")
+    ASSOCIAZIONE = TipoCliente.ASSOCIAZIONE.value, _("Associazione")
+    PRIVATO = TipoCliente.PRIVATO.value, _("Privato")
+    ALTRO = TipoCliente.ALTRO.value, _("Altro")
+
+
+#: (tipo_cliente, code) -> label, for the subtype select.
+SOTTOTIPO_CHOICES = sorted(
+    {
+        (code, f"{code} - {label.title()}")
+        for sub in SOTTOTIPI_CLIENTE.values()
+        for code, label in sub.items()
+    }
+)
+
+#: Customer types whose holder is a person (no company name).
+PERSON_TYPES = {TipoCliente.PRIVATO.value, TipoCliente.PROFESSIONISTA.value}
+
+
+class TipoCasellaChoices(models.TextChoices):
+    STANDARD = TipoCasella.STANDARD.value, _("Legalmail Standard")
+    BRONZE = TipoCasella.BRONZE.value, _("Legalmail Bronze")
+    SILVER = TipoCasella.SILVER.value, _("Legalmail Silver")
+    GOLD = TipoCasella.GOLD.value, _("Legalmail Gold")
+    DOMICILIODIGITALE = TipoCasella.DOMICILIODIGITALE.value, _("Domicilio Digitale")
+    PECMASSIVA = TipoCasella.PECMASSIVA.value, _("PEC Massiva")
+
+
+#: Types whose activation takes one PDF with the signed form and the ID document together.
+SINGLE_PDF_TYPES = {TipoCasella.DOMICILIODIGITALE.value, TipoCasella.PECMASSIVA.value}
+
+
+class Stato(models.TextChoices):
+    # Local, before Openapi knows the box.
+    NUOVA = "nuova", _("In registrazione")
+    NON_REGISTRATA = "non_registrata", _("Registrazione non riuscita")
+    # Casella.stato, as the API spells it.
+    REGISTRATA = StatoCasella.REGISTRATA.value, _("Registrata: in attesa dei documenti")
+    IN_EVASIONE = StatoCasella.IN_EVASIONE.value, _("Documenti inviati: in lavorazione")
+    EVASA = StatoCasella.EVASA.value, _("Attiva")
+    DOCUMENTI_ERRATI = StatoCasella.DOCUMENTI_ERRATI.value, _("Documenti da ricaricare")
+    REVOCATA = StatoCasella.REVOCATA.value, _("Revocata")
+    CHIUSA = StatoCasella.CHIUSA.value, _("Chiusa")
+    REGISTRAZIONE_ANNULLATA = (
+        StatoCasella.REGISTRAZIONE_ANNULLATA.value,
+        _("Registrazione annullata"),
+    )
+
+
+#: Statuses that change by themselves (the portal polls them).
+MOVING = {Stato.NUOVA, Stato.IN_EVASIONE}
+#: Statuses in which PATCH /pec/{id}/attivazione is allowed.
+ACTIVATABLE = {Stato.REGISTRATA, Stato.DOCUMENTI_ERRATI}
+BADGE = {
+    Stato.NUOVA: "moving",
+    Stato.IN_EVASIONE: "moving",
+    Stato.REGISTRATA: "",
+    Stato.EVASA: "ok",
+    Stato.DOCUMENTI_ERRATI: "bad",
+    Stato.NON_REGISTRATA: "bad",
+    Stato.REVOCATA: "off",
+    Stato.CHIUSA: "off",
+    Stato.REGISTRAZIONE_ANNULLATA: "off",
+}
+
+
+class Titolare(models.Model):
+    """The client who owns one or more boxes (a company, a professional, a person...)."""
+
+    tipo_cliente = models.CharField(
+        _("tipo di cliente"), max_length=2, choices=TipoClienteChoices.choices
+    )
+    sottotipo_cliente = models.CharField(
+        _("sottotipo"), max_length=2, blank=True, choices=SOTTOTIPO_CHOICES
+    )
+    sottotipo_cliente_altro = models.CharField(_("sottotipo (altro)"), max_length=100, blank=True)
+    denominazione = models.CharField(_("ragione sociale"), max_length=200, blank=True)
+    nome = models.CharField(_("nome"), max_length=100, blank=True)
+    cognome = models.CharField(_("cognome"), max_length=100, blank=True)
+    codice_fiscale = models.CharField(_("codice fiscale"), max_length=16, unique=True)
+    partita_iva = models.CharField(_("partita IVA"), max_length=11, blank=True)
+    indirizzo = models.CharField(_("indirizzo"), max_length=200)
+    comune = models.CharField(_("comune"), max_length=100)
+    cap = models.CharField(_("CAP"), max_length=5, validators=[validators.validate_cap])
+    provincia = models.CharField(_("provincia"), max_length=2)
+    nazione = models.CharField(_("nazione"), max_length=2, default="IT")
+    email = models.EmailField(_("e-mail"), blank=True)
+    telefono = models.CharField(_("telefono"), max_length=20, blank=True)
+    commercialisti = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="titolari_assegnati",
+        verbose_name=_("commercialisti"),
+    )
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(_("creato"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("modificato"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("titolare")
+        verbose_name_plural = _("titolari")
+        ordering = ["denominazione", "cognome", "nome"]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        if self.denominazione:
+            return self.denominazione
+        return f"{self.cognome} {self.nome}".strip() or self.codice_fiscale
+
+    @property
+    def is_person(self) -> bool:
+        return self.tipo_cliente in PERSON_TYPES
+
+
+def _document_path(instance, filename: str) -> str:
+    """A generated name: nothing of the user's file name or of the person reaches the disk."""
+    return f"documenti/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.pdf"
+
+
+class Casella(models.Model):
+    """A PEC box, mirroring Openapi's Casella."""
+
+    titolare = models.ForeignKey(
+        Titolare,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="caselle",
+        verbose_name=_("titolare"),
+    )
+    remote_id = models.CharField(_("id Openapi"), max_length=24, unique=True, null=True, blank=True)
+    casella_pec = models.CharField(_("indirizzo"), max_length=254)
+    tipo_casella = models.CharField(_("tipo"), max_length=20, choices=TipoCasellaChoices.choices)
+    stato = models.CharField(
+        _("stato"), max_length=30, choices=Stato.choices, default=Stato.NUOVA, db_index=True
+    )
+    data_scadenza = models.DateField(_("scadenza"), null=True, blank=True, db_index=True)
+    data_attivazione = models.DateField(_("attivata il"), null=True, blank=True)
+    spazio_disco = models.PositiveIntegerField(_("spazio casella (MB)"), null=True, blank=True)
+    spazio_storico = models.PositiveIntegerField(_("spazio archivio (MB)"), null=True, blank=True)
+    spazio_conservazione = models.PositiveIntegerField(
+        _("spazio conservazione (MB)"), null=True, blank=True
+    )
+    conservazione = models.BooleanField(_("conservazione"), default=False)
+    autorinnovo = models.BooleanField(_("rinnovo automatico"), default=False)
+    ts_registrazione = models.DateTimeField(_("registrata il"), null=True, blank=True)
+    ts_ultima_modifica = models.DateTimeField(_("ultima modifica Openapi"), null=True, blank=True)
+    ts_evasione = models.DateTimeField(_("evasa il"), null=True, blank=True)
+    ts_scadenza = models.DateTimeField(null=True, blank=True)
+    ts_revoca = models.DateTimeField(_("revocata il"), null=True, blank=True)
+    evasa_at = models.DateTimeField(
+        _("vista attiva il"),
+        null=True,
+        blank=True,
+        help_text=_("Quando il portale l'ha vista evasa."),
+    )
+    last_payload = models.JSONField(_("ultima risposta Openapi"), null=True, blank=True)
+    last_synced_at = models.DateTimeField(_("ultimo aggiornamento"), null=True, blank=True)
+    attempts = models.PositiveIntegerField(_("letture fallite"), default=0)
+    last_error = models.TextField(_("ultimo errore"), blank=True)
+    next_poll_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    poll_interval = models.FloatField(default=0)
+    importata = models.BooleanField(
+        _("registrata fuori dal portale"), default=False, help_text=_("Importata da GET /pec.")
+    )
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="caselle_registrate",
+        verbose_name=_("registrata da"),
+    )
+    created_at = models.DateTimeField(_("creata"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("modificata"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("casella PEC")
+        verbose_name_plural = _("caselle PEC")
+        ordering = ["-created_at"]
+        constraints = [
+            # One live registration per address (a refused one may be tried again).
+            models.UniqueConstraint(
+                fields=["casella_pec"],
+                condition=~Q(stato="non_registrata"),
+                name="mailboxes_one_box_per_address",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.casella_pec
+
+    @property
+    def is_moving(self) -> bool:
+        return self.stato in MOVING
+
+    @property
+    def badge(self) -> str:
+        return BADGE.get(self.stato, "")
+
+    @property
+    def needs_single_pdf(self) -> bool:
+        return self.tipo_casella in SINGLE_PDF_TYPES
+
+    @property
+    def can_upload(self) -> bool:
+        return bool(self.remote_id) and self.stato in ACTIVATABLE
+
+
+class Richiedente(models.Model):
+    """The requester data of POST /pec, with the ID document's data (personal data)."""
+
+    casella = models.OneToOneField(
+        Casella, on_delete=models.CASCADE, related_name="richiedente", verbose_name=_("casella")
+    )
+    nome = models.CharField(_("nome"), max_length=100)
+    cognome = models.CharField(_("cognome"), max_length=100)
+    codice_fiscale = models.CharField(_("codice fiscale"), max_length=16)
+    data_nascita = models.DateField(_("data di nascita"))
+    sesso = models.CharField(_("sesso"), max_length=1, choices=[("M", "M"), ("F", "F")])
+    nazione_nascita = models.CharField(_("nazione di nascita"), max_length=2, default="IT")
+    comune_nascita = models.CharField(_("comune di nascita"), max_length=100, blank=True)
+    provincia_nascita = models.CharField(_("provincia di nascita"), max_length=2, blank=True)
+    email = models.EmailField(_("e-mail"))
+    telefono = models.CharField(_("telefono"), max_length=20)
+    cellulare = models.CharField(_("cellulare"), max_length=20, blank=True)
+    tipo_documento = models.CharField(
+        _("tipo di documento"),
+        max_length=20,
+        choices=[
+            ("CARTA_D_IDENTITA", _("Carta d'identità")),
+            ("PATENTE", _("Patente")),
+            ("PASSAPORTO", _("Passaporto")),
+        ],
+    )
+    numero_documento = models.CharField(_("numero del documento"), max_length=40)
+    data_rilascio_documento = models.DateField(_("rilasciato il"))
+    data_scadenza_documento = models.DateField(_("scade il"))
+    documento_rilasciato_da = models.CharField(_("rilasciato da"), max_length=100)
+
+    class Meta:
+        verbose_name = _("richiedente")
+        verbose_name_plural = _("richiedenti")
+
+    def __str__(self) -> str:
+        return f"{self.cognome} {self.nome}"
+
+
+class TipoDocumentoCaricato(models.TextChoices):
+    MODULO = "modulo", _("Modulo di attivazione firmato")
+    IDENTITA = "identita", _("Documento d'identità")
+    UNICO = "unico", _("Modulo firmato e documento d'identità (PDF unico)")
+
+
+class Documento(models.Model):
+    """An uploaded PDF, stored under a generated name through STORAGES['default']."""
+
+    casella = models.ForeignKey(
+        Casella, on_delete=models.CASCADE, related_name="documenti", verbose_name=_("casella")
+    )
+    tipo = models.CharField(_("tipo"), max_length=10, choices=TipoDocumentoCaricato.choices)
+    file = models.FileField(_("file"), upload_to=_document_path, max_length=200, blank=True)
+    nome_originale = models.CharField(_("nome del file caricato"), max_length=120, blank=True)
+    dimensione = models.PositiveIntegerField(_("dimensione (byte)"), default=0)
+    pagine = models.PositiveIntegerField(_("pagine"), default=0)
+    sha256 = models.CharField(max_length=64, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("caricato da"),
+    )
+    uploaded_at = models.DateTimeField(_("caricato il"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("inviato il"), null=True, blank=True)
+    deleted_at = models.DateTimeField(_("eliminato il"), null=True, blank=True)
+    deleted_reason = models.CharField(_("motivo dell'eliminazione"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("documento")
+        verbose_name_plural = _("documenti")
+        ordering = ["-uploaded_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_tipo_display()} · {self.casella}"
+
+    @property
+    def contains_identity(self) -> bool:
+        return self.tipo in (TipoDocumentoCaricato.IDENTITA, TipoDocumentoCaricato.UNICO)
+
+    @property
+    def available(self) -> bool:
+        return bool(self.file) and self.deleted_at is None
+
+
+class TipoEvento(models.TextChoices):
+    STATO = "stato", _("Cambio di stato")
+    REGISTRAZIONE = "registrazione", _("Registrazione")
+    DOCUMENTI = "documenti", _("Documenti")
+    SYNC = "sync", _("Aggiornamento da Openapi")
+    IMPORT = "import", _("Importazione")
+    ERRORE = "errore", _("Errore")
+    ELIMINAZIONE = "eliminazione", _("Eliminazione documenti")
+
+
+class Evento(models.Model):
+    """One line of a box's history."""
+
+    casella = models.ForeignKey(
+        Casella, on_delete=models.CASCADE, related_name="eventi", verbose_name=_("casella")
+    )
+    at = models.DateTimeField(_("quando"), default=timezone.now, db_index=True)
+    tipo = models.CharField(_("tipo"), max_length=20, choices=TipoEvento.choices)
+    da_stato = models.CharField(_("da"), max_length=30, blank=True, choices=Stato.choices)
+    a_stato = models.CharField(_("a"), max_length=30, blank=True, choices=Stato.choices)
+    messaggio = models.TextField(_("descrizione"), blank=True)
+    dati = models.JSONField(_("dettagli"), default=dict, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("utente"),
+    )
+
+    class Meta:
+        verbose_name = _("evento")
+        verbose_name_plural = _("storico")
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.get_tipo_display()}"
+
+
+class CallKind(models.TextChoices):
+    REGISTRAZIONE = "registrazione", _("Registrazione (POST /pec)")
+    ATTIVAZIONE = "attivazione", _("Invio documenti (PATCH /pec/{id}/attivazione)")
+
+
+class CasellaCall(RemoteCall):
+    """An at-most-once intent of a call on a box (see portal/remote_calls.py)."""
+
+    kind = models.CharField(_("operazione"), max_length=40, choices=CallKind.choices)
+    casella = models.ForeignKey(
+        Casella, on_delete=models.CASCADE, related_name="calls", verbose_name=_("casella")
+    )
+
+    class Meta(RemoteCall.Meta):
+        verbose_name = _("chiamata Openapi")
+        verbose_name_plural = _("chiamate Openapi")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["state", "next_attempt_at"], name="mb_call_due_idx")]
+        constraints = [
+            # At most one registration per box, whatever the intent keys.
+            models.UniqueConstraint(
+                fields=["casella"],
+                condition=Q(kind="registrazione"),
+                name="mailboxes_one_registration_per_box",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk} ({self.state})"

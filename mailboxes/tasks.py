@@ -1,0 +1,69 @@
+"""Celery tasks of the mailboxes app: thin, take ids, safe to run twice (the names are the ones
+settings.CELERY_BEAT_SCHEDULE uses)."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+from django.utils import timezone
+
+from portal.remote_calls import CallState, due_calls, run_call
+
+from . import services
+from .calls import handler_for
+from .models import CasellaCall
+
+log = logging.getLogger(__name__)
+
+#: A call left pending/unclear is re-run by its own task when due within this many seconds;
+#: later ones wait for the run_due_calls tick.
+SELF_RESCHEDULE_MAX = 120
+
+
+@shared_task(name="mailboxes.run_call", acks_late=True)
+def run_casella_call(call_pk: int) -> str:
+    call = CasellaCall.objects.filter(pk=call_pk).only("kind").first()
+    if call is None:
+        return CallState.FAILED
+    state = run_call(CasellaCall, call_pk, handler_for(call.kind))
+    if state in (CallState.PENDING, CallState.UNCLEAR):
+        nxt = (
+            CasellaCall.objects.filter(pk=call_pk).values_list("next_attempt_at", flat=True).first()
+        )
+        if nxt is not None:
+            delay = max(0.5, (nxt - timezone.now()).total_seconds())
+            if delay <= SELF_RESCHEDULE_MAX:
+                run_casella_call.apply_async((call_pk,), countdown=delay)
+    return state
+
+
+@shared_task(name="mailboxes.run_due_calls")
+def run_due_calls() -> int:
+    pks = list(due_calls(CasellaCall).values_list("pk", flat=True)[:500])
+    for pk in pks:
+        run_casella_call.delay(pk)
+    return len(pks)
+
+
+@shared_task(name="mailboxes.poll_due")
+def poll_due() -> dict:
+    return services.poll_due()
+
+
+@shared_task(name="mailboxes.sync_account")
+def sync_account() -> dict:
+    return services.sync_account()
+
+
+@shared_task(name="mailboxes.purge_documents")
+def purge_documents() -> int:
+    return services.purge_documents()
+
+
+@shared_task(name="mailboxes.refresh_casella")
+def refresh_casella(casella_pk: int) -> list:
+    from .models import Casella
+
+    casella = Casella.objects.filter(pk=casella_pk).first()
+    return services.refresh_casella(casella) if casella else []
