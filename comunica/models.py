@@ -1,0 +1,306 @@
+"""Requests to communicate a PEC to the Registro Imprese (Openapi's ``/comunica_pec``).
+
+:class:`RichiestaComunicazione` mirrors the spec's ``RichiestaComunicazionePec``: the remote id
+(unique, null until Openapi answers), the status with the API's own values (plus two local ones
+before Openapi knows the request), the last payload seen and when. :class:`ProcuraFirmata` is a
+signed power of attorney (.p7m) uploaded by the office, stored privately; :class:`Evento` is the
+request's timeline; :class:`ComunicaCall` the at-most-once intents of POST /comunica_pec and
+PATCH /comunica_pec/{id}. Transitions happen in comunica/services.py only.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from openapi_pec.types import Qualifica, StatoComunica
+from portal.remote_calls import RemoteCall
+
+from . import validators
+
+
+class Stato(models.TextChoices):
+    # Local, before Openapi knows the request.
+    NUOVA = "nuova", _("In invio a Openapi")
+    NON_INVIATA = "non_inviata", _("Invio non riuscito")
+    # RichiestaComunicazionePec.stato, as the API spells it.
+    CODICE_IN_RICHIESTA = (
+        StatoComunica.CODICE_IN_RICHIESTA.value,
+        _("Richiesta inviata: procura in preparazione"),
+    )
+    IN_ATTESA_DI_DOCUMENTI = (
+        StatoComunica.IN_ATTESA_DI_DOCUMENTI.value,
+        _("In attesa della procura firmata"),
+    )
+    DOCUMENTI_CARICATI = (
+        StatoComunica.DOCUMENTI_CARICATI.value,
+        _("Procura caricata: in lavorazione"),
+    )
+    COMUNICAZIONE_EVASA = StatoComunica.COMUNICAZIONE_EVASA.value, _("Comunicazione evasa")
+
+
+REMOTE_STATI = {s.value for s in StatoComunica}
+#: Statuses that change by themselves, without the office doing anything.
+MOVING = {Stato.NUOVA, Stato.CODICE_IN_RICHIESTA, Stato.DOCUMENTI_CARICATI}
+#: Where the status no longer changes.
+SETTLED = {Stato.COMUNICAZIONE_EVASA, Stato.NON_INVIATA}
+BADGE = {
+    Stato.NUOVA: "moving",
+    Stato.NON_INVIATA: "bad",
+    Stato.CODICE_IN_RICHIESTA: "moving",
+    Stato.IN_ATTESA_DI_DOCUMENTI: "",
+    Stato.DOCUMENTI_CARICATI: "moving",
+    Stato.COMUNICAZIONE_EVASA: "ok",
+}
+#: Order of the remote statuses: a poll never moves a request backwards.
+ORDER = {
+    Stato.NUOVA: 0,
+    Stato.NON_INVIATA: 0,
+    Stato.CODICE_IN_RICHIESTA: 1,
+    Stato.IN_ATTESA_DI_DOCUMENTI: 2,
+    Stato.DOCUMENTI_CARICATI: 3,
+    Stato.COMUNICAZIONE_EVASA: 4,
+}
+
+
+class QualificaChoices(models.TextChoices):
+    AMMINISTRATORE = Qualifica.AMMINISTRATORE.value, _("Amministratore")
+    COMMISSARIO_GIUDIZIARIO = Qualifica.COMMISSARIO_GIUDIZIARIO.value, _("Commissario giudiziario")
+    CURATORE_FALLIMENTARE = Qualifica.CURATORE_FALLIMENTARE.value, _("Curatore fallimentare")
+    LEGALE_RAPPRESENTANTE = Qualifica.LEGALE_RAPPRESENTANTE.value, _("Legale rappresentante")
+    LIQUIDATORE = Qualifica.LIQUIDATORE.value, _("Liquidatore")
+    SOCIO = Qualifica.SOCIO.value, _("Socio")
+    TITOLARE = Qualifica.TITOLARE.value, _("Titolare")
+
+
+class RichiestaComunicazione(models.Model):
+    """A request to register a company's (or its director's) PEC at the Registro Imprese."""
+
+    remote_id = models.CharField(_("id Openapi"), max_length=24, unique=True, null=True, blank=True)
+    casella_pec = models.EmailField(_("PEC da comunicare"), max_length=254, db_index=True)
+    pec_amministratore = models.BooleanField(
+        _("PEC dell'amministratore"),
+        default=False,
+        help_text=_(
+            "Sì: si comunica la PEC personale dell'amministratore unico o delegato; "
+            "no: la PEC dell'impresa."
+        ),
+    )
+    pec_impresa = models.EmailField(
+        _("PEC dell'impresa"),
+        max_length=254,
+        blank=True,
+        help_text=_("Per la PEC dell'amministratore: deve essere diversa da quella dell'impresa."),
+    )
+    # The company.
+    ragione_sociale = models.CharField(_("ragione sociale"), max_length=200)
+    cf_piva = models.CharField(
+        _("codice fiscale o partita IVA dell'impresa"),
+        max_length=16,
+        validators=[validators.validate_cf_piva],
+        db_index=True,
+    )
+    comune = models.CharField(_("comune della sede"), max_length=100)
+    provincia = models.CharField(
+        _("provincia (sigla)"), max_length=2, validators=[validators.validate_provincia]
+    )
+    # The applicant.
+    cf = models.CharField(
+        _("codice fiscale del richiedente"),
+        max_length=16,
+        validators=[validators.validate_codice_fiscale],
+    )
+    nome = models.CharField(_("nome"), max_length=100)
+    cognome = models.CharField(_("cognome"), max_length=100)
+    qualifica = models.CharField(_("qualifica"), max_length=30, choices=QualificaChoices.choices)
+    email = models.EmailField(_("e-mail del richiedente"))
+    cellulare = models.CharField(
+        _("cellulare"), max_length=20, validators=[validators.validate_cellulare]
+    )
+    # Openapi's side.
+    stato = models.CharField(
+        _("stato"), max_length=30, choices=Stato.choices, default=Stato.NUOVA, db_index=True
+    )
+    codice_registro_imprese = models.CharField(
+        _("codice Registro Imprese"), max_length=100, blank=True
+    )
+    documenti_registro_imprese = models.JSONField(
+        _("ricevute del Registro Imprese"), default=list, blank=True
+    )
+    remote_timestamp = models.DateTimeField(_("ultimo cambio Openapi"), null=True, blank=True)
+    owner = models.CharField(_("account Openapi"), max_length=254, blank=True)
+    last_payload = models.JSONField(_("ultima risposta Openapi"), null=True, blank=True)
+    last_synced_at = models.DateTimeField(_("ultimo aggiornamento"), null=True, blank=True)
+    last_error = models.TextField(_("ultimo errore"), blank=True)
+    next_poll_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    poll_interval = models.FloatField(default=0)
+    evasa_at = models.DateTimeField(_("evasa il"), null=True, blank=True)
+    importata = models.BooleanField(
+        _("avviata fuori dal portale"),
+        default=False,
+        help_text=_("Importata da GET /comunica_pec."),
+    )
+    # Links to the office's holders and boxes.
+    titolare = models.ForeignKey(
+        "mailboxes.Titolare",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="comunicazioni",
+        verbose_name=_("titolare"),
+    )
+    casella = models.ForeignKey(
+        "mailboxes.Casella",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="comunicazioni",
+        verbose_name=_("casella"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="comunicazioni_create",
+        verbose_name=_("creata da"),
+    )
+    created_at = models.DateTimeField(_("creata"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("modificata"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("comunicazione PEC")
+        verbose_name_plural = _("comunicazioni PEC")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.casella_pec} ({self.ragione_sociale})"
+
+    @property
+    def badge(self) -> str:
+        return BADGE.get(self.stato, "")
+
+    @property
+    def is_moving(self) -> bool:
+        return self.stato in MOVING
+
+    @property
+    def can_upload(self) -> bool:
+        return bool(self.remote_id) and self.stato == Stato.IN_ATTESA_DI_DOCUMENTI
+
+    @property
+    def richiedente(self) -> str:
+        return f"{self.nome} {self.cognome}".strip()
+
+
+class ProcuraFirmata(models.Model):
+    """A signed power of attorney (.p7m) uploaded for a request; the file is stored privately."""
+
+    richiesta = models.ForeignKey(
+        RichiestaComunicazione,
+        on_delete=models.CASCADE,
+        related_name="procure",
+        verbose_name=_("richiesta"),
+    )
+    file = models.CharField(max_length=300)  # name in the private storage
+    nome_originale = models.CharField(_("nome del file"), max_length=200, blank=True)
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveIntegerField(_("dimensione (byte)"))
+    firmatario = models.CharField(_("firmatario"), max_length=200, blank=True)
+    firmatario_cf = models.CharField(_("codice fiscale del firmatario"), max_length=16, blank=True)
+    certificato_soggetto = models.CharField(_("soggetto del certificato"), max_length=500)
+    certificato_emittente = models.CharField(_("emittente del certificato"), max_length=500)
+    certificato_seriale = models.CharField(max_length=80, blank=True)
+    valido_dal = models.DateTimeField(_("certificato valido dal"), null=True, blank=True)
+    valido_al = models.DateTimeField(_("certificato valido fino al"), null=True, blank=True)
+    firmato_il = models.DateTimeField(_("firmato il"), null=True, blank=True)
+    firma_verificata = models.BooleanField(
+        _("firma corrispondente al documento"),
+        null=True,
+        help_text=_("Sì: la firma corrisponde al PDF; vuoto: algoritmo non verificato qui."),
+    )
+    cf_diverso = models.BooleanField(_("firmatario diverso dal richiedente"), default=False)
+    certificato_scaduto = models.BooleanField(_("certificato scaduto"), default=False)
+    conferma_forzata = models.BooleanField(_("inviata nonostante gli avvisi"), default=False)
+    inviata_at = models.DateTimeField(_("inviata il"), null=True, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("caricata da"),
+    )
+    uploaded_at = models.DateTimeField(_("caricata il"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("procura firmata")
+        verbose_name_plural = _("procure firmate")
+        ordering = ["-uploaded_at"]
+
+    def __str__(self) -> str:
+        return self.nome_originale or f"procura #{self.pk}"
+
+    @property
+    def has_warnings(self) -> bool:
+        return self.cf_diverso or self.certificato_scaduto
+
+
+class Evento(models.Model):
+    """One line of a request's timeline."""
+
+    class Tipo(models.TextChoices):
+        CREATA = "creata", _("Creata")
+        INVIO = "invio", _("Invio a Openapi")
+        STATO = "stato", _("Cambio di stato")
+        PROCURA = "procura", _("Procura")
+        ERRORE = "errore", _("Errore")
+        SYNC = "sync", _("Sincronizzazione")
+
+    richiesta = models.ForeignKey(
+        RichiestaComunicazione, on_delete=models.CASCADE, related_name="eventi"
+    )
+    tipo = models.CharField(max_length=20, choices=Tipo.choices)
+    stato = models.CharField(max_length=30, choices=Stato.choices, blank=True)
+    messaggio = models.TextField(blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("evento")
+        verbose_name_plural = _("eventi")
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_tipo_display()}: {self.messaggio}"
+
+
+class ComunicaCall(RemoteCall):
+    """An at-most-once intent: POST /comunica_pec (kind ``create``, paid) or
+    PATCH /comunica_pec/{id} (kind ``upload``)."""
+
+    class Kind(models.TextChoices):
+        CREATE = "create", _("Invio della richiesta (POST /comunica_pec)")
+        UPLOAD = "upload", _("Invio della procura firmata (PATCH /comunica_pec/{id})")
+
+    richiesta = models.ForeignKey(
+        RichiestaComunicazione,
+        on_delete=models.PROTECT,
+        related_name="calls",
+        verbose_name=_("richiesta"),
+    )
+    procura = models.ForeignKey(
+        ProcuraFirmata, null=True, blank=True, on_delete=models.PROTECT, related_name="calls"
+    )
+
+    class Meta(RemoteCall.Meta):
+        verbose_name = _("chiamata Openapi")
+        verbose_name_plural = _("chiamate Openapi")
+        indexes = [models.Index(fields=["state", "next_attempt_at"], name="comunica_call_due")]
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} #{self.pk}"

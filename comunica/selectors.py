@@ -1,0 +1,97 @@
+"""Reads of the comunica flow. Office staff see every request (there is one office)."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from portal.remote_calls import OPEN_STATES
+
+from .models import ComunicaCall, RichiestaComunicazione
+
+
+def richieste_visible_to(user) -> QuerySet[RichiestaComunicazione]:
+    from accounts.roles import is_office
+
+    if not is_office(user):
+        return RichiestaComunicazione.objects.none()
+    return RichiestaComunicazione.objects.select_related("titolare", "casella")
+
+
+def search_richieste(user, *, q: str = "", stato: str = "", tipo: str = "") -> QuerySet:
+    qs = richieste_visible_to(user)
+    q = (q or "").strip()
+    if q:
+        cond = (
+            Q(casella_pec__icontains=q)
+            | Q(pec_impresa__icontains=q)
+            | Q(ragione_sociale__icontains=q)
+            | Q(cf_piva__icontains=q.replace(" ", ""))
+            | Q(cf__icontains=q.replace(" ", ""))
+            | Q(nome__icontains=q)
+            | Q(cognome__icontains=q)
+            | Q(remote_id=q)
+            | Q(codice_registro_imprese__iexact=q)
+        )
+        parts = q.split()
+        if len(parts) > 1:  # "Mario Rossi" / "Rossi Mario"
+            cond |= Q(nome__icontains=parts[0], cognome__icontains=" ".join(parts[1:])) | Q(
+                cognome__icontains=parts[0], nome__icontains=" ".join(parts[1:])
+            )
+        qs = qs.filter(cond)
+    if stato:
+        qs = qs.filter(stato=stato)
+    if tipo == "amministratore":
+        qs = qs.filter(pec_amministratore=True)
+    elif tipo == "impresa":
+        qs = qs.filter(pec_amministratore=False)
+    return qs.order_by("-created_at", "-pk")
+
+
+def open_call(richiesta: RichiestaComunicazione, kind: str | None = None) -> ComunicaCall | None:
+    qs = richiesta.calls.filter(state__in=OPEN_STATES)
+    if kind:
+        qs = qs.filter(kind=kind)
+    return qs.order_by("-created_at").first()
+
+
+def last_call(richiesta: RichiestaComunicazione, kind: str) -> ComunicaCall | None:
+    return richiesta.calls.filter(kind=kind).order_by("-created_at", "-pk").first()
+
+
+def latest_procura(richiesta: RichiestaComunicazione):
+    return richiesta.procure.order_by("-uploaded_at", "-pk").first()
+
+
+def _titolari(user):
+    from mailboxes import selectors as mailbox_selectors
+
+    visible = getattr(mailbox_selectors, "titolari_visible_to", None)
+    visible = visible or mailbox_selectors.titolari_for
+    return visible(user)
+
+
+def titolare_for_prefill(user, pk):
+    """The holder (and nothing else) the user may prefill a request from, or None."""
+    if pk in (None, ""):
+        return None
+    try:
+        return _titolari(user).filter(pk=int(pk)).first()
+    except (TypeError, ValueError):
+        return None
+
+
+def casella_for_prefill(user, pk):
+    from mailboxes.models import Casella
+
+    if pk in (None, ""):
+        return None
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        return None
+    return (
+        Casella.objects.filter(pk=pk)
+        .filter(Q(titolare__in=_titolari(user)) | Q(titolare__isnull=True))
+        .select_related("titolare")
+        .first()
+    )
