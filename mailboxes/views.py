@@ -39,7 +39,7 @@ def _page(request, qs):
     return paginator.get_page(request.GET.get("page"))
 
 
-def _querystring(request, **drop) -> str:
+def _querystring(request, *drop) -> str:
     params = request.GET.copy()
     for key in ("page", *drop):
         params.pop(key, None)
