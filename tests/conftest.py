@@ -3,7 +3,12 @@ import os
 import pytest
 from django.conf import settings
 
-pytest_plugins = ["tests.plugins.sandbox", "tests.plugins.worker", "tests.plugins.browser"]
+pytest_plugins = [
+    "tests.plugins.sandbox",
+    "tests.plugins.worker",
+    "tests.plugins.browser",
+    "tests.plugins.figures",
+]
 
 IN_CI = os.environ.get("CI") == "true"
 # Tiers that must run under CI: skipping them there fails the run.
