@@ -1,6 +1,7 @@
 """Start the whole portal in the foreground: web server, Celery worker, Celery beat and, in demo
 mode, the built-in Openapi sandbox. Ctrl-C (or SIGTERM) stops every process it started."""
 
+import contextlib
 import importlib.util
 import os
 import signal
@@ -101,14 +102,18 @@ class Command(BaseCommand):
             self._stop_all(procs)
 
     def _stop_all(self, procs):
+        # SIGTERM to each main process (Celery then stops its own pool children); whatever is
+        # still alive after the deadline, with its whole process group, gets SIGKILL.
         for _name, proc in procs:
             if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGTERM)
+                proc.terminate()
         deadline = time.monotonic() + 20
         for _name, proc in procs:
             try:
                 proc.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
+                proc.kill()
                 proc.wait()
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)  # leftovers of the group, if any
         self.stdout.write("All portal processes stopped.")
