@@ -1,0 +1,311 @@
+"""The access matrix: every URL pattern of the portal, tried by whoever must not see it.
+
+Every pattern is enumerated from the URL resolver. A pattern that takes a parameter (an object
+id) must have an entry in ``ID_URLS`` saying how to build it for a real object; a new URL that
+is not in the table fails ``test_every_id_url_is_in_the_matrix``. Each one is then requested
+(GET and POST) anonymously (login redirect expected), by an accountant NOT assigned to the
+holder and by a logged-in user without any role (403, 404 or 405 expected; never a 2xx, never
+the object's data). As a positive control, the same URL opened by someone who may see it must
+not be a 404 (so the table builds URLs of objects that exist).
+
+Pages without an id are in ``PLAIN_URLS`` with who may open them: an accountant gets 403 on the
+office pages.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from tests import figures
+
+from .objects import MARKERS, World, build_world
+
+pytestmark = pytest.mark.django_db
+
+
+def walk(patterns, prefix="", namespace=""):
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            ns = namespace + (f"{p.namespace}:" if p.namespace else "")
+            yield from walk(p.url_patterns, prefix + str(p.pattern), ns)
+        elif isinstance(p, URLPattern):
+            yield prefix + str(p.pattern), (namespace + p.name) if p.name else None, p
+
+
+def has_params(route: str) -> bool:
+    return "<" in route or "(?P<" in route
+
+
+ALL = [(route, name) for route, name, _p in walk(get_resolver().url_patterns)]
+ID_ROUTES = sorted({route for route, _n in ALL if has_params(route)})
+PLAIN_ROUTES = sorted({route for route, _n in ALL if not has_params(route)})
+
+# --------------------------------------------------------------------------- how to build them
+
+Builder = Callable[[World], str]
+
+ID_URLS: dict[str, Builder] = {
+    "caselle/<int:pk>/": lambda w: f"/caselle/{w.casella.pk}/",
+    "caselle/<int:pk>/stato/": lambda w: f"/caselle/{w.casella.pk}/stato/",
+    "caselle/<int:pk>/badge/": lambda w: f"/caselle/{w.casella.pk}/badge/",
+    "caselle/<int:pk>/documenti/": lambda w: f"/caselle/{w.casella.pk}/documenti/",
+    "caselle/<int:pk>/modulo-attivazione/": lambda w: (
+        f"/caselle/{w.casella.pk}/modulo-attivazione/"
+    ),
+    "caselle/<int:pk>/aggiorna/": lambda w: f"/caselle/{w.casella.pk}/aggiorna/",
+    "caselle/documenti/<int:pk>/": lambda w: f"/caselle/documenti/{w.documento.pk}/",
+    "caselle/titolari/<int:pk>/": lambda w: f"/caselle/titolari/{w.titolare.pk}/",
+    "caselle/titolari/<int:pk>/modifica/": lambda w: f"/caselle/titolari/{w.titolare.pk}/modifica/",
+    "comunica/<int:pk>/": lambda w: f"/comunica/{w.richiesta.pk}/",
+    "comunica/<int:pk>/stato/": lambda w: f"/comunica/{w.richiesta.pk}/stato/",
+    "comunica/<int:pk>/aggiorna/": lambda w: f"/comunica/{w.richiesta.pk}/aggiorna/",
+    "comunica/<int:pk>/riprova/": lambda w: f"/comunica/{w.richiesta.pk}/riprova/",
+    "comunica/<int:pk>/procura.pdf": lambda w: f"/comunica/{w.richiesta.pk}/procura.pdf",
+    "comunica/<int:pk>/procura/": lambda w: f"/comunica/{w.richiesta.pk}/procura/",
+    "comunica/<int:pk>/procura/<int:doc>/invia/": lambda w: (
+        f"/comunica/{w.richiesta.pk}/procura/{w.procura.pk}/invia/"
+    ),
+    "comunica/<int:pk>/procura/<int:doc>/procura.p7m": lambda w: (
+        f"/comunica/{w.richiesta.pk}/procura/{w.procura.pk}/procura.p7m"
+    ),
+    # Django admin: staff only; the object ids of the generic admin URLs are built below.
+    "admin/r/<path:content_type_id>/<path:object_id>/": lambda w: _view_on_site(w),
+    "admin/auth/user/<id>/password/": lambda w: f"/admin/auth/user/{w.assigned.pk}/password/",
+    "admin/^(?P<app_label>auth|axes|mailboxes|comunica)/$": lambda w: "/admin/mailboxes/",
+    "admin/(?P<url>.*)$": lambda w: f"/admin/mailboxes/casella/{w.casella.pk}",
+}
+_ADMIN_OBJECT = re.compile(r"^admin/(\w+)/(\w+)/<path:object_id>/(\w*/?)$")
+
+
+def _view_on_site(w: World) -> str:
+    from django.contrib.contenttypes.models import ContentType
+
+    ct = ContentType.objects.get_for_model(type(w.casella))
+    return f"/admin/r/{ct.pk}/{w.casella.pk}/"
+
+
+def build(route: str, world: World) -> str | None:
+    if route in ID_URLS:
+        return ID_URLS[route](world)
+    m = _ADMIN_OBJECT.match(route)
+    if m:
+        from django.apps import apps
+
+        app_label, model_name, rest = m.groups()
+        obj = apps.get_model(app_label, model_name).objects.order_by("pk").first()
+        assert obj is not None, f"build_world() makes no {app_label}.{model_name} for {route}"
+        return f"/admin/{app_label}/{model_name}/{obj.pk}/{rest}"
+    return None
+
+
+# Pages without an id: who may open them ("office", "portal": office + accountants, "public",
+# "staff": Django admin).
+PLAIN_URLS: dict[str, str] = {
+    "": "portal",
+    "i18n/setlang/": "public",
+    "account/login/": "public",
+    "account/logout/": "public",
+    "account/password/": "user",
+    "account/password/done/": "user",
+    "caselle/": "portal",
+    "caselle/nuova/": "office",
+    "caselle/verifica-indirizzo/": "office",
+    "caselle/sincronizza/": "office",
+    "caselle/titolari/": "portal",
+    "caselle/titolari/nuovo/": "office",
+    "comunica/": "office",
+    "comunica/nuova/": "office",
+    "comunica/sincronizza/": "office",
+}
+_ADMIN_PLAIN = re.compile(r"^admin/")
+#: Sent only by POST (GET answers 405 after the role check).
+POST_ONLY = {"caselle/sincronizza/", "comunica/sincronizza/", "account/logout/", "i18n/setlang/"}
+
+
+# --------------------------------------------------------------------------- fixtures
+
+
+@pytest.fixture
+def world(db, settings, sandbox):
+    # Views that fetch from Openapi (modulo, refresh) talk to the test sandbox, quickly.
+    from django.core.cache import cache
+
+    settings.OPENAPI_PEC_URL = sandbox.url
+    settings.OPENAPI_OAUTH_URL = sandbox.url
+    settings.OPENAPI_TOKEN = "demo-token"
+    settings.OPENAPI_EMAIL = settings.OPENAPI_APIKEY = ""
+    settings.OPENAPI_TIMEOUT = 2.0
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    cache.clear()
+    return build_world()
+
+
+def client_for(user) -> Client:
+    c = Client(raise_request_exception=False)
+    if user is not None:
+        c.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    return c
+
+
+def leaked(response) -> list[str]:
+    body = b"".join(response) if response.streaming else response.content
+    text = body.decode("utf-8", "replace")
+    return [m for m in MARKERS if m.lower() in text.lower()]
+
+
+# --------------------------------------------------------------------------- the tests
+
+
+def test_every_id_url_is_in_the_matrix(world):
+    missing = [r for r in ID_ROUTES if build(r, world) is None]
+    assert not missing, f"add these URL patterns to ID_URLS in {__file__}: {missing}"
+    unknown = [r for r in ID_URLS if r not in ID_ROUTES]
+    assert not unknown, f"ID_URLS lists patterns that no longer exist: {unknown}"
+
+
+def test_every_plain_url_is_in_the_table():
+    missing = [r for r in PLAIN_ROUTES if r not in PLAIN_URLS and not _ADMIN_PLAIN.match(r)]
+    assert not missing, f"add these URL patterns to PLAIN_URLS in {__file__}: {missing}"
+
+
+def _refusals(world: World) -> tuple[int, list[str]]:
+    """Request every id URL as the three users; return (requests, problems)."""
+    users = {
+        "anonymous": None,
+        "accountant of another holder": world.other,
+        "user without role": world.norole,
+    }
+    clients = {label: client_for(u) for label, u in users.items()}
+    problems: list[str] = []
+    requests = 0
+    for route in ID_ROUTES:
+        url = build(route, world)
+        admin = route.startswith("admin/")
+        for label, c in clients.items():
+            for method in ("get", "post"):
+                requests += 1
+                response = getattr(c, method)(url)
+                status = response.status_code
+                where = f"{method.upper()} {url} as {label}: {status}"
+                if leaked(response):
+                    problems.append(f"{where} shows {leaked(response)}")
+                if label == "anonymous" or admin:
+                    login = "/admin/login/" if admin else "/account/login/"
+                    if status != 302 or not response["Location"].startswith(login):
+                        problems.append(f"{where}, expected a redirect to {login}")
+                elif status not in (403, 404, 405):
+                    problems.append(f"{where}, expected 403/404/405")
+    return requests, problems
+
+
+def test_no_id_url_opens_for_those_who_must_not_see_it(world):
+    requests, problems = _refusals(world)
+    assert not problems, "\n".join(problems)
+    figures.record(
+        "access matrix",
+        f"{len(ID_ROUTES)} urls x 3 users ({requests} requests, GET+POST), {len(problems)} leaks",
+    )
+
+
+#: Who may see them still gets a 404 here, by design.
+EXPECTED_404 = {
+    # Casella has no get_absolute_url: "view on site" is a 404 for everyone.
+    "admin/r/<path:content_type_id>/<path:object_id>/",
+}
+
+
+def positive_control(world: World) -> list[str]:
+    problems = []
+    office, superuser = client_for(world.office), client_for(world.superuser)
+    for route in ID_ROUTES:
+        url = build(route, world)
+        response = (superuser if route.startswith("admin/") else office).get(url)
+        status = response.status_code
+        if route == "admin/(?P<url>.*)$":  # the catch-all: a missing slash is redirected
+            ok = status == 301
+        elif route in EXPECTED_404:
+            ok = status == 404
+        else:
+            ok = status not in (404, 500)
+        if not ok:
+            problems.append(f"GET {url}: {status}")
+    return problems
+
+
+def test_positive_control_the_urls_open_for_who_may(world):
+    """The table builds URLs of real objects: who may see them gets no 404 (and no 500)."""
+    problems = positive_control(world)
+    assert not problems, "\n".join(problems)
+
+
+def test_the_assigned_accountant_sees_the_holder_and_its_documents(world):
+    c = client_for(world.assigned)
+    assert c.get(f"/caselle/{world.casella.pk}/").status_code == 200
+    assert c.get(f"/caselle/titolari/{world.titolare.pk}/").status_code == 200
+    download = c.get(f"/caselle/documenti/{world.documento.pk}/")
+    assert download.status_code == 200
+    assert b"".join(download.streaming_content).startswith(b"%PDF-")
+    # ... but not the other holder
+    assert c.get(f"/caselle/titolari/{world.other_titolare.pk}/").status_code == 404
+
+
+def test_pages_without_id_by_role(world):
+    """Office pages: 403 for accountants and users without a role; portal pages: 403 for users
+    without a role; anonymous users are sent to log in."""
+    who = {
+        "office": client_for(world.office),
+        "accountant": client_for(world.other),
+        "norole": client_for(world.norole),
+        "anonymous": client_for(None),
+    }
+    problems, checked, staff_403 = [], 0, 0
+    for route in PLAIN_ROUTES:
+        if _ADMIN_PLAIN.match(route):
+            continue
+        access = PLAIN_URLS[route]
+        if route in POST_ONLY or access == "public":
+            continue
+        url = "/" + route
+        for label, c in who.items():
+            checked += 1
+            status = c.get(url).status_code
+            if label == "anonymous":
+                ok = status == 302
+            elif access == "office":
+                ok = status == 200 if label == "office" else status == 403
+                staff_403 += label == "accountant" and status == 403
+            elif access == "portal":
+                ok = status in (200, 302) if label != "norole" else status == 403
+            else:  # "user": any logged-in user
+                ok = status == 200
+            if not ok:
+                problems.append(f"GET {url} as {label}: {status} (page for {access})")
+    # the POST-only office actions refuse accountants too
+    for route in ("caselle/sincronizza/", "comunica/sincronizza/"):
+        status = who["accountant"].post("/" + route).status_code
+        checked += 1
+        if status != 403:
+            problems.append(f"POST /{route} as accountant: {status}")
+        staff_403 += status == 403
+    assert not problems, "\n".join(problems)
+    figures.record(
+        "pages without id", f"{checked} checks, accountant 403 on {staff_403} staff pages"
+    )
+
+
+def test_admin_pages_are_staff_only(world):
+    """Every admin page without an id sends accountants and role-less users to admin login."""
+    routes = [
+        r for r in PLAIN_ROUTES if _ADMIN_PLAIN.match(r) and not r.endswith(("login/", "logout/"))
+    ]
+    for label, user in (("accountant", world.assigned), ("norole", world.norole)):
+        c = client_for(user)
+        for route in routes:
+            response = c.get("/" + route)
+            assert response.status_code == 302, (route, label, response.status_code)
+            assert response["Location"].startswith("/admin/login/"), route
