@@ -556,6 +556,20 @@ def due_polls(now: dt.datetime | None = None):
     )
 
 
+def seconds_to_next_poll(now: dt.datetime | None = None) -> float | None:
+    """Seconds until the next box is due a poll (None when nothing is moving)."""
+    now = now or timezone.now()
+    nxt = (
+        Casella.objects.filter(
+            next_poll_at__isnull=False, remote_id__isnull=False, stato=Stato.IN_EVASIONE
+        )
+        .order_by("next_poll_at")
+        .values_list("next_poll_at", flat=True)
+        .first()
+    )
+    return None if nxt is None else max(0.0, (nxt - now).total_seconds())
+
+
 def _claim_polls(now: dt.datetime, limit: int = 500) -> list[Casella]:
     claimed = []
     for casella in due_polls(now).order_by("next_poll_at")[:limit]:

@@ -6,19 +6,22 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
+from django.core.cache import cache
 from django.utils import timezone
 
 from portal.remote_calls import CallState, due_calls, run_call
 
 from . import services
 from .calls import handler_for
-from .models import CasellaCall
+from .models import CallKind, CasellaCall
 
 log = logging.getLogger(__name__)
 
 #: A call left pending/unclear is re-run by its own task when due within this many seconds;
 #: later ones wait for the run_due_calls tick.
 SELF_RESCHEDULE_MAX = 120
+KICK_KEY = "mailboxes:poll-kick"
+KICK_MAX = 30.0
 
 
 @shared_task(name="mailboxes.run_call", acks_late=True)
@@ -27,6 +30,8 @@ def run_casella_call(call_pk: int) -> str:
     if call is None:
         return CallState.FAILED
     state = run_call(CasellaCall, call_pk, handler_for(call.kind))
+    if state == CallState.DONE and call.kind == CallKind.ATTIVAZIONE:
+        kick_poll()
     if state in (CallState.PENDING, CallState.UNCLEAR):
         nxt = (
             CasellaCall.objects.filter(pk=call_pk).values_list("next_attempt_at", flat=True).first()
@@ -48,7 +53,17 @@ def run_due_calls() -> int:
 
 @shared_task(name="mailboxes.poll_due")
 def poll_due() -> dict:
-    return services.poll_due()
+    """The beat tick. When a box is due again before long, one extra tick is also queued (at
+    most one at a time): beat's ticks expire quickly and may be discarded by a slow broker."""
+    figures = services.poll_due()
+    kick_poll()
+    return figures
+
+
+def kick_poll() -> None:
+    delay = services.seconds_to_next_poll()
+    if delay is not None and delay <= KICK_MAX and cache.add(KICK_KEY, 1, timeout=delay + 2):
+        poll_due.apply_async(countdown=max(delay, 0.2))
 
 
 @shared_task(name="mailboxes.sync_account")
