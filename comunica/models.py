@@ -278,13 +278,18 @@ class Evento(models.Model):
         return f"{self.get_tipo_display()}: {self.messaggio}"
 
 
+class CallKind(models.TextChoices):
+    CREATE = "create", _("Invio della richiesta (POST /comunica_pec)")
+    UPLOAD = "upload", _("Invio della procura firmata (PATCH /comunica_pec/{id})")
+
+
 class ComunicaCall(RemoteCall):
     """An at-most-once intent: POST /comunica_pec (kind ``create``, paid) or
     PATCH /comunica_pec/{id} (kind ``upload``)."""
 
-    class Kind(models.TextChoices):
-        CREATE = "create", _("Invio della richiesta (POST /comunica_pec)")
-        UPLOAD = "upload", _("Invio della procura firmata (PATCH /comunica_pec/{id})")
+    Kind = CallKind
+
+    kind = models.CharField(_("operazione"), max_length=40, choices=CallKind.choices)
 
     richiesta = models.ForeignKey(
         RichiestaComunicazione,

@@ -342,9 +342,41 @@ def _describe(signed: cms.SignedData, signer_info: cms.SignerInfo, content: byte
 # --------------------------------------------------------------------------- entry point
 
 
+def _pdf_check():
+    """portal.pdf's check (the one every upload of the portal passes); until that shared module
+    is present, a minimal one: pypdf must open it, unencrypted, with at least one page."""
+    try:
+        from portal.pdf import PdfRejected, validate_pdf
+    except ImportError:  # pragma: no cover - the shared module is being written
+        import io
+
+        from pypdf import PdfReader
+
+        class PdfRejected(Exception):
+            def __init__(self, code, message):
+                super().__init__(message)
+                self.code, self.message = code, message
+
+        def validate_pdf(data):
+            try:
+                reader = PdfReader(io.BytesIO(data), strict=False)
+                if reader.is_encrypted:
+                    raise PdfRejected("encrypted", _("il PDF è protetto da password."))
+                pages = len(reader.pages)
+            except PdfRejected:
+                raise
+            except Exception:
+                raise PdfRejected("unreadable", _("il PDF è danneggiato e non si apre.")) from None
+            if not pages:
+                raise PdfRejected("empty", _("il PDF non ha pagine."))
+            return pages
+
+    return PdfRejected, validate_pdf
+
+
 def validate_p7m(data: bytes, *, max_bytes: int | None = None) -> P7mInfo:
     """Check an uploaded .p7m; return what was found or raise :class:`P7mRejected`."""
-    from portal.pdf import PdfRejected, validate_pdf
+    PdfRejected, validate_pdf = _pdf_check()
 
     limit = max_bytes or settings.PDF_MAX_BYTES
     if data is None or len(data) == 0:

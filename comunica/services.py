@@ -225,9 +225,9 @@ class UploadHandler(CallHandler):
     """PATCH /comunica_pec/{id} with the signed .p7m."""
 
     def perform(self, call):
-        from portal.private_files import read_private
+        from . import files
 
-        data = read_private(call.procura.file)
+        data = files.read(call.procura.file)
         return client().upload_comunica(call.richiesta.remote_id, [data])
 
     def confirm(self, call):
@@ -397,7 +397,7 @@ def upload_procura(
 ) -> ProcuraFirmata:
     """Store a checked .p7m (privately) and, when the signer is the applicant with a valid
     certificate, record the PATCH intent at once; otherwise it waits for "send anyway"."""
-    from portal.private_files import delete_private, save_private
+    from . import files
 
     key = f"comunica:upload:{intent_key}"
     existing = ComunicaCall.objects.filter(intent_key=key).select_related("procura").first()
@@ -410,7 +410,7 @@ def upload_procura(
         )
     signer = info.signer
     warnings = signer_warnings(richiesta, signer)
-    name = save_private(info.der, prefix="comunica", suffix=".p7m")
+    name = files.save(info.der)
     try:
         with transaction.atomic():
             r = RichiestaComunicazione.objects.select_for_update().get(pk=richiesta.pk)
@@ -449,7 +449,7 @@ def upload_procura(
             if not procura.has_warnings:
                 _start_upload(r, procura, user=user, key=key)
     except Exception:
-        delete_private(name)
+        files.delete(name)
         raise
     return procura
 

@@ -314,15 +314,13 @@ def procura_send_anyway(request, pk, doc):
 @require_GET
 def procura_file(request, pk, doc):
     """The uploaded .p7m, through a checked view (never a public URL)."""
-    from portal.private_files import serve_private
+    from . import files
 
     richiesta = _richiesta(request, pk)
     procura = get_object_or_404(ProcuraFirmata, pk=doc, richiesta=richiesta)
     try:
-        return serve_private(
-            procura.file,
-            filename=f"procura-{richiesta.remote_id or richiesta.pk}.p7m",
-            content_type="application/pkcs7-mime",
+        return files.serve(
+            procura.file, filename=f"procura-{richiesta.remote_id or richiesta.pk}.p7m"
         )
     except FileNotFoundError:
         raise Http404 from None
