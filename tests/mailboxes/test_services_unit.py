@@ -39,7 +39,7 @@ def _in_evasione(make_casella, n):
 
 
 def test_many_pending_boxes_are_refreshed_with_one_list_call(pec, make_casella):
-    caselle = _in_evasione(make_casella, 5)
+    _in_evasione(make_casella, 5)
     pec.advance()
     Casella.objects.update(next_poll_at=timezone.now())
     before = len(pec.calls())
