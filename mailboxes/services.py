@@ -22,6 +22,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from accounts import roles
@@ -195,7 +196,8 @@ def register_casella(
             record(
                 casella,
                 TipoEvento.REGISTRAZIONE,
-                _("Registrazione richiesta (costo %(price)s €).") % {"price": call.price},
+                _("Registrazione richiesta (costo %(price)s €).")
+                % {"price": number_format(call.price, 2)},
                 a=Stato.NUOVA,
                 user=user,
             )
