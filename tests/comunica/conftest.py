@@ -2,6 +2,19 @@ import pytest
 
 
 @pytest.fixture
+def make_user(make_user):
+    """The root fixture, after making sure the role groups exist: a transactional test (worker,
+    browser) flushes the database, data-migrated groups included, for the tests after it."""
+    from django.contrib.auth.models import Group
+
+    from accounts import roles
+
+    for name in roles.ROLES:
+        Group.objects.get_or_create(name=name)
+    return make_user
+
+
+@pytest.fixture
 def openapi(settings, sandbox):
     """The portal's Openapi client pointed at the test sandbox."""
     settings.OPENAPI_PEC_URL = sandbox.url
