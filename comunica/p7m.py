@@ -238,6 +238,14 @@ def _codice_fiscale(name: asn1_x509.Name) -> str:
     return ""
 
 
+def _issuer(name: asn1_x509.Name) -> str:
+    """The certification authority, short: "CN (O)" when it has them, else the full name."""
+    cn, org = _attr(name, "common_name"), _attr(name, "organization_name")
+    if cn and org and org not in cn:
+        return f"{cn} ({org})"
+    return cn or org or name.human_friendly
+
+
 def _find_certificate(signed: cms.SignedData, signer_info: cms.SignerInfo):
     certs = [c.chosen for c in signed["certificates"] or [] if c.name == "certificate"]
     sid = signer_info["sid"]
@@ -330,7 +338,7 @@ def _describe(signed: cms.SignedData, signer_info: cms.SignerInfo, content: byte
         surname=_attr(subject, "surname"),
         codice_fiscale=_codice_fiscale(subject),
         subject=subject.human_friendly,
-        issuer=cert.issuer.human_friendly,
+        issuer=_issuer(cert.issuer),
         serial_number=format(cert.serial_number, "X"),
         not_before=validity["not_before"].native,
         not_after=validity["not_after"].native,

@@ -24,6 +24,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _g
 from django.utils.translation import gettext_lazy as _
 
@@ -57,6 +58,11 @@ def client():
 
 def price():
     return prices.price(prices.Operation.COMUNICA)
+
+
+def euro(amount) -> str:
+    """An amount as the timeline shows it (localized: 15,70 in Italian)."""
+    return number_format(amount, 2) if amount is not None else ""
 
 
 def poll_base() -> float:
@@ -193,15 +199,14 @@ class CreateHandler(CallHandler):
 
     def apply(self, call, result):
         r = call.richiesta
-        apply_remote(r, result)
         _event(
             r,
             Evento.Tipo.INVIO,
             _g("Richiesta accettata da Openapi (id %(id)s), costo %(price)s €.")
-            % {"id": result.id, "price": call.price},
-            stato=r.stato,
+            % {"id": result.id, "price": euro(call.price)},
             user=call.requested_by,
         )
+        apply_remote(r, result)
 
     def summarize(self, result):
         return {"id": result.id, "stato": str(result.stato)}
@@ -242,14 +247,10 @@ class UploadHandler(CallHandler):
     def apply(self, call, result):
         r = call.richiesta
         ProcuraFirmata.objects.filter(pk=call.procura_id).update(inviata_at=timezone.now())
-        apply_remote(r, result)
         _event(
-            r,
-            Evento.Tipo.PROCURA,
-            _g("Procura firmata inviata a Openapi."),
-            stato=r.stato,
-            user=call.requested_by,
+            r, Evento.Tipo.PROCURA, _g("Procura firmata inviata a Openapi."), user=call.requested_by
         )
+        apply_remote(r, result)
 
     def summarize(self, result):
         return {"id": result.id, "stato": str(result.stato)}
@@ -337,7 +338,7 @@ def create_richiesta(*, data: dict, user, intent_key: str, titolare=None, casell
                 richiesta,
                 Evento.Tipo.CREATA,
                 _g("Richiesta creata; invio a Openapi (costo %(price)s €).")
-                % {"price": call.price},
+                % {"price": euro(call.price)},
                 stato=Stato.NUOVA,
                 user=user,
             )
@@ -376,7 +377,7 @@ def retry_create(*, richiesta: RichiestaComunicazione, user, intent_key: str) ->
         _event(
             r,
             Evento.Tipo.INVIO,
-            _g("Nuovo invio a Openapi (costo %(price)s €).") % {"price": call.price},
+            _g("Nuovo invio a Openapi (costo %(price)s €).") % {"price": euro(call.price)},
             stato=Stato.NUOVA,
             user=user,
         )
