@@ -25,7 +25,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.formats import number_format
-from django.utils.translation import gettext as _g
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from openapi_pec import errors, prices, types
@@ -141,7 +141,7 @@ def apply_remote(
         if changed:
             message = Stato(r.stato).label
             if r.stato == Stato.COMUNICAZIONE_EVASA and r.codice_registro_imprese:
-                message = _g("%(stato)s: codice Registro Imprese %(codice)s") % {
+                message = gettext("%(stato)s: codice Registro Imprese %(codice)s") % {
                     "stato": message,
                     "codice": r.codice_registro_imprese,
                 }
@@ -202,7 +202,7 @@ class CreateHandler(CallHandler):
         _event(
             r,
             Evento.Tipo.INVIO,
-            _g("Richiesta accettata da Openapi (id %(id)s), costo %(price)s €.")
+            gettext("Richiesta accettata da Openapi (id %(id)s), costo %(price)s €.")
             % {"id": result.id, "price": euro(call.price)},
             user=call.requested_by,
         )
@@ -217,9 +217,9 @@ class CreateHandler(CallHandler):
         RichiestaComunicazione.objects.filter(pk=r.pk, remote_id=None).update(
             stato=Stato.NON_INVIATA, last_error=message[:2000], updated_at=timezone.now()
         )
-        text = _g("Openapi ha rifiutato la richiesta: %(msg)s") % {"msg": message}
+        text = gettext("Openapi ha rifiutato la richiesta: %(msg)s") % {"msg": message}
         if isinstance(error, errors.InsufficientCredit):
-            text = _g(
+            text = gettext(
                 "Credito Openapi insufficiente: nulla è stato addebitato. Ricaricare il "
                 "portafoglio e riprovare. (%(msg)s)"
             ) % {"msg": message}
@@ -248,7 +248,10 @@ class UploadHandler(CallHandler):
         r = call.richiesta
         ProcuraFirmata.objects.filter(pk=call.procura_id).update(inviata_at=timezone.now())
         _event(
-            r, Evento.Tipo.PROCURA, _g("Procura firmata inviata a Openapi."), user=call.requested_by
+            r,
+            Evento.Tipo.PROCURA,
+            gettext("Procura firmata inviata a Openapi."),
+            user=call.requested_by,
         )
         apply_remote(r, result)
 
@@ -262,7 +265,7 @@ class UploadHandler(CallHandler):
         _event(
             r,
             Evento.Tipo.ERRORE,
-            _g("Openapi ha rifiutato la procura: %(msg)s") % {"msg": message},
+            gettext("Openapi ha rifiutato la procura: %(msg)s") % {"msg": message},
         )
 
 
@@ -337,7 +340,7 @@ def create_richiesta(*, data: dict, user, intent_key: str, titolare=None, casell
             _event(
                 richiesta,
                 Evento.Tipo.CREATA,
-                _g("Richiesta creata; invio a Openapi (costo %(price)s €).")
+                gettext("Richiesta creata; invio a Openapi (costo %(price)s €).")
                 % {"price": euro(call.price)},
                 stato=Stato.NUOVA,
                 user=user,
@@ -377,7 +380,7 @@ def retry_create(*, richiesta: RichiestaComunicazione, user, intent_key: str) ->
         _event(
             r,
             Evento.Tipo.INVIO,
-            _g("Nuovo invio a Openapi (costo %(price)s €).") % {"price": euro(call.price)},
+            gettext("Nuovo invio a Openapi (costo %(price)s €).") % {"price": euro(call.price)},
             stato=Stato.NUOVA,
             user=user,
         )
@@ -442,7 +445,7 @@ def upload_procura(
             _event(
                 r,
                 Evento.Tipo.PROCURA,
-                _g("Procura firmata caricata (firmatario: %(who)s, CF %(cf)s).")
+                gettext("Procura firmata caricata (firmatario: %(who)s, CF %(cf)s).")
                 % {"who": procura.firmatario or "?", "cf": procura.firmatario_cf or "?"},
                 stato=r.stato,
                 user=user,
@@ -489,7 +492,7 @@ def send_anyway(*, procura: ProcuraFirmata, user, intent_key: str) -> bool:
         _event(
             r,
             Evento.Tipo.PROCURA,
-            _g("Inviata nonostante gli avvisi sul firmatario."),
+            gettext("Inviata nonostante gli avvisi sul firmatario."),
             stato=r.stato,
             user=user,
         )
@@ -630,5 +633,5 @@ def _import(remote: types.Comunica, *, now) -> RichiestaComunicazione | None:
             titolare=titolare,
             casella=casella,
         )
-        _event(r, Evento.Tipo.SYNC, _g("Importata da Openapi (avviata fuori dal portale)."))
+        _event(r, Evento.Tipo.SYNC, gettext("Importata da Openapi (avviata fuori dal portale)."))
     return apply_remote(r, remote, now=now)
