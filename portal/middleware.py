@@ -1,3 +1,8 @@
+import time
+
+from django.conf import settings
+from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpResponse
 
 
@@ -35,3 +40,28 @@ class SecurityHeadersMiddleware:
             "Permissions-Policy", "camera=(), microphone=(), geolocation=()"
         )
         return response
+
+
+class SessionLifetimeMiddleware:
+    """End a session SESSION_ABSOLUTE_AGE seconds after login, however active it is.
+
+    The idle limit is SESSION_COOKIE_AGE with SESSION_SAVE_EVERY_REQUEST (a sliding window); this
+    is the absolute one, so a session left open on a shared office PC does not live for ever.
+    """
+
+    KEY = "portal_login_at"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            now = time.time()
+            started = request.session.get(self.KEY)
+            if not isinstance(started, (int, float)):
+                request.session[self.KEY] = now
+            elif now - started > settings.SESSION_ABSOLUTE_AGE:
+                logout(request)
+                return redirect_to_login(request.get_full_path())
+        return self.get_response(request)

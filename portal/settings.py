@@ -72,6 +72,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "portal.middleware.SessionLifetimeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -337,6 +338,7 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 # The portal holds ID documents: sessions end after 30 idle minutes and at most 8 hours.
 SESSION_COOKIE_AGE = _read(env.int, "SESSION_COOKIE_AGE", 30 * 60)
+SESSION_ABSOLUTE_AGE = _read(env.int, "SESSION_ABSOLUTE_AGE", 8 * 60 * 60)  # see portal.middleware
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
