@@ -351,14 +351,17 @@ def _describe(signed: cms.SignedData, signer_info: cms.SignerInfo, content: byte
 
 
 def _pdf_check():
-    """portal.pdf's check (the one every upload of the portal passes); until that shared module
-    is present, a minimal one: pypdf must open it, unencrypted, with at least one page."""
+    """The portal's PDF check, the one every other upload passes (size, magic bytes, opens,
+    not encrypted, page count, no JavaScript or launch actions): ``portal.pdf`` when present,
+    else the same check of the mailboxes app."""
     try:
         from portal.pdf import PdfRejected, validate_pdf
-    except ImportError:  # pragma: no cover - the shared module is being written
+    except ImportError:  # pragma: no cover - the shared module is not there (yet)
         import io
 
-        from pypdf import PdfReader
+        from django.core.exceptions import ValidationError
+
+        from mailboxes.pdf import check_pdf
 
         class PdfRejected(Exception):
             def __init__(self, code, message):
@@ -367,17 +370,9 @@ def _pdf_check():
 
         def validate_pdf(data):
             try:
-                reader = PdfReader(io.BytesIO(data), strict=False)
-                if reader.is_encrypted:
-                    raise PdfRejected("encrypted", _("il PDF è protetto da password."))
-                pages = len(reader.pages)
-            except PdfRejected:
-                raise
-            except Exception:
-                raise PdfRejected("unreadable", _("il PDF è danneggiato e non si apre.")) from None
-            if not pages:
-                raise PdfRejected("empty", _("il PDF non ha pagine."))
-            return pages
+                return check_pdf(io.BytesIO(data))
+            except ValidationError as exc:
+                raise PdfRejected(exc.code, exc.messages[0]) from None
 
     return PdfRejected, validate_pdf
 
@@ -408,7 +403,9 @@ def validate_p7m(data: bytes, *, max_bytes: int | None = None) -> P7mInfo:
     try:
         pdf = validate_pdf(content)
     except PdfRejected as exc:
-        raise P7mRejected("pdf_rejected", reason=str(exc.message)) from None
+        reason = str(exc.message)
+        reason = reason[:1].lower() + reason[1:] if reason[:2] != "PDF" else reason
+        raise P7mRejected("pdf_rejected", reason=reason) from None
 
     signers: list[SignerCertificate] = []
     for layer in layers:

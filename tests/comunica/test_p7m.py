@@ -148,3 +148,17 @@ def test_a_certificate_file_is_not_a_p7m():
 def test_a_p7m_without_the_signer_certificate_is_refused():
     error = refused(make_p7m(no_certs=True))
     assert error.code == "no_certificate"
+
+
+def test_a_signed_pdf_with_javascript_is_refused_like_any_uploaded_pdf():
+    import io
+
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(make_pdf())))
+    writer.add_js("app.alert('ciao');")
+    out = io.BytesIO()
+    writer.write(out)
+    error = refused(make_p7m(out.getvalue()))
+    assert error.code == "pdf_rejected"
+    assert "JavaScript" in error.message
