@@ -154,9 +154,16 @@ def test_a_signed_pdf_with_javascript_is_refused_like_any_uploaded_pdf():
     import io
 
     from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import DictionaryObject, NameObject, TextStringObject
 
     writer = PdfWriter(clone_from=PdfReader(io.BytesIO(make_pdf())))
-    writer.add_js("app.alert('ciao');")
+    action = DictionaryObject(
+        {
+            NameObject("/S"): NameObject("/JavaScript"),
+            NameObject("/JS"): TextStringObject("app.alert('ciao');"),
+        }
+    )
+    writer._root_object[NameObject("/OpenAction")] = writer._add_object(action)
     out = io.BytesIO()
     writer.write(out)
     error = refused(make_p7m(out.getvalue()))
