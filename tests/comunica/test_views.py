@@ -333,3 +333,36 @@ def test_admin_lists_requests_with_read_only_remote_fields(client, django_user_m
     page = client.get(reverse("admin:comunica_richiestacomunicazione_change", args=[r.pk]))
     assert page.status_code == 200
     assert 'name="remote_id"' not in page.content.decode()
+
+
+def test_admin_actions_sync_the_account_and_refresh(client, django_user_model, openapi, queued):
+    from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+
+    from openapi_pec import types
+
+    admin = django_user_model.objects.create_superuser("admin", "a@example.com", "pw-long-enough")
+    client.force_login(admin)
+    remote = openapi.client().create_comunica(
+        types.ComunicaRequest(**{k: v for k, v in model_data().items() if k != "pec_impresa"})
+    )
+    changelist = reverse("admin:comunica_richiestacomunicazione_changelist")
+    response = client.post(changelist, {"action": "sync_account"}, follow=True)
+    assert "Importate: 1" in text(response)
+    richiesta = RichiestaComunicazione.objects.get(remote_id=remote.id)
+    openapi.set_stato("comunica", remote.id, "in_attesa_di_documenti")
+    response = client.post(
+        changelist,
+        {"action": "refresh_selected", ACTION_CHECKBOX_NAME: [richiesta.pk]},
+        follow=True,
+    )
+    assert "Aggiornate: 1" in text(response)
+    richiesta.refresh_from_db()
+    assert richiesta.stato == Stato.IN_ATTESA_DI_DOCUMENTI
+
+
+def test_an_unclear_outcome_is_explained_on_the_page(office_client, office_user, queued):
+    r = services.create_richiesta(data=model_data(), user=office_user, intent_key="k").richiesta
+    ComunicaCall.objects.update(state="unclear")
+    page = text(office_client.get(reverse("comunica:richiesta_status", args=[r.pk])))
+    assert "nessun doppio addebito" in page
+    assert 'hx-trigger="every 3s"' in page
