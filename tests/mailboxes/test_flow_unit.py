@@ -144,3 +144,37 @@ def test_insufficient_credit_fails_and_tells_the_office(pec, make_casella, mailo
     assert casella.stato == Stato.NON_REGISTRATA
     assert "Insufficient" in casella.last_error
     assert mailoutbox and "non riuscita" in mailoutbox[0].subject
+
+
+def test_the_task_run_twice_sends_once(pec, make_casella):
+    from mailboxes.tasks import run_casella_call
+
+    casella = make_casella()
+    pk = casella.calls.get().pk
+    assert run_casella_call(pk) == "done"
+    assert run_casella_call(pk) == "done"
+    assert [c["method"] for c in pec.calls()].count("POST") == 1
+    assert len(pec.charges()) == 1
+
+
+def test_refused_request_503_is_sent_again_and_charged_once(pec, make_casella):
+    casella = make_casella()
+    pec.set_faults(error_next=1, methods=["POST"])
+    assert run_calls(casella) == ["pending"]  # not performed: sent again later
+    CasellaCall.objects.update(next_attempt_at=services.timezone.now())
+    assert run_calls(casella) == ["done"]
+    assert len(pec.charges()) == 1
+
+
+def test_timeout_is_settled_against_get_pec_before_anything_is_sent_again(pec, make_casella):
+    """The answer arrives after the client gave up (the call was performed meanwhile)."""
+    casella = make_casella()
+    pec.set_faults(timeout_next=1, timeout_seconds=3.5, methods=["POST"])
+    assert run_calls(casella) == ["unclear"]
+    time.sleep(1.0)  # the sandbox performs it once its delay is over
+    CasellaCall.objects.update(next_attempt_at=services.timezone.now())
+    assert run_calls(casella) == ["done"]
+    casella.refresh_from_db()
+    assert casella.stato == Stato.REGISTRATA and casella.remote_id
+    assert [c["method"] for c in pec.calls()].count("POST") == 1
+    assert len(pec.charges()) == 1

@@ -208,6 +208,7 @@ class _Big(io.BytesIO):
         ("vuoto.pdf", b"", "vuoto"),
         ("enorme.pdf", "big", "troppo grande"),
         ("rotto.pdf", b"%PDF-1.4\n1 0 obj\n<<>>\nendobj\ngarbage", "danneggiato"),
+        ("lungo.pdf", "pages", "troppe pagine"),
     ],
 )
 def test_bad_uploads_are_refused_and_nothing_is_stored_or_sent(
@@ -217,6 +218,15 @@ def test_bad_uploads_are_refused_and_nothing_is_stored_or_sent(
         content = _encrypted_pdf()
     elif content == "javascript":
         content = _javascript_pdf()
+    elif content == "pages":
+        from pypdf import PdfWriter
+
+        writer = PdfWriter()
+        for _ in range(51):
+            writer.add_blank_page(595, 842)
+        out = io.BytesIO()
+        writer.write(out)
+        content = out.getvalue()
     elif content == "big":
         content = b"%PDF-1.4\n" + b"0" * (50 * 1024 * 1024)
     before = len(pec.calls())
