@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from openapi_pec import errors
 
 from . import services, tasks
+from .forms import TitolareForm
 from .models import Casella, CasellaCall, Documento, Evento, Richiedente, Titolare
 
 #: Fields that mirror Openapi: read-only in admin (Openapi is the source of truth).
@@ -36,6 +37,7 @@ REMOTE_FIELDS = (
 
 @admin.register(Titolare)
 class TitolareAdmin(admin.ModelAdmin):
+    form = TitolareForm  # the same checks as the portal's form (CF, subtype pairs, CAP...)
     list_display = ("display_name", "tipo_cliente", "codice_fiscale", "comune", "provincia")
     list_filter = ("tipo_cliente", "provincia", "commercialisti")
     search_fields = ("denominazione", "cognome", "nome", "codice_fiscale", "partita_iva")

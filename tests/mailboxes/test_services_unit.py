@@ -159,3 +159,25 @@ def test_admin_actions_refresh_and_sync(pec, make_casella, admin_client):
     assert casella.stato == Stato.DOCUMENTI_ERRATI
     change = admin_client.get(reverse("admin:mailboxes_casella_change", args=[casella.pk]))
     assert change.status_code == 200
+
+
+def test_admin_holder_form_checks_the_tax_code(admin_client):
+    from mailboxes.models import Titolare
+
+    response = admin_client.post(
+        reverse("admin:mailboxes_titolare_add"),
+        {
+            "tipo_cliente": "IM",
+            "sottotipo_cliente": "SI",
+            "denominazione": "Acme Srl",
+            "codice_fiscale": "00743110158",
+            "indirizzo": "Via Po 2",
+            "cap": "10100",
+            "comune": "Torino",
+            "provincia": "TO",
+            "nazione": "IT",
+        },
+    )
+    assert response.status_code == 200
+    assert "cifra di controllo" in response.content.decode()
+    assert Titolare.objects.count() == 0
