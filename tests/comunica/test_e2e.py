@@ -4,6 +4,7 @@ comunicazione_evasa, with a real Celery worker and beat against the sandbox."""
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 
@@ -37,6 +38,7 @@ def test_new_request_to_comunicazione_evasa_in_the_browser(
         tipo_casella="STANDARD",
         stato="evasa",
     )
+    started = time.monotonic()
     login(page, office_user)
     page.goto("/comunica/")
     page.get_by_role("button", name="Nuova comunicazione").click()
@@ -91,5 +93,14 @@ def test_new_request_to_comunicazione_evasa_in_the_browser(
     assert richiesta.stato == Stato.COMUNICAZIONE_EVASA
     assert richiesta.titolare == titolare
     assert [c["amount"] for c in openapi.charges()] == ["15.70"]
+    from tests import figures
+
+    calls = openapi.calls()
+    figures.record(
+        "comunica browser flow",
+        f"new request -> comunicazione_evasa in {time.monotonic() - started:.1f}s; "
+        f"{sum(c['method'] == 'POST' for c in calls)} POST, "
+        f"{sum(c['method'] == 'PATCH' for c in calls)} PATCH, 1 charge of 15.70",
+    )
     page.goto("/comunica/?stato=comunicazione_evasa")
     expect(page.get_by_role("link", name="acme@testcert.legalmail.it")).to_be_visible()
