@@ -386,11 +386,12 @@ class CasellaCall(RemoteCall):
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["state", "next_attempt_at"], name="mb_call_due_idx")]
         constraints = [
-            # At most one registration per box, whatever the intent keys.
+            # At most one live registration per box, whatever the intent keys (a refused one
+            # may be tried again, e.g. after topping up the wallet).
             models.UniqueConstraint(
                 fields=["casella"],
-                condition=Q(kind="registrazione"),
-                name="mailboxes_one_registration_per_box",
+                condition=Q(kind="registrazione") & ~Q(state="failed"),
+                name="mailboxes_one_live_registration_per_box",
             ),
         ]
 

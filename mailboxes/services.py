@@ -213,6 +213,50 @@ def register_casella(
     return casella
 
 
+def retry_registration(*, casella: Casella, intent_key: str, user) -> CasellaCall:
+    """A refused registration, tried again (a new intent, charged again if it succeeds)."""
+    from . import tasks
+
+    existing = CasellaCall.objects.filter(intent_key=intent_key).first()
+    if existing:
+        return existing
+    try:
+        with transaction.atomic():
+            casella = Casella.objects.select_for_update().get(pk=casella.pk)
+            if casella.stato != Stato.NON_REGISTRATA:
+                raise ValidationError(
+                    _("Solo una registrazione non riuscita si può riprovare."), code="state"
+                )
+            casella.stato = Stato.NUOVA
+            casella.last_error = ""
+            casella.save(update_fields=["stato", "last_error", "updated_at"])
+            call = CasellaCall.objects.create(
+                casella=casella,
+                kind=CallKind.REGISTRAZIONE,
+                intent_key=intent_key,
+                params={"casella_pec": casella.casella_pec, "tipo_casella": casella.tipo_casella},
+                price=registration_price(casella.tipo_casella),
+                requested_by=user,
+            )
+            record(
+                casella,
+                TipoEvento.REGISTRAZIONE,
+                _("Registrazione richiesta di nuovo (costo %(price)s €).")
+                % {"price": number_format(call.price, 2)},
+                da=Stato.NON_REGISTRATA,
+                a=Stato.NUOVA,
+                user=user,
+            )
+            enqueue_on_commit(tasks.run_casella_call, call.pk)
+    except IntegrityError:
+        raise ValidationError(
+            _("L'indirizzo %(address)s è già registrato nel portale.")
+            % {"address": casella.casella_pec},
+            code="duplicate",
+        ) from None
+    return call
+
+
 def registration_request(casella: Casella) -> RegistrationRequest:
     t = casella.titolare
     r = casella.richiedente

@@ -14,6 +14,7 @@ urlpatterns = [
     path("<int:pk>/documenti/", views.casella_upload, name="casella_upload"),
     path("<int:pk>/modulo-attivazione/", views.modulo_attivazione, name="modulo_attivazione"),
     path("<int:pk>/aggiorna/", views.casella_refresh, name="casella_refresh"),
+    path("<int:pk>/riprova/", views.casella_retry, name="casella_retry"),
     path("documenti/<int:pk>/", views.documento_download, name="documento_download"),
     path("titolari/", views.titolare_list, name="titolare_list"),
     path("titolari/nuovo/", views.titolare_new, name="titolare_new"),

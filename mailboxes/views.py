@@ -93,6 +93,8 @@ def _detail_context(request, casella, *, form=None):
         "attivazione_in_corso": selectors.attivazione_in_corso(casella),
         "can_upload": casella.can_upload and not selectors.attivazione_in_corso(casella),
         "pdf_max_mb": f"{settings.PDF_MAX_BYTES / 1048576:g}",
+        "retry_key": str(uuid.uuid4()),
+        "price": services.registration_price(casella.tipo_casella),
     }
     if context["can_upload"]:
         context["upload_form"] = form or DocumentiForm(casella=casella)
@@ -192,6 +194,24 @@ def casella_refresh(request, pk):
         messages.success(request, _("Stato aggiornato da Openapi."))
     except errors.OpenapiError as exc:
         messages.error(request, _("Openapi non risponde: %(msg)s") % {"msg": exc.message})
+    return redirect("mailboxes:casella_detail", pk=casella.pk)
+
+
+@office_required
+@require_POST
+def casella_retry(request, pk):
+    casella = _casella_or_404(request, pk)
+    form = ConfermaForm(request.POST)
+    if form.is_valid():
+        try:
+            services.retry_registration(
+                casella=casella, intent_key=form.cleaned_data["intent_key"], user=request.user
+            )
+            messages.success(request, _("Registrazione avviata di nuovo."))
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+    else:
+        messages.error(request, _("Richiesta non valida: ricarica la pagina."))
     return redirect("mailboxes:casella_detail", pk=casella.pk)
 
 

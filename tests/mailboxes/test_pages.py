@@ -286,3 +286,25 @@ def test_accountant_sees_only_assigned_holders(client, make_user, registered, ma
     client.force_login(other)
     assert client.get(reverse("mailboxes:documento_download", args=[doc.pk])).status_code == 404
     assert client.get(reverse("mailboxes:casella_new")).status_code == 403
+
+
+def test_refused_registration_can_be_tried_again(pec, office_client, make_casella):
+    pec.set_credit("1.00")
+    casella = make_casella()
+    run_calls(casella)
+    casella.refresh_from_db()
+    assert casella.stato == Stato.NON_REGISTRATA
+    page = office_client.get(reverse("mailboxes:casella_detail", args=[casella.pk]))
+    assert (
+        "Insufficient Credit" in page.content.decode() and 'id="riprova"' in page.content.decode()
+    )
+    pec.set_credit("100.00")
+    key = str(uuid.uuid4())
+    url = reverse("mailboxes:casella_retry", args=[casella.pk])
+    assert office_client.post(url, {"intent_key": key}).status_code == 302
+    assert office_client.post(url, {"intent_key": key}).status_code == 302  # double submit
+    assert run_calls(casella) == ["done"]
+    casella.refresh_from_db()
+    assert casella.stato == Stato.REGISTRATA
+    assert len(pec.charges()) == 1
+    assert casella.calls.count() == 2
