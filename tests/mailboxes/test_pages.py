@@ -308,3 +308,13 @@ def test_refused_registration_can_be_tried_again(pec, office_client, make_casell
     assert casella.stato == Stato.REGISTRATA
     assert len(pec.charges()) == 1
     assert casella.calls.count() == 2
+
+
+def test_status_panel_polls_while_moving_and_stops_when_settled(pec, office_client, registered):
+    url = reverse("mailboxes:casella_stato", args=[registered.pk])
+    assert "every 3s" not in office_client.get(url).content.decode()  # waiting for the user
+    Casella.objects.filter(pk=registered.pk).update(stato=Stato.IN_EVASIONE)
+    assert "every 3s" in office_client.get(url).content.decode()
+    Casella.objects.filter(pk=registered.pk).update(stato=Stato.EVASA)
+    text = office_client.get(url).content.decode()
+    assert "every 3s" not in text and "La casella è attiva" in text
