@@ -537,7 +537,9 @@ def notify_active(casella_pk: int) -> None:
     casella = Casella.objects.select_related("registered_by").filter(pk=casella_pk).first()
     if not casella or not casella.registered_by or not casella.registered_by.email:
         return
-    url = reverse("mailboxes:casella_detail", args=[casella.pk])
+    # Absolute when the deployment says where the portal lives (no such setting yet).
+    base = str(getattr(settings, "PORTAL_BASE_URL", "")).rstrip("/")
+    url = base + reverse("mailboxes:casella_detail", args=[casella.pk])
     scadenza = casella.data_scadenza.strftime("%d/%m/%Y") if casella.data_scadenza else "—"
     send_mail(
         _("Casella PEC attiva: %(address)s") % {"address": casella.casella_pec},
