@@ -318,3 +318,18 @@ def test_status_panel_polls_while_moving_and_stops_when_settled(pec, office_clie
     Casella.objects.filter(pk=registered.pk).update(stato=Stato.EVASA)
     text = office_client.get(url).content.decode()
     assert "every 3s" not in text and "La casella è attiva" in text
+
+
+def test_imported_box_page_renders_without_holder_or_requester(office_client):
+    casella = Casella.objects.create(
+        casella_pec="fuori@testcert.legalmail.it",
+        tipo_casella="STANDARD",
+        stato=Stato.EVASA,
+        remote_id="a" * 24,
+        importata=True,
+    )
+    page = office_client.get(reverse("mailboxes:casella_detail", args=[casella.pk]))
+    assert page.status_code == 200
+    assert "registrata fuori dal portale" in page.content.decode()
+    listing = office_client.get(reverse("mailboxes:casella_list")).content.decode()
+    assert "importata" in listing
