@@ -50,7 +50,8 @@ class World:
 
 def user(username: str, *groups: str, **extra):
     User = get_user_model()
-    u = User.objects.create_user(username, f"{username}@example.com", PASSWORD, **extra)
+    email = extra.pop("email", f"{username}@example.com")
+    u = User.objects.create_user(username, email, PASSWORD, **extra)
     u.groups.add(*Group.objects.filter(name__in=groups))
     return u
 
