@@ -62,7 +62,8 @@ def make_user(db, django_user_model):
         user = django_user_model.objects.create_user(
             name, f"{name}@example.com", "correct-horse-battery", **extra
         )
-        user.groups.add(*Group.objects.filter(name__in=roles))
+        # get_or_create: a transactional test before this one flushed the migration's groups
+        user.groups.add(*(Group.objects.get_or_create(name=role)[0] for role in roles))
         return user
 
     return make

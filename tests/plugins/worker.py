@@ -107,7 +107,8 @@ def worker_env(request, django_db_setup, django_db_blocker, tmp_path_factory):
     env.update(
         DJANGO_SETTINGS_MODULE="tests.settings",
         DATABASE_URL=_database_url(),
-        EMAIL_URL=f"filemail://{tmp_path_factory.mktemp('mail')}",
+        # four slashes: django-environ takes what follows "filemail://" as the path
+        EMAIL_URL=f"filemail:///{tmp_path_factory.mktemp('mail')}",
         POLL_TICK_SECONDS="1",
         PYTHONPATH=str(ROOT),
     )
@@ -131,7 +132,7 @@ def _worker(env, tmp_path_factory, name="w", concurrency=2) -> Worker:
         "-n",
         f"{name}-{uuid.uuid4().hex[:6]}@%h",
     ]
-    return Worker(argv, env, log, Path(env["EMAIL_URL"].removeprefix("filemail://")))
+    return Worker(argv, env, log, Path(env["EMAIL_URL"].removeprefix("filemail:///")))
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,7 @@ def test_login_switch_language_and_logout(page, login, office_user):
     login(page, office_user)
     assert page.locator("h1").first.inner_text() == "Caselle"
     with page.expect_navigation():
-        page.get_by_role("button", name="EN").click()
+        page.get_by_role("button", name="EN", exact=True).click()
     assert page.locator("h1").first.inner_text() == "Mailboxes"
     page.locator("details.dropdown summary").click()
     with page.expect_navigation():
