@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -20,4 +20,5 @@ urlpatterns = [
     path("titolari/nuovo/", views.titolare_new, name="titolare_new"),
     path("titolari/<int:pk>/", views.titolare_detail, name="titolare_detail"),
     path("titolari/<int:pk>/modifica/", views.titolare_edit, name="titolare_edit"),
+    path("", include("mailboxes.urls_operations")),
 ]
