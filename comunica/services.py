@@ -90,6 +90,27 @@ def _schedule(richiesta, *, now, reset: bool) -> None:
     richiesta.next_poll_at = now + dt.timedelta(seconds=interval)
 
 
+def notify(richiesta, subject: str, body: str, *, user=None, office: bool = False) -> None:
+    """E-mail the user who asked (and, with ``office``, every active office user)."""
+    from django.contrib.auth import get_user_model
+    from django.core.mail import send_mail
+    from django.db.models import Q
+
+    from accounts import roles
+
+    to = set()
+    for who in (user, richiesta.created_by):
+        if who is not None and who.email:
+            to.add(who.email)
+    if office:
+        users = get_user_model().objects.filter(
+            Q(groups__name=roles.OFFICE) | Q(is_superuser=True), is_active=True
+        )
+        to.update(users.exclude(email="").values_list("email", flat=True))
+    if to:
+        send_mail(subject, body, None, sorted(to), fail_silently=True)
+
+
 # --------------------------------------------------------------------------- remote -> local
 
 
@@ -139,15 +160,33 @@ def apply_remote(
         _schedule(r, now=now, reset=changed)
         r.save()
         if changed:
-            message = Stato(r.stato).label
+            message = str(Stato(r.stato).label)
             if r.stato == Stato.COMUNICAZIONE_EVASA and r.codice_registro_imprese:
                 message = gettext("%(stato)s: codice Registro Imprese %(codice)s") % {
                     "stato": message,
                     "codice": r.codice_registro_imprese,
                 }
             _event(r, Evento.Tipo.STATO, message, stato=r.stato)
+            if r.stato in (Stato.IN_ATTESA_DI_DOCUMENTI, Stato.COMUNICAZIONE_EVASA):
+                transaction.on_commit(lambda: _notify_stato(r.pk, message))
     richiesta.refresh_from_db()
     return r
+
+
+def _notify_stato(pk: int, message: str) -> None:
+    r = RichiestaComunicazione.objects.select_related("created_by").get(pk=pk)
+    body = message
+    if r.stato == Stato.IN_ATTESA_DI_DOCUMENTI:
+        body = gettext(
+            "La procura per %(pec)s (%(impresa)s) è pronta: scaricarla dal portale, farla "
+            "firmare digitalmente a %(who)s e caricare il file .p7m."
+        ) % {"pec": r.casella_pec, "impresa": r.ragione_sociale, "who": r.richiedente}
+    notify(
+        r,
+        gettext("Comunicazione PEC %(pec)s: %(stato)s")
+        % {"pec": r.casella_pec, "stato": r.get_stato_display()},
+        body,
+    )
 
 
 # --------------------------------------------------------------------------- the two calls
@@ -224,6 +263,13 @@ class CreateHandler(CallHandler):
                 "portafoglio e riprovare. (%(msg)s)"
             ) % {"msg": message}
         _event(r, Evento.Tipo.ERRORE, text, stato=Stato.NON_INVIATA)
+        notify(
+            r,
+            gettext("Comunicazione PEC %(pec)s: invio non riuscito") % {"pec": r.casella_pec},
+            text,
+            user=call.requested_by,
+            office=isinstance(error, errors.InsufficientCredit),
+        )
 
 
 class UploadHandler(CallHandler):
@@ -262,10 +308,13 @@ class UploadHandler(CallHandler):
         r = call.richiesta
         message = call.last_error or (error.message if error else "")
         RichiestaComunicazione.objects.filter(pk=r.pk).update(last_error=message[:2000])
-        _event(
+        text = gettext("Openapi ha rifiutato la procura: %(msg)s") % {"msg": message}
+        _event(r, Evento.Tipo.ERRORE, text)
+        notify(
             r,
-            Evento.Tipo.ERRORE,
-            gettext("Openapi ha rifiutato la procura: %(msg)s") % {"msg": message},
+            gettext("Comunicazione PEC %(pec)s: procura rifiutata") % {"pec": r.casella_pec},
+            text,
+            user=call.requested_by,
         )
 
 

@@ -9,7 +9,8 @@ def pytest_runtest_teardown(item, nextitem):
     the group exists)."""
     result = yield
     marker = item.get_closest_marker("django_db")
-    if marker is not None and marker.kwargs.get("transaction"):
+    # nextitem None: the session is ending and the test database is already gone
+    if nextitem is not None and marker is not None and marker.kwargs.get("transaction"):
         from pytest_django.plugin import blocking_manager_key
 
         from accounts import roles

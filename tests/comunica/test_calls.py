@@ -111,6 +111,10 @@ def test_insufficient_credit_fails_with_the_message_and_can_be_retried(
     assert richiesta.stato == Stato.NON_INVIATA
     assert "Insufficient" in richiesta.last_error or "credit" in richiesta.last_error.lower()
     assert openapi.charges() == []
+    from django.core import mail
+
+    assert [m.to for m in mail.outbox] == [["operatore@example.com"]]
+    assert "Credito Openapi insufficiente" in mail.outbox[0].body
     openapi.set_credit("100.00")
     assert services.retry_create(richiesta=richiesta, user=office_user, intent_key="k2")
     retry = richiesta.calls.get(state=CallState.PENDING)

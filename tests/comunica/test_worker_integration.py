@@ -87,6 +87,9 @@ def test_from_new_request_to_comunicazione_evasa_with_a_real_worker(
     assert ComunicaCall.objects.get(pk=upload_call.pk).state == CallState.DONE
     assert len([c for c in openapi.calls() if c["method"] == "PATCH"]) == 1
     assert len(openapi.charges()) == 1
+    subjects = [" ".join(m["Subject"].split()) for m in celery_worker_process.outbox()]
+    assert any("In attesa della procura firmata" in s for s in subjects), subjects
+    assert any("Comunicazione evasa" in s for s in subjects), subjects
     from tests import figures
 
     figures.record(
