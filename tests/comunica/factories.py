@@ -158,3 +158,33 @@ def model_data(**overrides) -> dict:
     data = {**REQUEST_DATA, **overrides}
     data["pec_amministratore"] = data["pec_amministratore"] in ("1", True)
     return data
+
+
+def to_ber_indefinite(der: bytes, chunk: int = 512) -> bytes:
+    """The same .p7m re-encoded the way some Italian signing tools write it: BER with
+    indefinite lengths and the PDF in a constructed OCTET STRING of chunks."""
+    from asn1crypto import cms
+
+    info = cms.ContentInfo.load(der)
+    signed = info["content"]
+    content = signed["encap_content_info"]["content"].native
+
+    def indefinite(tag: int, *parts: bytes) -> bytes:
+        return bytes([tag, 0x80]) + b"".join(parts) + b"\x00\x00"
+
+    def octets(data: bytes) -> bytes:
+        n = len(data)
+        length = bytes([n]) if n < 0x80 else bytes([0x82, n >> 8, n & 0xFF])
+        return b"\x04" + length + data
+
+    chunks = b"".join(octets(content[i : i + chunk]) for i in range(0, len(content), chunk))
+    encap = indefinite(
+        0x30,
+        signed["encap_content_info"]["content_type"].dump(),
+        indefinite(0xA0, indefinite(0x24, chunks)),
+    )
+    body = [signed["version"].dump(), signed["digest_algorithms"].dump(), encap]
+    if signed["certificates"]:
+        body.append(signed["certificates"].dump())
+    body.append(signed["signer_infos"].dump())
+    return indefinite(0x30, info["content_type"].dump(), indefinite(0xA0, indefinite(0x30, *body)))

@@ -169,3 +169,15 @@ def test_a_signed_pdf_with_javascript_is_refused_like_any_uploaded_pdf():
     error = refused(make_p7m(out.getvalue()))
     assert error.code == "pdf_rejected"
     assert "JavaScript" in error.message
+
+
+def test_ber_with_indefinite_lengths_and_a_chunked_pdf_is_accepted():
+    from .factories import to_ber_indefinite
+
+    pdf = make_pdf("Procura firmata con un software che scrive BER")
+    ber = to_ber_indefinite(make_p7m(pdf))
+    assert ber[:2] == b"\x30\x80"
+    info = validate_p7m(ber)
+    assert info.content == pdf
+    assert info.signer.codice_fiscale == APPLICANT_CF
+    assert info.signer.signature_verified is True
