@@ -364,6 +364,16 @@ def create_richiesta(*, data: dict, user, intent_key: str, titolare=None, casell
     if existing:
         return Created(existing.richiesta, False)
     address = data["casella_pec"].strip().lower()
+    if titolare is None or casella is None:
+        # linked to the holder (and box) when the company is one of the office's holders
+        found_titolare, found_casella = _link_holder(data.get("cf_piva", ""), address)
+        titolare = titolare or found_titolare
+        if (
+            casella is None
+            and found_casella is not None
+            and (titolare is None or found_casella.titolare_id in (None, titolare.pk))
+        ):
+            casella = found_casella
     try:
         with transaction.atomic():
             if _open_calls(kind=ComunicaCall.Kind.CREATE, richiesta__casella_pec=address).exists():

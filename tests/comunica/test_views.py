@@ -366,3 +366,21 @@ def test_an_unclear_outcome_is_explained_on_the_page(office_client, office_user,
     page = text(office_client.get(reverse("comunica:richiesta_status", args=[r.pk])))
     assert "nessun doppio addebito" in page
     assert 'hx-trigger="every 3s"' in page
+
+
+def test_a_request_typed_by_hand_is_linked_to_the_matching_holder(
+    office_client, office_user, titolare, casella, queued
+):
+    created = services.create_richiesta(
+        data=model_data(casella_pec="ACME@testcert.legalmail.it"),
+        user=office_user,
+        intent_key="by-hand",
+    )
+    assert created.richiesta.titolare == titolare
+    assert created.richiesta.casella == casella
+    other = services.create_richiesta(
+        data=model_data(casella_pec="x@pec.example.it", cf_piva="12345670017"),
+        user=office_user,
+        intent_key="other",
+    )
+    assert other.richiesta.titolare is None and other.richiesta.casella is None
