@@ -283,6 +283,9 @@ class TipoDocumentoCaricato(models.TextChoices):
     MODULO = "modulo", _("Modulo di attivazione firmato")
     IDENTITA = "identita", _("Documento d'identità")
     UNICO = "unico", _("Modulo firmato e documento d'identità (PDF unico)")
+    # Legal preservation (PATCH /pec/{id}/conservazione), see mailboxes/operations.py.
+    MODULO_CONSERVAZIONE = "mod_cons", _("Modulo di conservazione firmato")
+    IDENTITA_CONSERVAZIONE = "id_cons", _("Documento d'identità (conservazione)")
 
 
 class Documento(models.Model):
@@ -335,6 +338,7 @@ class TipoEvento(models.TextChoices):
     IMPORT = "import", _("Importazione")
     ERRORE = "errore", _("Errore")
     ELIMINAZIONE = "eliminazione", _("Eliminazione documenti")
+    OPERAZIONE = "operazione", _("Operazione sulla casella")
 
 
 class Evento(models.Model):
@@ -370,6 +374,24 @@ class Evento(models.Model):
 class CallKind(models.TextChoices):
     REGISTRAZIONE = "registrazione", _("Registrazione (POST /pec)")
     ATTIVAZIONE = "attivazione", _("Invio documenti (PATCH /pec/{id}/attivazione)")
+    # Operations on active boxes (mailboxes/operations.py).
+    RINNOVO = "rinnovo", _("Rinnovo (GET /pec/{id}/rinnovo)")
+    REVOCA = "revoca", _("Revoca (DELETE /pec/{id})")
+    MODIFICA = "modifica", _("Aumento spazio (PATCH /pec/{id}/modifica)")
+    CONSERVAZIONE = "conservazione", _("Conservazione a norma (PATCH /pec/{id}/conservazione)")
+    TRASFORMAZIONE = "trasformazione", _("Cambio tipo (PATCH /pec/{id}/trasformazione)")
+    MULTIUTENZA = "multiutenza", _("Utente aggiuntivo (POST /pec/{id}/multiutenza)")
+
+
+#: The kinds of mailboxes/operations.py: at most one of them open per box at a time.
+OPERATION_KINDS = (
+    CallKind.RINNOVO,
+    CallKind.REVOCA,
+    CallKind.MODIFICA,
+    CallKind.CONSERVAZIONE,
+    CallKind.TRASFORMAZIONE,
+    CallKind.MULTIUTENZA,
+)
 
 
 class CasellaCall(RemoteCall):
@@ -393,7 +415,50 @@ class CasellaCall(RemoteCall):
                 condition=Q(kind="registrazione") & ~Q(state="failed"),
                 name="mailboxes_one_live_registration_per_box",
             ),
+            # At most one open operation (renew, revoke, enlarge...) per box: two tabs or two
+            # people cannot renew the same box twice by accident.
+            models.UniqueConstraint(
+                fields=["casella"],
+                condition=Q(
+                    kind__in=[
+                        "rinnovo",
+                        "revoca",
+                        "modifica",
+                        "conservazione",
+                        "trasformazione",
+                        "multiutenza",
+                    ]
+                )
+                & Q(state__in=["pending", "in_flight", "unclear"]),
+                name="mailboxes_one_open_operation_per_box",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.kind} #{self.pk} ({self.state})"
+
+
+class PromemoriaScadenza(models.Model):
+    """An expiry reminder e-mailed to the office: one per box, threshold and expiry date."""
+
+    casella = models.ForeignKey(
+        Casella, on_delete=models.CASCADE, related_name="promemoria", verbose_name=_("casella")
+    )
+    soglia = models.PositiveSmallIntegerField(_("giorni prima della scadenza"))
+    data_scadenza = models.DateField(_("scadenza"))
+    sent_at = models.DateTimeField(_("inviato il"), default=timezone.now)
+    destinatari = models.PositiveIntegerField(_("destinatari"), default=0)
+
+    class Meta:
+        verbose_name = _("promemoria di scadenza")
+        verbose_name_plural = _("promemoria di scadenza")
+        ordering = ["-sent_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["casella", "soglia", "data_scadenza"],
+                name="mailboxes_one_reminder_per_box_threshold_expiry",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.casella} · {self.soglia} gg · {self.data_scadenza:%d/%m/%Y}"
