@@ -48,6 +48,8 @@ log = logging.getLogger(__name__)
 CLOCK_SKEW = dt.timedelta(minutes=5)
 #: Longest wait between two polls of a request that does not move.
 POLL_CAP = dt.timedelta(minutes=30)
+#: After comunicazione_evasa without the receipts' names, how long to keep asking for them.
+RECEIPTS_WAIT = dt.timedelta(days=7)
 
 
 def client():
@@ -76,8 +78,9 @@ def _event(richiesta, tipo, messaggio="", *, stato="", user=None) -> Evento:
 
 
 def _schedule(richiesta, *, now, reset: bool) -> None:
-    """Set the next poll: soon after a change, then doubling up to POLL_CAP; none when done."""
-    if richiesta.stato == Stato.COMUNICAZIONE_EVASA or not richiesta.remote_id:
+    """Set the next poll: soon after a change, then doubling up to POLL_CAP; none when done
+    (comunicazione_evasa with its receipts, or RECEIPTS_WAIT after it without)."""
+    if not richiesta.remote_id or _finished(richiesta, now):
         richiesta.next_poll_at = None
         richiesta.poll_interval = 0
         return
@@ -88,6 +91,14 @@ def _schedule(richiesta, *, now, reset: bool) -> None:
         interval = min(richiesta.poll_interval * 2, POLL_CAP.total_seconds())
     richiesta.poll_interval = interval
     richiesta.next_poll_at = now + dt.timedelta(seconds=interval)
+
+
+def _finished(richiesta, now) -> bool:
+    if richiesta.stato != Stato.COMUNICAZIONE_EVASA:
+        return False
+    if richiesta.documenti_registro_imprese:
+        return True
+    return bool(richiesta.evasa_at and now - richiesta.evasa_at > RECEIPTS_WAIT)
 
 
 def notify(richiesta, subject: str, body: str, *, user=None, office: bool = False) -> None:
@@ -145,6 +156,7 @@ def apply_remote(
             r.codice_registro_imprese = _fit(
                 RichiestaComunicazione, "codice_registro_imprese", remote.codice_registro_imprese
             )
+        receipts_new = bool(remote.documenti_registro_imprese) and not r.documenti_registro_imprese
         if remote.documenti_registro_imprese:
             r.documenti_registro_imprese = list(remote.documenti_registro_imprese)
         if remote.timestamp:
@@ -169,6 +181,14 @@ def apply_remote(
             _event(r, Evento.Tipo.STATO, message, stato=r.stato)
             if r.stato in (Stato.IN_ATTESA_DI_DOCUMENTI, Stato.COMUNICAZIONE_EVASA):
                 transaction.on_commit(lambda: _notify_stato(r.pk, message))
+        elif receipts_new:
+            _event(
+                r,
+                Evento.Tipo.STATO,
+                gettext("Ricevute del Registro Imprese disponibili: %(docs)s")
+                % {"docs": ", ".join(r.documenti_registro_imprese)},
+                stato=r.stato,
+            )
     richiesta.refresh_from_db()
     return r
 
@@ -569,7 +589,7 @@ def poll_due(*, now: dt.datetime | None = None) -> int:
     due = list(
         RichiestaComunicazione.objects.filter(next_poll_at__lte=now)
         .exclude(remote_id=None)
-        .exclude(stato=Stato.COMUNICAZIONE_EVASA)[:500]
+        .order_by("next_poll_at")[:500]
     )
     if not due:
         return 0
@@ -584,7 +604,8 @@ def poll_due(*, now: dt.datetime | None = None) -> int:
     for r in due:
         item = listed.get(r.remote_id)
         try:
-            if item is None or str(item.stato) != r.stato:
+            waiting_receipts = r.stato == Stato.COMUNICAZIONE_EVASA  # still without them
+            if item is None or str(item.stato) != r.stato or waiting_receipts:
                 apply_remote(r, api.get_comunica(r.remote_id), now=now)
             else:
                 _backoff(r, now=now)

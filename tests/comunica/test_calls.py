@@ -258,3 +258,42 @@ def test_sync_does_not_import_a_request_whose_post_is_unsettled(openapi, office_
     assert RichiestaComunicazione.objects.count() == 1
     assert services.run_comunica_call(call.pk, now=later()) == CallState.DONE
     assert services.sync_account().imported == 0
+
+
+def test_an_evasa_without_receipts_is_asked_again_until_they_appear(office_user, queued):
+    from comunica.models import Evento
+    from openapi_pec import types
+
+    richiesta, _call = new_request(office_user)
+    RichiestaComunicazione.objects.filter(pk=richiesta.pk).update(
+        remote_id="b" * 24, stato=Stato.DOCUMENTI_CARICATI
+    )
+    base = {"id": "b" * 24, "casella_pec": richiesta.casella_pec}
+    services.apply_remote(
+        richiesta, types.Comunica.from_raw({**base, "stato": "comunicazione_evasa"})
+    )
+    richiesta.refresh_from_db()
+    assert richiesta.stato == Stato.COMUNICAZIONE_EVASA
+    assert richiesta.next_poll_at is not None  # the receipts are not there yet
+    services.apply_remote(
+        richiesta,
+        types.Comunica.from_raw(
+            {
+                **base,
+                "stato": "comunicazione_evasa",
+                "codice_registro_imprese": "RI1",
+                "documenti_registro_imprese": ["b_0_registro_imprese.p7m"],
+            }
+        ),
+    )
+    richiesta.refresh_from_db()
+    assert richiesta.next_poll_at is None
+    assert richiesta.eventi.filter(
+        tipo=Evento.Tipo.STATO, messaggio__contains="b_0_registro_imprese.p7m"
+    ).exists()
+    # a stale snapshot never moves it backwards
+    services.apply_remote(
+        richiesta, types.Comunica.from_raw({**base, "stato": "in_attesa_di_documenti"})
+    )
+    richiesta.refresh_from_db()
+    assert richiesta.stato == Stato.COMUNICAZIONE_EVASA
