@@ -408,7 +408,13 @@ P7M_CORPUS = [
     (".p7m wrapping an encrypted PDF", "procura.p7m", p7m_of_encrypted_pdf, "pdf_rejected"),
     ("11 MB file", "procura.p7m", p7m_too_big, "too_large"),
     ("path traversal name, plain PDF", "../../procura.p7m", good_pdf, "plain_pdf"),
+    (".p7m wrapping a PDF with JavaScript", "procura.p7m", p7m_of_javascript_pdf, "pdf_rejected"),
 ]
 P7M_CORPUS_GAPS = [
-    (".p7m wrapping a PDF with JavaScript", "procura.p7m", p7m_of_javascript_pdf, "pdf_rejected"),
+    (
+        ".p7m wrapping a PDF with page /AA JavaScript in an object stream",
+        "procura.p7m",
+        lambda: p7m(objstm_page_aa_javascript()),
+        "pdf_rejected",
+    ),
 ]

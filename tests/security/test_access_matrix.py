@@ -58,6 +58,7 @@ ID_URLS: dict[str, Builder] = {
         f"/caselle/{w.casella.pk}/modulo-attivazione/"
     ),
     "caselle/<int:pk>/aggiorna/": lambda w: f"/caselle/{w.casella.pk}/aggiorna/",
+    "caselle/<int:pk>/riprova/": lambda w: f"/caselle/{w.casella.pk}/riprova/",
     "caselle/documenti/<int:pk>/": lambda w: f"/caselle/documenti/{w.documento.pk}/",
     "caselle/titolari/<int:pk>/": lambda w: f"/caselle/titolari/{w.titolare.pk}/",
     "caselle/titolari/<int:pk>/modifica/": lambda w: f"/caselle/titolari/{w.titolare.pk}/modifica/",
@@ -185,6 +186,8 @@ def _refusals(world: World) -> tuple[int, list[str]]:
     requests = 0
     for route in ID_ROUTES:
         url = build(route, world)
+        if url is None:  # reported by test_every_id_url_is_in_the_matrix
+            continue
         admin = route.startswith("admin/")
         for label, c in clients.items():
             for method in ("get", "post"):
@@ -224,6 +227,8 @@ def positive_control(world: World) -> list[str]:
     office, superuser = client_for(world.office), client_for(world.superuser)
     for route in ID_ROUTES:
         url = build(route, world)
+        if url is None:
+            continue
         response = (superuser if route.startswith("admin/") else office).get(url)
         status = response.status_code
         if route == "admin/(?P<url>.*)$":  # the catch-all: a missing slash is redirected

@@ -64,10 +64,9 @@ PDF_BUGS = {
     ),
 }
 P7M_BUGS = {
-    ".p7m wrapping a PDF with JavaScript": (
-        "BUG: comunica/p7m.py _pdf_check falls back to a minimal PDF check (pypdf opens it, "
-        "not encrypted, has pages) when portal.pdf is missing: the signed PDF is not checked "
-        "for JavaScript/launch actions; use mailboxes.pdf.check_pdf (or a shared portal.pdf)"
+    ".p7m wrapping a PDF with page /AA JavaScript in an object stream": (
+        "BUG: comunica/p7m.py checks the signed PDF with mailboxes.pdf.check_pdf, which misses "
+        "a page /AA JavaScript action inside a compressed object stream (see the PDF case)"
     ),
 }
 

@@ -13,6 +13,7 @@ no log, no Celery message, no error page and no e-mail.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import secrets
@@ -134,8 +135,9 @@ def _db_dump() -> str:
 @pytest.mark.django_db(transaction=True)
 def test_no_secret_and_no_personal_data_leaks(portal_on_it, leak_worker, monkeypatch, caplog):
     from django.contrib.admin.models import LogEntry
+    from django.core import mail
 
-    from mailboxes import services, tasks
+    from mailboxes import services
     from mailboxes.models import Casella, CasellaCall
     from mailboxes.pdf import check_pdf
     from openapi_pec.domains import SANDBOX_DOMAINS
@@ -183,7 +185,11 @@ def test_no_secret_and_no_personal_data_leaks(portal_on_it, leak_worker, monkeyp
         )
 
         def tick():
-            tasks.poll_due.apply_async(queue=queue)
+            # The poll runs here, in this process (its client mints a token too): the worker's
+            # own follow-up poll goes to the default queue, where another worker of the test
+            # session (on another sandbox) may take it.
+            with contextlib.suppress(Exception):
+                services.refresh_casella(Casella.objects.get(pk=casella.pk))
 
         assert _wait(lambda: Casella.objects.get(pk=casella.pk).stato == "evasa", tick=tick), (
             worker.log()[-3000:]
@@ -202,7 +208,7 @@ def test_no_secret_and_no_personal_data_leaks(portal_on_it, leak_worker, monkeyp
         assert _wait(
             lambda: CasellaCall.objects.get(casella=refused, kind="registrazione").state == "failed"
         )
-        assert _wait(lambda: len(worker.outbox()) >= 2, timeout=10), (
+        assert _wait(lambda: len(worker.outbox()) + len(mail.outbox) >= 2, timeout=10), (
             [m["Subject"] for m in worker.outbox()],
             list(worker.maildir.iterdir()),
             worker.log()[-2000:],
@@ -271,7 +277,9 @@ def test_no_secret_and_no_personal_data_leaks(portal_on_it, leak_worker, monkeyp
     assert tokens, "no token was minted: the flow did not use the API key"
     secrets_ = [APIKEY, *tokens]
     personal = [CF_HOLDER, DOC_NUMBER]
-    emails = "\n".join(m.as_string() for m in worker.outbox())
+    emails = "\n".join(
+        [m.as_string() for m in worker.outbox()] + [m.message().as_string() for m in mail.outbox]
+    )
     logs = {
         "test process log": "\n".join(r.getMessage() + str(r.args) for r in caplog.records)
         + caplog.text,
@@ -296,7 +304,8 @@ def test_no_secret_and_no_personal_data_leaks(portal_on_it, leak_worker, monkeyp
         "CF + ID "
         f"document number in logs/messages/error pages/e-mails: "
         f"{sum(map(len, personal_hits.values()))}; {len(messages)} Celery messages, "
-        f"{len(worker.outbox())} e-mails, {len(pages)} pages, {scanned / 1e6:.1f} MB scanned",
+        f"{len(worker.outbox()) + len(mail.outbox)} e-mails, {len(pages)} pages, "
+        f"{scanned / 1e6:.1f} MB scanned",
     )
     assert not personal_hits, personal_hits
     assert not secret_hits, secret_hits
