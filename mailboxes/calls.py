@@ -148,4 +148,8 @@ HANDLERS: dict[str, CallHandler] = {
 
 
 def handler_for(kind: str) -> CallHandler:
+    if kind not in HANDLERS:  # the operations on active boxes (mailboxes/operations.py)
+        from .operations import HANDLERS as OPERATION_HANDLERS
+
+        HANDLERS.update(OPERATION_HANDLERS)
     return HANDLERS[kind]

@@ -1,0 +1,35 @@
+"""Helpers of the operations tests: active boxes linked to sandbox boxes, quickly."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from .conftest import run_calls
+
+
+def activate(pec, casella, stato="evasa"):
+    """Register ``casella`` at the sandbox and force its remote state (default: active)."""
+    from mailboxes import services
+
+    run_calls(casella)
+    casella.refresh_from_db()
+    pec.set_stato("casella", casella.remote_id, stato)
+    services.refresh_casella(casella)
+    casella.refresh_from_db()
+    return casella
+
+
+@pytest.fixture
+def active_box(pec, make_casella):
+    """make_active_box(tipo="STANDARD", stato="evasa") -> a Casella mirrored from the sandbox."""
+
+    def make(tipo="STANDARD", stato="evasa", **kw):
+        return activate(pec, make_casella(tipo=tipo, **kw), stato)
+
+    return make
+
+
+def key() -> str:
+    return str(uuid.uuid4())
