@@ -73,7 +73,18 @@ def sync_account() -> dict:
 
 @shared_task(name="mailboxes.purge_documents")
 def purge_documents() -> int:
-    return services.purge_documents()
+    from .operations import purge_finished_preservation_documents
+
+    return services.purge_documents() + purge_finished_preservation_documents()
+
+
+@shared_task(name="mailboxes.send_expiry_reminders")
+def send_expiry_reminders() -> dict:
+    """E-mail the office about boxes reaching EXPIRY_REMINDER_DAYS (once per box, threshold
+    and expiry date); see mailboxes/expiry.py."""
+    from .expiry import send_reminders
+
+    return send_reminders()
 
 
 @shared_task(name="mailboxes.refresh_casella")
