@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
+import json
+from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
+from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
 from django.utils import timezone
 
 from accounts import roles
 from portal.remote_calls import OPEN_STATES
 
-from .models import CallKind, Casella, Documento, Stato, Titolare
+from .models import CallKind, Casella, Documento, Richiedente, Stato, Titolare
 
 SORTS = {
     "indirizzo": "casella_pec",
@@ -50,6 +55,24 @@ def documenti_for(user) -> QuerySet[Documento]:
     return Documento.objects.filter(casella__in=caselle_for(user))
 
 
+def _search_filter(q: str) -> Q:
+    """Boxes whose address, or whose holder's name, contains ``q`` (or whose holder's or
+    requester's codice fiscale / partita IVA is ``q``).
+
+    Each table is searched on its own (one subquery per table, each served by its trigram
+    index on PostgreSQL) instead of one OR over a three-table join, which can use no index."""
+    compact = q.replace(" ", "")
+    holders = Titolare.objects.filter(
+        Q(denominazione__icontains=q)
+        | Q(cognome__icontains=q)
+        | Q(nome__icontains=q)
+        | Q(codice_fiscale__iexact=compact)
+        | Q(partita_iva__iexact=compact)
+    ).values("pk")
+    requesters = Richiedente.objects.filter(codice_fiscale__iexact=compact).values("casella_id")
+    return Q(casella_pec__icontains=q) | Q(titolare_id__in=holders) | Q(pk__in=requesters)
+
+
 def search_caselle(
     user,
     *,
@@ -60,18 +83,27 @@ def search_caselle(
     scadenza_entro: int | None = None,
     sort: str = "",
 ) -> QuerySet[Casella]:
+    """The boxes list, filtered and in the order of ``sort`` (ties broken by pk in the same
+    direction, so that one index serves both the order and keyset pagination)."""
+    qs = filter_caselle(
+        user, q=q, stato=stato, tipo=tipo, titolare=titolare, scadenza_entro=scadenza_entro
+    )
+    return qs.order_by(*sort_order(sort))
+
+
+def filter_caselle(
+    user,
+    *,
+    q: str = "",
+    stato: str = "",
+    tipo: str = "",
+    titolare: str = "",
+    scadenza_entro: int | None = None,
+) -> QuerySet[Casella]:
     qs = caselle_for(user)
     q = (q or "").strip()
     if q:
-        qs = qs.filter(
-            Q(casella_pec__icontains=q)
-            | Q(titolare__denominazione__icontains=q)
-            | Q(titolare__cognome__icontains=q)
-            | Q(titolare__nome__icontains=q)
-            | Q(titolare__codice_fiscale__iexact=q.replace(" ", ""))
-            | Q(titolare__partita_iva__iexact=q.replace(" ", ""))
-            | Q(richiedente__codice_fiscale__iexact=q.replace(" ", ""))
-        )
+        qs = qs.filter(_search_filter(q))
     if stato in Stato.values:
         qs = qs.filter(stato=stato)
     if tipo:
@@ -84,7 +116,133 @@ def search_caselle(
             data_scadenza__isnull=False,
             data_scadenza__lte=today + dt.timedelta(days=scadenza_entro),
         )
-    return qs.order_by(SORTS.get(sort, "-created_at"), "pk")
+    return qs
+
+
+# --------------------------------------------------------------------------- keyset pages
+
+#: Sort keys whose column may be NULL (NULLs come last ascending, first descending).
+NULLABLE_SORTS = {"data_scadenza", "titolare__denominazione"}
+DEFAULT_SORT = "-creata"
+
+
+def _sort_field(sort: str) -> tuple[str, bool]:
+    """(field, descending) for a ``sort`` parameter (unknown -> newest first)."""
+    field = SORTS.get(sort) or SORTS[DEFAULT_SORT]
+    return field.lstrip("-"), field.startswith("-")
+
+
+def sort_order(sort: str, *, reverse: bool = False) -> list:
+    field, desc = _sort_field(sort)
+    if reverse:
+        desc = not desc
+    if desc:
+        return [F(field).desc(nulls_first=True), F("pk").desc()]
+    return [F(field).asc(nulls_last=True), F("pk").asc()]
+
+
+def _after(field: str, desc: bool, value, pk: int) -> Q:
+    """Rows after (value, pk) in the order (field asc nulls last | desc nulls first, pk)."""
+    nullable = field in NULLABLE_SORTS
+    cmp = TupleLessThan if desc else TupleGreaterThan
+    if value is None:
+        same = Q(**{f"{field}__isnull": True, "pk__lt" if desc else "pk__gt": pk})
+        return same | Q(**{f"{field}__isnull": False}) if desc else same
+    cond = Q(cmp(Tuple(F(field), F("pk")), (value, pk)))
+    if nullable and not desc:
+        cond |= Q(**{f"{field}__isnull": True})
+    return cond
+
+
+@dataclass
+class KeysetPage:
+    """One page of a keyset-paginated list: no COUNT(*) and no OFFSET, whatever the depth."""
+
+    object_list: list
+    next_cursor: str = ""
+    prev_cursor: str = ""
+
+    @property
+    def has_next(self) -> bool:
+        return bool(self.next_cursor)
+
+    @property
+    def has_previous(self) -> bool:
+        return bool(self.prev_cursor)
+
+    @property
+    def has_other_pages(self) -> bool:
+        return self.has_next or self.has_previous
+
+
+def _encode(value, pk: int) -> str:
+    if isinstance(value, dt.datetime):
+        raw = ["t", value.isoformat(), pk]
+    elif isinstance(value, dt.date):
+        raw = ["d", value.isoformat(), pk]
+    elif value is None:
+        raw = ["n", None, pk]
+    else:
+        raw = ["s", str(value), pk]
+    return base64.urlsafe_b64encode(json.dumps(raw).encode()).decode().rstrip("=")
+
+
+def decode_cursor(token: str):
+    """(value, pk) from a cursor; None when it is absent or not one of ours."""
+    if not token or len(token) > 1000:
+        return None
+    try:
+        kind, value, pk = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+        pk = int(pk)
+        if kind == "t":
+            value = dt.datetime.fromisoformat(value)
+        elif kind == "d":
+            value = dt.date.fromisoformat(value)
+        elif kind == "n":
+            value = None
+        elif kind == "s":
+            value = str(value)
+        else:
+            return None
+    except (ValueError, TypeError, UnicodeDecodeError, binascii.Error):
+        return None
+    return value, pk
+
+
+def _key(obj, field: str):
+    for part in field.split("__"):
+        obj = getattr(obj, part, None) if obj is not None else None
+    return obj
+
+
+def keyset_page(
+    qs: QuerySet, *, sort: str = "", after: str = "", before: str = "", size: int = 25
+) -> KeysetPage:
+    """A page of ``qs`` (unordered) in the order of ``sort``, after or before a cursor.
+
+    One query of ``size + 1`` rows: the extra row says whether there is a next page."""
+    field, desc = _sort_field(sort)
+    backwards = False
+    cursor = decode_cursor(after)
+    if cursor is None and (cursor := decode_cursor(before)) is not None:
+        backwards = True
+    if cursor is not None:
+        qs = qs.filter(_after(field, desc != backwards, *cursor))
+    rows = list(qs.order_by(*sort_order(sort, reverse=backwards))[: size + 1])
+    more = len(rows) > size
+    rows = rows[:size]
+    if backwards:
+        rows.reverse()
+    page = KeysetPage(rows)
+    if rows:
+        first, last = rows[0], rows[-1]
+        has_next = backwards or more
+        has_prev = more if backwards else cursor is not None
+        if has_next:
+            page.next_cursor = _encode(_key(last, field), last.pk)
+        if has_prev:
+            page.prev_cursor = _encode(_key(first, field), first.pk)
+    return page
 
 
 def titolari_with_counts(user, q: str = "") -> QuerySet[Titolare]:

@@ -19,11 +19,12 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts import roles
 from openapi_pec import domains, errors, prices
@@ -40,6 +41,7 @@ from .models import (
     Evento,
     Richiedente,
     Stato,
+    TipoCasellaChoices,
     TipoDocumentoCaricato,
     TipoEvento,
     Titolare,
@@ -49,6 +51,18 @@ from .remote import get_client, is_sandbox
 
 log = logging.getLogger(__name__)
 
+#: Casella.timestamp's names (ts_<name> fields of the model).
+TS_NAMES = ("registrazione", "ultima_modifica", "evasione", "scadenza", "revoca")
+#: What summary_differs() compares, in its order.
+SUMMARY_FIELDS = (
+    "stato",
+    "tipo_casella",
+    "data_scadenza",
+    "remote_id",
+    *(f"ts_{n}" for n in TS_NAMES),
+)
+TIPI_CASELLA = frozenset(c for c, _l in TipoCasellaChoices.choices)
+
 #: Polling: first interval, growth factor, ceiling (seconds).
 POLL_MIN = float(getattr(settings, "MAILBOX_POLL_MIN_SECONDS", 2.0))
 POLL_FACTOR = 2.0
@@ -57,6 +71,25 @@ POLL_MAX = float(getattr(settings, "MAILBOX_POLL_MAX_SECONDS", 600.0))
 POLL_BULK_THRESHOLD = int(getattr(settings, "MAILBOX_POLL_BULK_THRESHOLD", 3))
 #: A claimed poll is retried after this long if its worker died.
 POLL_LEASE = dt.timedelta(seconds=60)
+#: At most this many boxes per polling cycle (one GET /pec serves them all).
+POLL_CLAIM_MAX = int(getattr(settings, "MAILBOX_POLL_CLAIM_MAX", 20000))
+#: While callbacks arrive, a box that asked for them is polled at most this often.
+CALLBACK_POLL_SECONDS = float(getattr(settings, "MAILBOX_CALLBACK_POLL_SECONDS", 300.0))
+CALLBACKS_ALIVE_KEY = "mailboxes:callbacks-alive"
+CALLBACKS_ALIVE_SECONDS = 3600
+#: Sync: boxes compared per batch; up to IMPORT_FULL_MAX new boxes are read in full.
+SYNC_BATCH = 2000
+IMPORT_FULL_MAX = 20
+SYNC_ALWAYS_FIELDS = (
+    "last_payload",
+    "last_synced_at",
+    "updated_at",
+    "attempts",
+    "last_error",
+    "evasa_at",
+    "next_poll_at",
+    "poll_interval",
+)
 
 
 # --------------------------------------------------------------------------- address check
@@ -418,17 +451,11 @@ def documents_for_call(call: CasellaCall) -> list[bytes]:
 # --------------------------------------------------------------------------- the mirror
 
 
-def apply_remote(
-    casella: Casella,
-    payload: dict[str, Any],
-    *,
-    full: bool,
-    source: str = TipoEvento.SYNC,
-    now: dt.datetime | None = None,
-) -> list[str]:
-    """Copy an Openapi Casella (``full``) or a GET /pec item onto ``casella`` and record what
-    changed. The one place a box changes status. Returns the names of changed fields."""
-    now = now or timezone.now()
+def _merge_remote(
+    casella: Casella, payload: dict[str, Any], *, full: bool, now: dt.datetime
+) -> dict[str, tuple[Any, Any]]:
+    """Copy an Openapi Casella (``full``) or a GET /pec item onto ``casella`` in memory (no
+    query). Returns {field: (old, new)} of what changed."""
     if full:
         remote = RemoteCasella.from_raw(payload)
         ts = remote.timestamp
@@ -448,9 +475,7 @@ def apply_remote(
     stato = str(remote.stato or "")
     if stato and stato in Stato.values:
         put("stato", stato)
-    if remote.tipo_casella and str(remote.tipo_casella) in {
-        c for c, _l in Casella._meta.get_field("tipo_casella").choices
-    }:
+    if remote.tipo_casella and str(remote.tipo_casella) in TIPI_CASELLA:
         put("tipo_casella", str(remote.tipo_casella))
     if remote.data_scadenza or "data_scadenza" in payload:
         put("data_scadenza", remote.data_scadenza)
@@ -461,13 +486,11 @@ def apply_remote(
         put("conservazione", remote.conservazione)
         put("autorinnovo", remote.autorinnovo)
     if isinstance(ts, Timestamps):
-        for name in ("registrazione", "ultima_modifica", "evasione", "scadenza", "revoca"):
+        for name in TS_NAMES:
             value = getattr(ts, name)
             if value is not None:
                 put(f"ts_{name}", value)
-    old_stato = changed.get("stato", (casella.stato, casella.stato))[0]
-    new_stato = casella.stato
-    if new_stato == Stato.EVASA and casella.evasa_at is None:
+    if casella.stato == Stato.EVASA and casella.evasa_at is None:
         casella.evasa_at = now
     if full or not casella.last_payload:
         casella.last_payload = payload
@@ -476,60 +499,111 @@ def apply_remote(
     casella.last_synced_at = now
     casella.attempts = 0
     casella.last_error = ""
+    return changed
+
+
+def summary_differs(row: tuple, summary: CasellaSummary) -> bool:
+    """Would a GET /pec item change a box? ``row`` is (stato, tipo_casella, data_scadenza,
+    remote_id, *ts_fields) as in SUMMARY_FIELDS. Pure Python: no query, no save."""
+    stato, tipo, scadenza, remote_id, *stamps = row
+    if summary.id and summary.id != remote_id:
+        return True
+    new_stato = str(summary.stato or "")
+    if new_stato and new_stato in Stato.values and new_stato != stato:
+        return True
+    new_tipo = str(summary.tipo_casella or "")
+    if new_tipo and new_tipo in TIPI_CASELLA and new_tipo != tipo:
+        return True
+    if (summary.data_scadenza or "data_scadenza" in summary.raw) and (
+        summary.data_scadenza != scadenza
+    ):
+        return True
+    ts = summary.timestamp
+    if isinstance(ts, Timestamps):
+        for name, old in zip(TS_NAMES, stamps, strict=True):
+            value = getattr(ts, name)
+            if value is not None and value != old:
+                return True
+    return False
+
+
+def apply_remote(
+    casella: Casella,
+    payload: dict[str, Any],
+    *,
+    full: bool,
+    source: str = TipoEvento.SYNC,
+    now: dt.datetime | None = None,
+) -> list[str]:
+    """Copy an Openapi Casella (``full``) or a GET /pec item onto ``casella`` and record what
+    changed. The one place a box changes status. Returns the names of changed fields."""
+    now = now or timezone.now()
+    changed = _merge_remote(casella, payload, full=full, now=now)
+    event, notify = _effects(casella, changed, source=source, now=now)
     casella.save()
-    if "stato" in changed:
-        _on_status_change(casella, old_stato, new_stato, source=source)
-    else:
-        interesting = {
-            k: v for k, v in changed.items() if k in ("data_scadenza", "tipo_casella", "remote_id")
-        }
-        if interesting and source == TipoEvento.SYNC:
-            record(
-                casella,
-                TipoEvento.SYNC,
-                _("Aggiornata da Openapi: %(fields)s.")
-                % {
-                    "fields": ", ".join(
-                        str(Casella._meta.get_field(k).verbose_name) for k in interesting
-                    )
-                },
-                dati={k: [str(a), str(b)] for k, (a, b) in interesting.items()},
-            )
+    if event is not None:
+        event.save()
+    if notify:
+        pk = casella.pk
+        transaction.on_commit(lambda: notify_active(pk))
     return list(changed)
 
 
-def _on_status_change(casella: Casella, old: str, new: str, *, source: str) -> None:
-    messages = {
-        Stato.REGISTRATA: _(
-            "Registrata presso Openapi: scarica il modulo, firmalo e caricalo "
-            "con il documento d'identità."
-        ),
-        Stato.IN_EVASIONE: _("Documenti ricevuti da Openapi: attivazione in corso."),
-        Stato.EVASA: _("La casella è attiva."),
-        Stato.DOCUMENTI_ERRATI: _(
-            "Openapi ha respinto i documenti: carica di nuovo il modulo "
-            "firmato e il documento d'identità."
-        ),
-        Stato.REVOCATA: _("La casella è stata revocata."),
+STATUS_MESSAGES = {
+    Stato.REGISTRATA: gettext_lazy(
+        "Registrata presso Openapi: scarica il modulo, firmalo e caricalo "
+        "con il documento d'identità."
+    ),
+    Stato.IN_EVASIONE: gettext_lazy("Documenti ricevuti da Openapi: attivazione in corso."),
+    Stato.EVASA: gettext_lazy("La casella è attiva."),
+    Stato.DOCUMENTI_ERRATI: gettext_lazy(
+        "Openapi ha respinto i documenti: carica di nuovo il modulo "
+        "firmato e il documento d'identità."
+    ),
+    Stato.REVOCATA: gettext_lazy("La casella è stata revocata."),
+}
+
+
+def _effects(
+    casella: Casella, changed: dict[str, tuple[Any, Any]], *, source: str, now: dt.datetime
+) -> tuple[Evento | None, bool]:
+    """What a change means, in memory: the history line to add (unsaved), the next poll (set
+    on ``casella``), and whether to tell the registrant the box is active."""
+    if "stato" in changed:
+        old, new = changed["stato"][0], casella.stato
+        message = STATUS_MESSAGES.get(new) or _("Nuovo stato: %(stato)s.") % {
+            "stato": Stato(new).label if new in Stato.values else new
+        }
+        event = Evento(
+            casella=casella,
+            tipo=TipoEvento.STATO,
+            messaggio=str(message),
+            da_stato=old,
+            a_stato=new,
+        )
+        if new == Stato.IN_EVASIONE:
+            _next_poll(casella, reset=True, now=now)
+        elif new != Stato.NUOVA:
+            casella.next_poll_at, casella.poll_interval = None, 0
+        notify = new == Stato.EVASA and old != Stato.EVASA and not casella.importata
+        return event, notify
+    interesting = {
+        k: v for k, v in changed.items() if k in ("data_scadenza", "tipo_casella", "remote_id")
     }
-    record(
-        casella,
-        TipoEvento.STATO,
-        messages.get(
-            new,
-            _("Nuovo stato: %(stato)s.")
-            % {"stato": Stato(new).label if new in Stato.values else new},
-        ),
-        da=old,
-        a=new,
-    )
-    if new in (Stato.IN_EVASIONE,):
-        schedule_poll(casella, reset=True)
-    elif new not in (Stato.NUOVA,):
-        casella.next_poll_at, casella.poll_interval = None, 0
-        Casella.objects.filter(pk=casella.pk).update(next_poll_at=None, poll_interval=0)
-    if new == Stato.EVASA and old != Stato.EVASA and not casella.importata:
-        transaction.on_commit(lambda: notify_active(casella.pk))
+    if interesting and source == TipoEvento.SYNC:
+        event = Evento(
+            casella=casella,
+            tipo=TipoEvento.SYNC,
+            messaggio=_("Aggiornata da Openapi: %(fields)s.")
+            % {
+                "fields": ", ".join(
+                    str(Casella._meta.get_field(k).verbose_name) for k in interesting
+                )
+            },
+            dati={k: [str(a), str(b)] for k, (a, b) in interesting.items()},
+        )
+        return event, False
+    return None, False
 
 
 def notify_active(casella_pk: int) -> None:
@@ -583,17 +657,35 @@ def notify_failure(call: CasellaCall, message: str, *, credit: bool) -> None:
 # --------------------------------------------------------------------------- polling
 
 
-def schedule_poll(casella: Casella, *, reset: bool = False, now: dt.datetime | None = None) -> None:
-    now = now or timezone.now()
+def callbacks_alive() -> bool:
+    """Has Openapi called back recently? Then polling is only the safety net."""
+    return bool(cache.get(CALLBACKS_ALIVE_KEY))
+
+
+def _next_poll(casella: Casella, *, reset: bool = False, now: dt.datetime) -> None:
+    """Set the box's next poll in memory: exponential backoff from POLL_MIN to POLL_MAX; a box
+    that asked Openapi to call back is polled at most every CALLBACK_POLL_SECONDS while
+    callbacks arrive."""
     interval = (
         POLL_MIN
         if reset or not casella.poll_interval
         else min(POLL_MAX, casella.poll_interval * POLL_FACTOR)
     )
+    if has_callback(casella) and callbacks_alive():
+        interval = max(interval, CALLBACK_POLL_SECONDS)
     casella.poll_interval = interval
     casella.next_poll_at = now + dt.timedelta(seconds=interval)
+
+
+def has_callback(casella: Casella) -> bool:
+    payload = casella.last_payload if isinstance(casella.last_payload, dict) else {}
+    return isinstance(payload.get("callback"), dict)
+
+
+def schedule_poll(casella: Casella, *, reset: bool = False, now: dt.datetime | None = None) -> None:
+    _next_poll(casella, reset=reset, now=now or timezone.now())
     Casella.objects.filter(pk=casella.pk).update(
-        poll_interval=interval, next_poll_at=casella.next_poll_at
+        poll_interval=casella.poll_interval, next_poll_at=casella.next_poll_at
     )
 
 
@@ -618,112 +710,276 @@ def seconds_to_next_poll(now: dt.datetime | None = None) -> float | None:
     return None if nxt is None else max(0.0, (nxt - now).total_seconds())
 
 
-def _claim_polls(now: dt.datetime, limit: int = 500) -> list[Casella]:
-    claimed = []
-    for casella in due_polls(now).order_by("next_poll_at")[:limit]:
-        n = Casella.objects.filter(pk=casella.pk, next_poll_at=casella.next_poll_at).update(
-            next_poll_at=now + POLL_LEASE
+def _claim_polls(now: dt.datetime, limit: int | None = None) -> list[int]:
+    """Claim the due boxes (a lease: a crashed poller's boxes come back after POLL_LEASE) in two
+    queries whatever their number; concurrent pollers skip each other's rows."""
+    limit = limit or POLL_CLAIM_MAX
+    with transaction.atomic():
+        pks = list(
+            due_polls(now)
+            .order_by("next_poll_at")
+            .select_for_update(skip_locked=True)
+            .values_list("pk", flat=True)[:limit]
         )
-        if n:
-            claimed.append(casella)
-    return claimed
+        if pks:
+            Casella.objects.filter(pk__in=pks).update(next_poll_at=now + POLL_LEASE)
+    return pks
 
 
 def poll_due(*, now: dt.datetime | None = None) -> dict[str, int]:
-    """Refresh the boxes whose next poll is due: one GET /pec for many, GET /pec/{id} for few.
-    Returns figures (boxes, calls)."""
+    """Refresh the boxes whose next poll is due: one GET /pec for many, GET /pec/{id} for fewer
+    than POLL_BULK_THRESHOLD, so at most POLL_BULK_THRESHOLD - 1 calls (2) per cycle, whatever
+    the number of boxes. Unchanged boxes only get their next poll (a few UPDATEs grouped by
+    interval); changed ones go through apply_remote. Returns figures (boxes, calls, changed)."""
     now = now or timezone.now()
-    boxes = _claim_polls(now)
-    if not boxes:
-        return {"boxes": 0, "calls": 0}
+    pks = _claim_polls(now)
+    if not pks:
+        return {"boxes": 0, "calls": 0, "changed": 0}
     client = get_client()
-    calls = 0
-    if len(boxes) >= POLL_BULK_THRESHOLD:
-        try:
-            summaries = {s.id: s for s in client.list_caselle()}
-            calls += 1
-        except errors.OpenapiError as exc:
-            for casella in boxes:
-                _poll_failed(casella, exc, now)
-            return {"boxes": len(boxes), "calls": 1}
-        for casella in boxes:
-            summary = summaries.get(casella.remote_id)
-            if summary is None:
-                _poll_failed(casella, None, now)
-                continue
-            with transaction.atomic():
-                casella = Casella.objects.select_for_update().get(pk=casella.pk)
-                apply_remote(casella, summary.raw, full=False, source=TipoEvento.STATO, now=now)
-                if casella.stato != Stato.IN_EVASIONE:
-                    calls += _fetch_full(client, casella, now)
-                else:
-                    schedule_poll(casella, now=now)
-    else:
-        for casella in boxes:
-            try:
-                remote = client.get_casella(casella.remote_id)
-                calls += 1
-            except errors.OpenapiError as exc:
-                calls += 1
-                _poll_failed(casella, exc, now)
-                continue
-            with transaction.atomic():
-                casella = Casella.objects.select_for_update().get(pk=casella.pk)
-                apply_remote(casella, remote.raw, full=True, source=TipoEvento.STATO, now=now)
-                if casella.stato == Stato.IN_EVASIONE:
-                    schedule_poll(casella, now=now)
-    return {"boxes": len(boxes), "calls": calls}
-
-
-def _fetch_full(client, casella: Casella, now) -> int:
-    """After a box settled, one GET /pec/{id} for the fields GET /pec does not list."""
+    if len(pks) < POLL_BULK_THRESHOLD:
+        return _poll_each(client, pks, now)
     try:
-        remote = client.get_casella(casella.remote_id)
-    except errors.OpenapiError:
-        return 1
-    apply_remote(casella, remote.raw, full=True, source=TipoEvento.STATO, now=now)
-    return 1
-
-
-def _poll_failed(casella: Casella, exc: errors.OpenapiError | None, now) -> None:
-    message = exc.message if exc else _("la casella non compare in GET /pec")
-    Casella.objects.filter(pk=casella.pk).update(
-        attempts=casella.attempts + 1, last_error=str(message)[:500]
+        summaries = {s.id: s for s in client.list_caselle()}
+    except errors.OpenapiError as exc:
+        _polls_failed(pks, exc, now)
+        return {"boxes": len(pks), "calls": 1, "changed": 0}
+    changed: list[int] = []
+    missing: list[int] = []
+    unchanged: dict[float, list[int]] = {}
+    callback_boxes: set[int] = set()
+    rows = Casella.objects.filter(pk__in=pks).values_list(
+        "pk", "poll_interval", "last_payload__callback", *SUMMARY_FIELDS
     )
-    casella.attempts += 1
-    schedule_poll(casella, now=now)
+    alive = callbacks_alive()
+    for pk, interval, callback, *row in rows.iterator(chunk_size=2000):
+        summary = summaries.get(row[3])
+        if summary is None:
+            missing.append(pk)
+        elif summary_differs(tuple(row), summary):
+            changed.append(pk)
+        else:
+            nxt = POLL_MIN if not interval else min(POLL_MAX, interval * POLL_FACTOR)
+            if alive and isinstance(callback, dict):
+                nxt = max(nxt, CALLBACK_POLL_SECONDS)
+                callback_boxes.add(pk)
+            unchanged.setdefault(nxt, []).append(pk)
+    for interval, group in unchanged.items():
+        for chunk in _chunks(group, 5000):
+            Casella.objects.filter(pk__in=chunk).update(
+                poll_interval=interval,
+                next_poll_at=now + dt.timedelta(seconds=interval),
+                last_synced_at=now,
+                attempts=0,
+                last_error="",
+            )
+    if missing:
+        _polls_failed(missing, None, now)
+    details = 0
+    for pk in changed:
+        with transaction.atomic():
+            casella = Casella.objects.select_for_update().get(pk=pk)
+            summary = summaries[casella.remote_id]
+            apply_remote(casella, summary.raw, full=False, source=TipoEvento.STATO, now=now)
+            if casella.stato == Stato.IN_EVASIONE:
+                schedule_poll(casella, now=now)
+            else:
+                # Settled: GET /pec lacks the activation date and spaces; one GET /pec/{id}
+                # each, by a task (a box settles once in its life).
+                details += 1
+                _enqueue_refresh(casella.pk, countdown=min(60.0, details * 0.2))
+    return {"boxes": len(pks), "calls": 1, "changed": len(changed)}
+
+
+def _enqueue_refresh(pk: int, countdown: float) -> None:
+    from . import tasks
+
+    transaction.on_commit(lambda: tasks.refresh_casella.apply_async((pk,), countdown=countdown))
+
+
+def _poll_each(client, pks: list[int], now) -> dict[str, int]:
+    calls = changed = 0
+    for casella in Casella.objects.filter(pk__in=pks):
+        try:
+            calls += 1
+            remote = client.get_casella(casella.remote_id)
+        except errors.OpenapiError as exc:
+            _polls_failed([casella.pk], exc, now)
+            continue
+        with transaction.atomic():
+            casella = Casella.objects.select_for_update().get(pk=casella.pk)
+            if apply_remote(casella, remote.raw, full=True, source=TipoEvento.STATO, now=now):
+                changed += 1
+            if casella.stato == Stato.IN_EVASIONE:
+                schedule_poll(casella, now=now)
+    return {"boxes": len(pks), "calls": calls, "changed": changed}
+
+
+def _polls_failed(pks: list[int], exc: errors.OpenapiError | None, now) -> None:
+    message = str(exc.message if exc else _("la casella non compare in GET /pec"))[:500]
+    for casella in Casella.objects.filter(pk__in=pks).only("pk", "poll_interval", "last_payload"):
+        _next_poll(casella, now=now)
+        Casella.objects.filter(pk=casella.pk).update(
+            attempts=F("attempts") + 1,
+            last_error=message,
+            poll_interval=casella.poll_interval,
+            next_poll_at=casella.next_poll_at,
+        )
+
+
+def _chunks(items: list, size: int):
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
 
 
 # --------------------------------------------------------------------------- sync
 
 
 def sync_account(*, user=None, now: dt.datetime | None = None) -> dict[str, int]:
-    """GET /pec: import the boxes registered outside the portal, update the known ones."""
+    """GET /pec: import the boxes registered outside the portal, update the known ones.
+
+    Built for 100,000 boxes: the known boxes are compared in memory, batch by batch, with
+    values_list (no model instances); only the rows that differ are locked, merged, written with
+    bulk_update and their history added with bulk_create; unchanged rows are not written at all
+    (their "last updated" keeps meaning "last changed"). New boxes are bulk-created."""
     now = now or timezone.now()
     client = get_client()
-    summaries = client.list_caselle()
+    summaries = [s for s in client.list_caselle() if s.id]
     figures = {"remote": len(summaries), "imported": 0, "updated": 0, "unchanged": 0}
-    for summary in summaries:
-        if not summary.id:
-            continue
-        with transaction.atomic():
-            casella = (
-                Casella.objects.select_for_update().filter(remote_id=summary.id).first()
-                or Casella.objects.select_for_update()
-                .filter(casella_pec__iexact=summary.casella_pec, remote_id__isnull=True)
-                .exclude(stato=Stato.NON_REGISTRATA)
-                .first()
-            )
+    by_id = {s.id: s for s in summaries}
+    unknown: list[CasellaSummary] = []
+    for batch in _chunks(list(by_id), SYNC_BATCH):
+        known = {}
+        for pk, *row in Casella.objects.filter(remote_id__in=batch).values_list(
+            "pk", *SUMMARY_FIELDS
+        ):
+            known[row[3]] = (pk, tuple(row))
+        differing = []
+        for remote_id in batch:
+            hit = known.get(remote_id)
+            if hit is None:
+                unknown.append(by_id[remote_id])
+            elif hit[1][0] == Stato.NUOVA:
+                continue  # the registration intent settles this one (at most once)
+            elif summary_differs(hit[1], by_id[remote_id]):
+                differing.append(hit[0])
+            else:
+                figures["unchanged"] += 1
+        if differing:
+            n = _write_changes(differing, by_id, now=now)
+            figures["updated"] += n
+            figures["unchanged"] += len(differing) - n
+    if unknown:
+        unknown = _link_by_address(unknown, figures, now=now)
+    if unknown:
+        figures["imported"] += _import_many(client, unknown, user=user, now=now)
+    return figures
+
+
+def _write_changes(pks: list[int], by_id: dict[str, CasellaSummary], *, now) -> int:
+    """Lock, merge and write the boxes that differ from GET /pec (one batch)."""
+    with transaction.atomic():
+        boxes = list(Casella.objects.select_for_update().filter(pk__in=pks).order_by("pk"))
+        to_save, events, fields, notify = [], [], set(SYNC_ALWAYS_FIELDS), []
+        for casella in boxes:
+            summary = by_id.get(casella.remote_id)
+            if summary is None or casella.stato == Stato.NUOVA:
+                continue
+            changed = _merge_remote(casella, summary.raw, full=False, now=now)
+            if not changed:
+                continue
+            event, tell = _effects(casella, changed, source=TipoEvento.SYNC, now=now)
+            casella.updated_at = now
+            fields.update(changed)
+            to_save.append(casella)
+            if event is not None:
+                events.append(event)
+            if tell:
+                notify.append(casella.pk)
+        if to_save:
+            Casella.objects.bulk_update(to_save, sorted(fields), batch_size=500)
+            Evento.objects.bulk_create(events, batch_size=1000)
+        for pk in notify:
+            transaction.on_commit(lambda pk=pk: notify_active(pk))
+    return len(to_save)
+
+
+def _link_by_address(
+    unknown: list[CasellaSummary], figures: dict[str, int], *, now
+) -> list[CasellaSummary]:
+    """Boxes the portal registered whose POST /pec answer was lost: link them by address."""
+    left = []
+    for batch in _chunks(unknown, SYNC_BATCH):
+        addresses = {s.casella_pec.lower(): s for s in batch}
+        local = {
+            c.casella_pec: c
+            for c in Casella.objects.filter(
+                casella_pec__in=list(addresses), remote_id__isnull=True
+            ).exclude(stato=Stato.NON_REGISTRATA)
+        }
+        for address, summary in addresses.items():
+            casella = local.get(address)
             if casella is None:
-                _import(client, summary, user=user, now=now)
-                figures["imported"] += 1
+                left.append(summary)
                 continue
             if casella.stato == Stato.NUOVA:
-                # The registration intent settles this one (at most once); leave it alone.
                 continue
-            changed = apply_remote(casella, summary.raw, full=False, now=now)
+            with transaction.atomic():
+                casella = Casella.objects.select_for_update().get(pk=casella.pk)
+                changed = apply_remote(casella, summary.raw, full=False, now=now)
             figures["updated" if changed else "unchanged"] += 1
-    return figures
+    return left
+
+
+def _import_many(client, unknown: list[CasellaSummary], *, user, now) -> int:
+    """Import the boxes registered outside the portal. A few are read in full (GET /pec/{id});
+    many are created from GET /pec alone (bulk), their details read when refreshed."""
+    if len(unknown) <= IMPORT_FULL_MAX:
+        for summary in unknown:
+            with transaction.atomic():
+                _import(client, summary, user=user, now=now)
+        return len(unknown)
+    created = 0
+    message = _("Casella registrata fuori dal portale, importata da Openapi.")
+    for batch in _chunks(unknown, SYNC_BATCH):
+        boxes = []
+        for summary in batch:
+            casella = Casella(
+                remote_id=summary.id,
+                casella_pec=summary.casella_pec.lower(),
+                tipo_casella=str(summary.tipo_casella or "STANDARD"),
+                stato=Stato.REGISTRATA,
+                importata=True,
+                created_at=now,
+                updated_at=now,
+            )
+            _merge_remote(casella, summary.raw, full=False, now=now)
+            if casella.stato == Stato.IN_EVASIONE:
+                _next_poll(casella, reset=True, now=now)
+            boxes.append(casella)
+        with transaction.atomic():
+            Casella.objects.bulk_create(boxes, batch_size=1000, ignore_conflicts=True)
+            ids = dict(
+                Casella.objects.filter(
+                    remote_id__in=[b.remote_id for b in boxes], importata=True, created_at=now
+                ).values_list("remote_id", "pk")
+            )
+            Evento.objects.bulk_create(
+                [
+                    Evento(
+                        casella_id=ids[b.remote_id],
+                        at=now,
+                        tipo=TipoEvento.IMPORT,
+                        messaggio=message,
+                        a_stato=b.stato,
+                        user=user,
+                    )
+                    for b in boxes
+                    if b.remote_id in ids
+                ],
+                batch_size=1000,
+            )
+        created += len(ids)
+    return created
 
 
 def _import(client, summary: CasellaSummary, *, user, now) -> Casella:
