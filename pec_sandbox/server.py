@@ -12,6 +12,7 @@ import binascii
 import contextlib
 import json
 import logging
+import queue
 import random
 import re
 import socket
@@ -20,7 +21,7 @@ import time
 from dataclasses import asdict, dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlencode, urlsplit
 
 from .state import SANDBOX_PEC_HOST, ApiError, Sandbox, scope_allows
 
@@ -52,6 +53,77 @@ class Faults:
         if self.methods and method not in self.methods:
             return False
         return not (self.path_prefix and not path.startswith(self.path_prefix))
+
+
+class CallbackSender:
+    """Delivers the callbacks of POST /pec and POST /comunica_pec on status changes, as the
+    platform documents them: ``method`` "JSON" posts the record as a JSON body; "POST" (the
+    default) posts it form-encoded, as JSON inside the field named ``field`` (default "data").
+    The record carries its ``callback`` object, ``data`` included. Three attempts (0.5 s, 2 s
+    apart); every delivery is logged for ``GET /_sandbox/callbacks``."""
+
+    def __init__(self) -> None:
+        self.queue: queue.Queue = queue.Queue()
+        self.log: list[dict[str, Any]] = []
+        self.lock = threading.Lock()
+        self.enabled = True
+        threading.Thread(target=self._run, name="sandbox-callbacks", daemon=True).start()
+
+    def enqueue(self, kind: str, record: dict[str, Any]) -> None:
+        if self.enabled:
+            self.queue.put((kind, record, time.time()))
+
+    def stop(self) -> None:
+        self.queue.put(None)
+
+    def clear(self) -> None:
+        with self.lock:
+            self.log.clear()
+
+    def _run(self) -> None:
+        import requests
+
+        session = requests.Session()
+        while True:
+            item = self.queue.get()
+            if item is None:
+                return
+            kind, record, queued = item
+            cb = record.get("callback") or {}
+            method = str(cb.get("method") or "POST").upper()
+            status, attempts = None, 0
+            for delay in (0, 0.5, 2.0):
+                time.sleep(delay)
+                attempts += 1
+                try:
+                    if method == "JSON":
+                        r = session.post(cb["url"], json=record, timeout=5)
+                    else:
+                        body = urlencode({cb.get("field") or "data": json.dumps(record)})
+                        r = session.post(
+                            cb["url"],
+                            data=body,
+                            headers={"Content-Type": "application/x-www-form-urlencoded"},
+                            timeout=5,
+                        )
+                    status = r.status_code
+                    if status < 500:
+                        break
+                except requests.RequestException as exc:
+                    status = f"error: {type(exc).__name__}"
+            with self.lock:
+                self.log.append(
+                    {
+                        "kind": kind,
+                        "id": record.get("id"),
+                        "stato": record.get("stato"),
+                        "status": status,
+                        "attempts": attempts,
+                        "queued": queued,
+                        "sent": time.time(),
+                    }
+                )
+                del self.log[:-5000]
 
 
 def _envelope(data: Any = None, *, message: str = "", error: int | None = None, ok=True):
@@ -103,7 +175,26 @@ class SandboxServer(ThreadingHTTPServer):
         self.calls: list[dict[str, Any]] = []
         self.calls_lock = threading.Lock()
         self.random = random.Random()  # noqa: S311 - fault dice, not crypto
+        self.callbacks = CallbackSender()
+        sandbox.on_change = self.callbacks.enqueue
+        self._ticking = True
+        threading.Thread(target=self._tick, name="sandbox-tick", daemon=True).start()
         super().__init__(address, Handler)
+
+    def _tick(self) -> None:
+        """Time-based transitions happen on time (and their callbacks leave) even when nobody
+        calls the API."""
+        while self._ticking:
+            time.sleep(0.1)
+            try:
+                self.sandbox.tick()
+            except Exception:
+                logger.exception("sandbox: tick failed")
+
+    def server_close(self) -> None:
+        self._ticking = False
+        self.callbacks.stop()
+        super().server_close()
 
     def record(self, entry: dict[str, Any]) -> None:
         with self.calls_lock:
@@ -401,7 +492,28 @@ class Handler(BaseHTTPRequestHandler):
             self.server.faults = Faults()
             with self.server.calls_lock:
                 self.server.calls.clear()
+            self.server.callbacks.clear()
             self._send_json(200, {"ok": True})
+        elif path == "/_sandbox/callbacks":
+            with self.server.callbacks.lock:
+                log = list(self.server.callbacks.log)
+            self._send_json(200, {"callbacks": log})
+        elif path == "/_sandbox/seed" and method == "POST":
+            try:
+                ids = sandbox.seed(
+                    int(body.get("n") or 0),
+                    stato=str(body.get("stato") or "evasa"),
+                    tipo=str(body.get("tipo") or "STANDARD"),
+                    prefix=str(body.get("prefix") or "seed"),
+                    callback=body["callback"] if isinstance(body.get("callback"), dict) else None,
+                )
+            except (ApiError, ValueError, TypeError) as exc:
+                self._send_json(400, {"error": str(exc)})
+                return
+            self._send_json(200, {"ids": ids})
+        elif path == "/_sandbox/stati" and method == "POST":
+            ids = body.get("ids") if isinstance(body.get("ids"), list) else []
+            self._send_json(200, {"changed": sandbox.set_stati(ids, str(body.get("stato") or ""))})
         elif path == "/_sandbox/charges":
             self._send_json(200, {"charges": sandbox.charges(), "credit": str(sandbox.credit)})
         elif path == "/_sandbox/calls":
