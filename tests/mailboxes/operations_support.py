@@ -8,6 +8,8 @@ import pytest
 
 from .conftest import run_calls
 
+__all__ = ["activate", "active_box", "key"]
+
 
 def activate(pec, casella, stato="evasa"):
     """Register ``casella`` at the sandbox and force its remote state (default: active)."""
