@@ -22,14 +22,21 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts import roles
 from openapi_pec import domains, errors, prices
+from openapi_pec.types import (
+    Callback,
+    CasellaSummary,
+    RegistrationRequest,
+    Timestamps,
+    parse_date,
+)
 from openapi_pec.types import Casella as RemoteCasella
-from openapi_pec.types import CasellaSummary, RegistrationRequest, Timestamps, parse_date
 from portal.remote_calls import OPEN_STATES, CallState, enqueue_on_commit
 
 from .models import (
@@ -290,6 +297,55 @@ def retry_registration(*, casella: Casella, intent_key: str, user) -> CasellaCal
     return call
 
 
+# --------------------------------------------------------------------------- callbacks
+
+
+def public_url() -> str:
+    """Where Openapi can reach the portal (callbacks are asked for only when it is set)."""
+    import os
+
+    url = getattr(settings, "PORTAL_PUBLIC_URL", None) or os.environ.get("PORTAL_PUBLIC_URL", "")
+    return str(url).rstrip("/")
+
+
+def callback_token(casella_pk: int) -> str:
+    """The box's callback secret: an HMAC of its pk under SECRET_KEY (nothing stored; a call
+    without it is refused; with it, a caller can at most make the portal re-read the box)."""
+    return salted_hmac("mailboxes.callback", str(casella_pk), algorithm="sha256").hexdigest()[:40]
+
+
+def check_callback_token(casella_pk: int, token: str) -> bool:
+    return constant_time_compare(callback_token(casella_pk), token or "")
+
+
+def callback_for(casella: Casella) -> Callback | None:
+    base = public_url()
+    if not base:
+        return None
+    path = reverse("mailboxes:casella_callback", args=[casella.pk, callback_token(casella.pk)])
+    return Callback(url=base + path, field="data", method="POST", data={"casella": casella.pk})
+
+
+def handle_callback(casella_pk: int, *, now: dt.datetime | None = None) -> list[str] | None:
+    """Openapi says the box changed: read it with GET /pec/{id} (the payload is trusted for
+    nothing) and apply what Openapi confirms; idempotent (a repeated callback changes nothing).
+    None when the box is not (yet) linked to Openapi: the registration call will settle it."""
+    now = now or timezone.now()
+    casella = Casella.objects.filter(pk=casella_pk).first()
+    if casella is None or not casella.remote_id:
+        return None
+    cache.set(CALLBACKS_ALIVE_KEY, 1, CALLBACKS_ALIVE_SECONDS)
+    remote = get_client().get_casella(casella.remote_id)
+    with transaction.atomic():
+        casella = Casella.objects.select_for_update().get(pk=casella.pk)
+        if casella.stato == Stato.NUOVA:
+            return None  # the registration intent settles it (at most once)
+        changed = apply_remote(casella, remote.raw, full=True, source=TipoEvento.STATO, now=now)
+        if casella.stato == Stato.IN_EVASIONE:
+            schedule_poll(casella, now=now)  # the safety net, slower while callbacks arrive
+    return changed
+
+
 def registration_request(casella: Casella) -> RegistrationRequest:
     t = casella.titolare
     r = casella.richiedente
@@ -318,6 +374,7 @@ def registration_request(casella: Casella) -> RegistrationRequest:
         nazione_titolare=t.nazione,
         provincia_titolare=t.provincia,
         autorinnovo=casella.autorinnovo,
+        callback=callback_for(casella),
         tipo_documento=r.tipo_documento,
         numero_documento=r.numero_documento,
         data_scadenza_documento=r.data_scadenza_documento,

@@ -9,10 +9,11 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.roles import is_office, office_required, portal_user_required
@@ -244,6 +245,23 @@ def sync_now(request):
         _("Sincronizzazione con Openapi avviata: le caselle si aggiornano tra pochi secondi."),
     )
     return redirect("mailboxes:casella_list")
+
+
+@csrf_exempt
+@require_POST
+def casella_callback(request, pk, token):
+    """Openapi's callback on a status change (the URL the portal gave in POST /pec's
+    ``callback``). Refused without the box's secret; otherwise the box is re-read with
+    GET /pec/{id} and only what that confirms is applied (nothing of the payload is used)."""
+    if not services.check_callback_token(pk, token):
+        log.warning("mailboxes: callback refused for box %s (wrong secret)", pk)
+        return JsonResponse({"ok": False}, status=403)
+    try:
+        changed = services.handle_callback(pk)
+    except errors.OpenapiError as exc:
+        log.warning("mailboxes: callback for box %s not confirmed: %s", pk, exc.status)
+        return JsonResponse({"ok": False}, status=503)  # Openapi retries; polling remains
+    return JsonResponse({"ok": True, "changed": changed or []})
 
 
 # --------------------------------------------------------------------------- new box
