@@ -15,6 +15,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -130,6 +131,13 @@ class Titolare(models.Model):
         verbose_name = _("titolare")
         verbose_name_plural = _("titolari")
         ordering = ["denominazione", "cognome", "nome"]
+        indexes = [
+            # The holders select and the boxes list sorted by holder (issue 8).
+            models.Index(fields=["denominazione", "cognome", "id"], name="mb_holder_name_idx"),
+            # Search: codice fiscale / partita IVA compared case-insensitively.
+            models.Index(Upper("codice_fiscale"), name="mb_holder_cf_upper_idx"),
+            models.Index(Upper("partita_iva"), name="mb_holder_piva_upper_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.display_name
@@ -211,6 +219,20 @@ class Casella(models.Model):
         verbose_name = _("casella PEC")
         verbose_name_plural = _("caselle PEC")
         ordering = ["-created_at"]
+        indexes = [
+            # One per sort of the boxes list, ending with id as its keyset pages do (issue 8);
+            # the filters by status, type and holder keep the default order in their index.
+            models.Index(fields=["created_at", "id"], name="mb_box_created_idx"),
+            models.Index(fields=["casella_pec", "id"], name="mb_box_address_idx"),
+            models.Index(fields=["stato", "id"], name="mb_box_stato_idx"),
+            models.Index(fields=["tipo_casella", "id"], name="mb_box_tipo_idx"),
+            models.Index(fields=["data_scadenza", "id"], name="mb_box_scadenza_idx"),
+            models.Index(fields=["stato", "created_at", "id"], name="mb_box_stato_created_idx"),
+            models.Index(
+                fields=["tipo_casella", "created_at", "id"], name="mb_box_tipo_created_idx"
+            ),
+            models.Index(fields=["titolare", "created_at", "id"], name="mb_box_holder_created_idx"),
+        ]
         constraints = [
             # One live registration per address (a refused one may be tried again).
             models.UniqueConstraint(
@@ -274,6 +296,7 @@ class Richiedente(models.Model):
     class Meta:
         verbose_name = _("richiedente")
         verbose_name_plural = _("richiedenti")
+        indexes = [models.Index(Upper("codice_fiscale"), name="mb_requester_cf_upper_idx")]
 
     def __str__(self) -> str:
         return f"{self.cognome} {self.nome}"
