@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from openapi_pec import errors
 
-from . import services, tasks
+from . import admin_operations, services, tasks
 from .forms import TitolareForm
 from .models import Casella, CasellaCall, Documento, Evento, Richiedente, Titolare
 
@@ -118,7 +118,7 @@ class CasellaAdmin(admin.ModelAdmin):
         *REMOTE_FIELDS,
     )
     inlines = (DocumentoInline, CallInline, EventoInline)
-    actions = ("refresh_status", "sync_now")
+    actions = ("refresh_status", "sync_now", *admin_operations.ACTIONS)
 
     def has_add_permission(self, request):
         return False  # boxes are registered through the portal (POST /pec) or imported
