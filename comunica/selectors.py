@@ -95,3 +95,8 @@ def casella_for_prefill(user, pk):
         .select_related("titolare")
         .first()
     )
+
+
+def titolari_for_picker(user, limit: int = 500):
+    """Holders to prefill a new request from (companies first, by name)."""
+    return _titolari(user).order_by("denominazione", "cognome", "nome")[:limit]

@@ -63,6 +63,9 @@ def _prefill(request) -> tuple[dict, object, object]:
     casella = selectors.casella_for_prefill(request.user, request.GET.get("casella"))
     if casella is not None and titolare is None:
         titolare = casella.titolare
+    if titolare is not None and casella is None:
+        # the holder's box, when it has an active one
+        casella = titolare.caselle.filter(stato="evasa").order_by("-created_at").first()
     initial: dict = {}
     if titolare is not None:
         initial.update(
@@ -178,6 +181,7 @@ def richiesta_new(request):
             "form": RichiestaForm(initial=initial),
             "titolare": titolare,
             "casella": casella,
+            "titolari": selectors.titolari_for_picker(request.user),
             "price": price,
             "rule": DIRECTOR_RULE,
         },

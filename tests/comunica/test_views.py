@@ -384,3 +384,11 @@ def test_a_request_typed_by_hand_is_linked_to_the_matching_holder(
         intent_key="other",
     )
     assert other.richiesta.titolare is None and other.richiesta.casella is None
+
+
+def test_the_holder_picker_prefills_the_holder_and_its_active_box(office_client, titolare, casella):
+    form = text(office_client.get(reverse("comunica:richiesta_new")))
+    assert f'<option value="{titolare.pk}">ACME S.r.l.' in form
+    page = text(office_client.get(reverse("comunica:richiesta_new"), {"titolare": titolare.pk}))
+    assert 'value="acme@testcert.legalmail.it"' in page
+    assert f'name="casella" value="{casella.pk}"' in page
