@@ -445,9 +445,9 @@ def enlarge(
 
 
 SIZE_LABELS = {
-    "spazio_disco": gettext_lazy("casella"),
-    "spazio_storico": gettext_lazy("archivio"),
-    "spazio_conservazione": gettext_lazy("conservazione"),
+    "spazio_disco": gettext_lazy("spazio casella"),
+    "spazio_storico": gettext_lazy("spazio archivio"),
+    "spazio_conservazione": gettext_lazy("spazio conservazione"),
 }
 
 
