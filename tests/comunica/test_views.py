@@ -358,6 +358,10 @@ def test_admin_actions_sync_the_account_and_refresh(client, django_user_model, o
     assert "Aggiornate: 1" in text(response)
     richiesta.refresh_from_db()
     assert richiesta.stato == Stato.IN_ATTESA_DI_DOCUMENTI
+    change = reverse("admin:comunica_richiestacomunicazione_change", args=[richiesta.pk])
+    page = client.get(change)
+    assert page.status_code == 200
+    assert 'name="casella_pec"' not in page.content.decode()  # known to Openapi: read only
 
 
 def test_an_unclear_outcome_is_explained_on_the_page(office_client, office_user, queued):
