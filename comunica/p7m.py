@@ -408,10 +408,15 @@ def validate_p7m(data: bytes, *, max_bytes: int | None = None) -> P7mInfo:
         raise P7mRejected("pdf_rejected", reason=reason) from None
 
     signers: list[SignerCertificate] = []
-    for layer in layers:
-        layer_content = _content(layer)
-        for signer_info in layer["signer_infos"]:
-            signers.append(_describe(layer, signer_info, layer_content))
+    try:
+        for layer in layers:
+            layer_content = _content(layer)
+            for signer_info in layer["signer_infos"]:
+                signers.append(_describe(layer, signer_info, layer_content))
+    except P7mRejected:
+        raise
+    except Exception:  # a certificate asn1crypto cannot describe: damaged, whatever it is
+        raise P7mRejected("corrupted") from None
     if not signers:
         raise P7mRejected("no_signer")
     return P7mInfo(
