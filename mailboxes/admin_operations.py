@@ -206,7 +206,7 @@ def _action(kind: str, name: str):
             if started:
                 modeladmin.message_user(
                     request,
-                    _("%(op)s avviata per %(n)d caselle.")
+                    _("Operazione «%(op)s» avviata per %(n)d caselle.")
                     % {"op": operations.LABELS[kind], "n": started},
                     messages.SUCCESS,
                 )

@@ -627,7 +627,7 @@ class OperationHandler(CallHandler):
         raise NotImplementedError
 
     def done_message(self, call: CasellaCall, casella: Casella) -> str:
-        return _("%(op)s eseguita.") % {"op": LABELS[self.kind]}
+        return _("Operazione «%(op)s» eseguita.") % {"op": LABELS[self.kind]}
 
     # -- CallHandler
     def perform(self, call: CasellaCall) -> dict[str, Any]:
@@ -676,7 +676,8 @@ class OperationHandler(CallHandler):
         services.record(
             casella,
             TipoEvento.ERRORE,
-            _("%(op)s non riuscita: %(msg)s") % {"op": LABELS[self.kind], "msg": message},
+            _("Operazione «%(op)s» non riuscita: %(msg)s")
+            % {"op": LABELS[self.kind], "msg": message},
             dati={
                 "operazione": self.kind,
                 "http_status": call.http_status,

@@ -63,7 +63,7 @@ def _refused(request, casella, kind, reason):
 def _done(request, casella, call: CasellaCall):
     messages.success(
         request,
-        _("%(op)s richiesta: la inviamo a Openapi, l'esito compare qui.")
+        _("Operazione «%(op)s» richiesta: la inviamo a Openapi, l'esito compare qui.")
         % {"op": operations.LABELS[call.kind]},
     )
     return redirect("mailboxes:casella_detail", pk=casella.pk)
