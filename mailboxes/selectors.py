@@ -59,8 +59,8 @@ def _search_filter(q: str) -> Q:
     """Boxes whose address, or whose holder's name, contains ``q`` (or whose holder's or
     requester's codice fiscale / partita IVA is ``q``).
 
-    Each table is searched on its own (one subquery per table, each served by its trigram
-    index on PostgreSQL) instead of one OR over a three-table join, which can use no index."""
+    One UNION of per-table searches (each served by its own trigram or upper() index on
+    PostgreSQL), not one OR over a three-table join, which no index can serve."""
     compact = q.replace(" ", "")
     holders = Titolare.objects.filter(
         Q(denominazione__icontains=q)
@@ -69,8 +69,13 @@ def _search_filter(q: str) -> Q:
         | Q(codice_fiscale__iexact=compact)
         | Q(partita_iva__iexact=compact)
     ).values("pk")
-    requesters = Richiedente.objects.filter(codice_fiscale__iexact=compact).values("casella_id")
-    return Q(casella_pec__icontains=q) | Q(titolare_id__in=holders) | Q(pk__in=requesters)
+    parts = [
+        Casella.objects.filter(titolare_id__in=holders).values("pk").order_by(),
+        Richiedente.objects.filter(codice_fiscale__iexact=compact).values("casella_id").order_by(),
+    ]
+    if not any(ch.isspace() for ch in q):  # an address has no spaces
+        parts.append(Casella.objects.filter(casella_pec__icontains=q).values("pk").order_by())
+    return Q(pk__in=parts[0].union(*parts[1:]))
 
 
 def search_caselle(

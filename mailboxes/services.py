@@ -1016,9 +1016,9 @@ def _import_many(client, unknown: list[CasellaSummary], *, user, now) -> int:
         with transaction.atomic():
             Casella.objects.bulk_create(boxes, batch_size=1000, ignore_conflicts=True)
             ids = dict(
-                Casella.objects.filter(
-                    remote_id__in=[b.remote_id for b in boxes], importata=True, created_at=now
-                ).values_list("remote_id", "pk")
+                Casella.objects.filter(remote_id__in=[b.remote_id for b in boxes]).values_list(
+                    "remote_id", "pk"
+                )
             )
             Evento.objects.bulk_create(
                 [

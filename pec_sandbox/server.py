@@ -173,6 +173,7 @@ class SandboxServer(ThreadingHTTPServer):
         self.sandbox = sandbox
         self.faults = Faults()
         self.calls: list[dict[str, Any]] = []
+        self.calls_total = 0  # every request ever recorded (the log keeps the last 5,000)
         self.calls_lock = threading.Lock()
         self.random = random.Random()  # noqa: S311 - fault dice, not crypto
         self.callbacks = CallbackSender()
@@ -199,6 +200,7 @@ class SandboxServer(ThreadingHTTPServer):
     def record(self, entry: dict[str, Any]) -> None:
         with self.calls_lock:
             self.calls.append(entry)
+            self.calls_total += 1
             del self.calls[:-5000]
 
     def roll(self, method: str, path: str) -> str | None:
@@ -519,7 +521,8 @@ class Handler(BaseHTTPRequestHandler):
         elif path == "/_sandbox/calls":
             with self.server.calls_lock:
                 calls = list(self.server.calls)
-            self._send_json(200, {"calls": calls})
+                total = self.server.calls_total
+            self._send_json(200, {"calls": calls, "total": total})
         elif path == "/_sandbox/credit" and method == "POST":
             try:
                 credit = sandbox.set_credit(body.get("amount"))

@@ -5,7 +5,9 @@ from django.conf import settings
 from django.db import migrations, models
 
 # Substring search (icontains: UPPER(col::text) LIKE UPPER('%q%')) served by trigram GIN
-# indexes, on PostgreSQL only (SQLite has no pg_trgm: nothing to do there).
+# indexes, on PostgreSQL only (SQLite has no pg_trgm: nothing to do there). fastupdate off: an
+# office writes few rows and searches often; a pending list would make searches slow between
+# vacuums.
 TRIGRAM_INDEXES = [
     ("mb_box_address_trgm", "mailboxes_casella", "casella_pec"),
     ("mb_holder_denom_trgm", "mailboxes_titolare", "denominazione"),
@@ -21,7 +23,7 @@ def create_trigram_indexes(apps, schema_editor):
     for name, table, column in TRIGRAM_INDEXES:
         schema_editor.execute(
             f"CREATE INDEX IF NOT EXISTS {name} ON {table} "
-            f"USING gin ((UPPER({column}::text)) gin_trgm_ops)"
+            f"USING gin ((UPPER({column}::text)) gin_trgm_ops) WITH (fastupdate = off)"
         )
 
 
