@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django import template
 
-from portal.remote_calls import CallState
+from portal.remote_calls import OPEN_STATES, CallState
 
 from .. import operations
 from ..models import OPERATION_KINDS, CallKind
@@ -45,8 +45,17 @@ def operations_panel(context):
         for kind in ORDER
     ]
     calls = casella.calls.filter(kind__in=OPERATION_KINDS).order_by("-created_at")
-    current = calls.filter(state__in=[s for s in CallState if s not in ("done", "failed")]).first()
-    last = calls.exclude(state__in=["pending", "in_flight", "unclear"]).first()
+    current = calls.filter(state__in=OPEN_STATES).first()
+    last = calls.exclude(state__in=OPEN_STATES).first()
+    # The box was read before the call finished (its answer committed in between): the facts
+    # above are older than the outcome, so the panel asks for the box once more.
+    stale = bool(
+        last
+        and last.finished_at
+        and casella.updated_at
+        and casella.updated_at < last.finished_at
+        and last.state == CallState.DONE
+    )
     return {
         "casella": casella,
         "ops": ops,
@@ -57,6 +66,7 @@ def operations_panel(context):
         "last": last,
         "last_label": operations.LABELS.get(last.kind) if last else "",
         "live": context.get("live", False),
+        "stale": stale,
         "users": operations.users_of(casella),
         "max_users": operations.MAX_USERS,
         "legalmail": casella.tipo_casella in operations.LEGALMAIL,

@@ -10,6 +10,7 @@ from mailboxes.models import CasellaCall, Documento
 
 from .conftest import pdf_bytes, run_calls, upload
 from .operations_support import *  # noqa: F403 (the active_box fixture)
+from .operations_support import key
 
 pytestmark = pytest.mark.django_db
 
@@ -281,3 +282,18 @@ def test_admin_other_actions_render(pec, active_box, admin_client):
     assert sorted(run_calls(a)) == ["done"]  # one at a time: the second one was refused
     assert CasellaCall.objects.filter(kind="multiutenza", state="done").count() == 1
     assert not CasellaCall.objects.filter(kind="modifica").exists()
+
+
+def test_panel_asks_again_when_the_box_was_read_before_the_outcome(pec, active_box, office_user):
+    """The box page read the box, then the call's answer committed, then the panel read the
+    call: the facts shown are older than the outcome, so the panel refreshes once more."""
+    from mailboxes import operations
+    from mailboxes.templatetags.mailboxes_operations import operations_panel
+
+    casella = active_box()
+    operations.renew(casella=casella, anni=1, intent_key=key(), user=office_user)
+    read_before = type(casella).objects.get(pk=casella.pk)
+    run_calls(casella)
+    assert operations_panel({"casella": read_before, "live": False})["stale"] is True
+    fresh = type(casella).objects.get(pk=casella.pk)
+    assert operations_panel({"casella": fresh, "live": False})["stale"] is False
