@@ -45,15 +45,12 @@ def private_sandbox(tmp_path):
 
 @pytest.fixture
 def portal_on_it(settings, private_sandbox):
-    from django.core.cache import cache
-
     settings.OPENAPI_PEC_URL = settings.OPENAPI_OAUTH_URL = private_sandbox.url
     settings.OPENAPI_TOKEN = ""
     settings.OPENAPI_EMAIL, settings.OPENAPI_APIKEY = EMAIL, APIKEY
     settings.OPENAPI_DEMO = False
     settings.OPENAPI_TIMEOUT = 3.0
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    cache.clear()
     return private_sandbox
 
 
@@ -266,9 +263,14 @@ def test_no_secret_and_no_personal_data_leaks(portal_on_it, leak_worker, monkeyp
             {"action": "refresh_status", "_selected_action": [casella.pk, refused.pk]},
         )
         assert response.status_code == 302
+        # an administrator edits the holder and the box (LogEntry rows with change messages)
+        _admin_save(admin_c, f"/admin/mailboxes/titolare/{holder.pk}/change/", note="verificato")
+        _admin_save(admin_c, f"/admin/mailboxes/casella/{casella.pk}/change/", autorinnovo=True)
+        assert LogEntry.objects.count() >= 2
         for url in admin_urls:
             pages[f"admin {url}"] = admin_c.get(url).content.decode()
-        history = "\n".join(f"{e.object_repr} {e.change_message}" for e in LogEntry.objects.all())
+        entries = list(LogEntry.objects.all())
+        history = "\n".join(f"{e.object_repr} {e.change_message}" for e in entries)
     finally:
         before_task_publish.disconnect(capture)
 
@@ -304,7 +306,7 @@ def test_no_secret_and_no_personal_data_leaks(portal_on_it, leak_worker, monkeyp
         "CF + ID "
         f"document number in logs/messages/error pages/e-mails: "
         f"{sum(map(len, personal_hits.values()))}; {len(messages)} Celery messages, "
-        f"{len(worker.outbox()) + len(mail.outbox)} e-mails, {len(pages)} pages, "
+        f"{len(worker.outbox()) + len(mail.outbox)} e-mails, {len(pages)} pages, {len(entries)} admin history rows, "
         f"{scanned / 1e6:.1f} MB scanned",
     )
     assert not personal_hits, personal_hits
@@ -313,6 +315,37 @@ def test_no_secret_and_no_personal_data_leaks(portal_on_it, leak_worker, monkeyp
     for message in messages:
         args = json.loads(message)["body"][0]
         assert all(isinstance(a, int) for a in args), message
+
+
+def _admin_save(client: Client, url: str, **changes) -> None:
+    """Submit an admin change form as the page shows it, with ``changes``."""
+    page = client.get(url)
+    assert page.status_code == 200, url
+    data: dict = {}
+
+    def put(form, prefix=""):
+        for name in form.fields:
+            key = f"{prefix}{name}" if prefix else form.add_prefix(name)
+            value = form[name].value()
+            if value is None or value is False:
+                continue
+            if value is True:
+                value = "on"
+            data[key] = [str(v) for v in value] if isinstance(value, (list, tuple)) else value
+
+    put(page.context["adminform"].form)
+    for inline in page.context["inline_admin_formsets"]:
+        formset = inline.formset
+        put(formset.management_form)
+        for form in formset.forms:
+            put(form)
+    for name, value in changes.items():
+        if value is True:
+            data[name] = "on"
+        else:
+            data[name] = value
+    response = client.post(url, data)
+    assert response.status_code == 302, (url, response.context and response.context.get("errors"))
 
 
 def _bytes(data: bytes):
