@@ -306,7 +306,8 @@ def test_no_secret_and_no_personal_data_leaks(portal_on_it, leak_worker, monkeyp
         "CF + ID "
         f"document number in logs/messages/error pages/e-mails: "
         f"{sum(map(len, personal_hits.values()))}; {len(messages)} Celery messages, "
-        f"{len(worker.outbox()) + len(mail.outbox)} e-mails, {len(pages)} pages, {len(entries)} admin history rows, "
+        f"{len(worker.outbox()) + len(mail.outbox)} e-mails, {len(pages)} pages, "
+        f"{len(entries)} admin history rows, "
         f"{scanned / 1e6:.1f} MB scanned",
     )
     assert not personal_hits, personal_hits
