@@ -257,8 +257,6 @@ def test_fuzz_p7m_validator_only_ever_refuses(data):
 @pytest.fixture
 def box(db, settings, sandbox):
     """A registered box (remote id, stato registrata) the office may upload documents to."""
-    from django.core.cache import cache
-
     from .objects import build_world
 
     settings.OPENAPI_PEC_URL = settings.OPENAPI_OAUTH_URL = sandbox.url
@@ -266,7 +264,6 @@ def box(db, settings, sandbox):
     settings.OPENAPI_EMAIL = settings.OPENAPI_APIKEY = ""
     settings.OPENAPI_TIMEOUT = 2.0
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    cache.clear()
     world = build_world()
     world.documento.delete()
     client = Client(raise_request_exception=False)
