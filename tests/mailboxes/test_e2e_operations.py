@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 
 import pytest
+from playwright.sync_api import expect
 
 from accounts import roles
 from mailboxes import services
@@ -52,8 +53,9 @@ def test_renew_two_years_then_revoke_with_the_typed_address(
     page.wait_for_selector('#operazione-esito[data-kind="rinnovo"]', timeout=30_000)
     assert page.evaluate("window.__noReload === true")  # htmx refreshed the panel
     expected = before.replace(year=before.year + 2).strftime("%d/%m/%Y")
-    assert page.inner_text("#data-scadenza") == expected
-    assert "Rinnovata per 2 anni" in page.inner_text(".timeline")
+    # (the outcome may be drawn a moment before the facts: the panel then refreshes once more)
+    expect(page.locator("#data-scadenza")).to_have_text(expected, timeout=10_000)
+    expect(page.locator(".timeline")).to_contain_text("Rinnovata per 2 anni")
 
     page.click("#op-revoca")
     assert "irreversibile" in page.inner_text("#avviso-revoca")
