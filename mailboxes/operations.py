@@ -725,7 +725,7 @@ class RinnovoHandler(OperationHandler):
         if after is None:
             return False
         if not before:
-            return _remote_stato(current) == Stato.EVASA
+            return True  # an expiry date appeared where there was none
         return after > dt.date.fromisoformat(before)
 
     def done_message(self, call, casella):

@@ -397,3 +397,25 @@ def test_operation_not_sent_when_openapi_says_the_box_moved_on(pec, active_box, 
     assert not [c for c in pec.calls() if c["method"] == "PATCH"]
     casella.refresh_from_db()
     assert casella.stato == Stato.REVOCATA
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "performed"),
+    [
+        ("2027-01-10", "2028-01-10", True),
+        ("2027-01-10", "2027-01-10", False),
+        (None, "2028-01-10", True),
+        (None, None, False),
+        ("2027-01-10", None, False),
+    ],
+)
+def test_renewal_is_confirmed_by_a_later_expiry(before, after, performed):
+    from types import SimpleNamespace
+
+    from mailboxes.operations import RinnovoHandler
+
+    call = SimpleNamespace(params={"anni": 1, "scadenza_prima": before})
+    current = SimpleNamespace(
+        data_scadenza=dt.date.fromisoformat(after) if after else None, stato="evasa"
+    )
+    assert RinnovoHandler().reached(call, current) is performed
