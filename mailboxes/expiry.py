@@ -183,6 +183,8 @@ def wallet_info(limit: int = 10) -> WalletInfo:
             % {"msg": exc.message or exc.status}
         )
     info = WalletInfo(credit=wallet.credit)
+    if limit <= 0:
+        return info
     try:
         info.transactions = client.wallet_transactions(limit=limit)[:limit]
     except errors.OpenapiError:

@@ -148,6 +148,7 @@ def _two_step(request, pk, kind):
                 "price_text": operations.euro(form.price()),
                 "assumed": operations.is_assumed(kind, casella.tipo_casella),
                 "intent_key": str(uuid.uuid4()),
+                "wallet": expiry.wallet_info(limit=0),
             },
         )
     try:
@@ -253,6 +254,7 @@ def conservazione(request, pk):
         price=form.price(),
         price_text=operations.euro(form.price()),
         assumed=operations.is_assumed(kind),
+        wallet=expiry.wallet_info(limit=0),
         intent_key=request.POST.get("intent_key") or str(uuid.uuid4()),
     )
     if step != "conferma":

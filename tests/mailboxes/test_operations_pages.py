@@ -297,3 +297,13 @@ def test_panel_asks_again_when_the_box_was_read_before_the_outcome(pec, active_b
     assert operations_panel({"casella": read_before, "live": False})["stale"] is True
     fresh = type(casella).objects.get(pk=casella.pk)
     assert operations_panel({"casella": fresh, "live": False})["stale"] is False
+
+
+def test_confirmation_shows_the_credit_and_warns_when_short(pec, active_box, office_client):
+    casella = active_box(tipo="GOLD")
+    url = reverse("mailboxes:rinnovo", args=[casella.pk])
+    page = office_client.post(url, {"anni": 1, "step": "riepilogo"}).content.decode()
+    assert 'id="credito"' in page and "Non basta" not in page
+    pec.set_credit("20.00")
+    page = office_client.post(url, {"anni": 1, "step": "riepilogo"}).content.decode()
+    assert "20,00 €" in page and "Non basta" in page
