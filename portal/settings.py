@@ -8,6 +8,7 @@ a missing or malformed one is collected in ``CONFIG_ERRORS`` and reported by a s
 """
 
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import environ
 from django.utils.translation import gettext_lazy as _
@@ -134,8 +135,18 @@ if not DEBUG and not REDIS_URL:
     CONFIG_ERRORS.append(("REDIS_URL", "required when DJANGO_DEBUG=false"))
 
 if REDIS_URL:
+    # The cache gets its own Redis database (the broker's + 1, or REDIS_CACHE_URL), so that
+    # clearing the cache can never drop queued tasks.
+    _redis = urlsplit(REDIS_URL)
+    _broker_db = int(_redis.path.strip("/") or 0)
+    REDIS_CACHE_URL = _read(
+        env.str, "REDIS_CACHE_URL", urlunsplit(_redis._replace(path=f"/{_broker_db + 1}"))
+    )
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_CACHE_URL,
+        }
     }
     CELERY_BROKER_URL = REDIS_URL
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 600}

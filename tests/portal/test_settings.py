@@ -26,7 +26,9 @@ PRODUCTION_ENV = {
 DUMP = (
     "import json; from django.conf import settings as s; print(json.dumps({"
     "'db': s.DATABASES['default']['ENGINE'], 'broker': s.CELERY_BROKER_URL, "
-    "'cache': s.CACHES['default']['BACKEND'], 'storage': s.STORAGES['default']['BACKEND'], "
+    "'cache': s.CACHES['default']['BACKEND'], "
+    "'cache_location': s.CACHES['default'].get('LOCATION'), "
+    "'storage': s.STORAGES['default']['BACKEND'], "
     "'media_url': s.MEDIA_URL, 'email': s.EMAIL_BACKEND, 'demo': s.OPENAPI_DEMO, "
     "'pec_url': s.OPENAPI_PEC_URL, 'lang': s.LANGUAGE_CODE, 'data': str(s.DATA_DIR), "
     "'errors': s.CONFIG_ERRORS}))"
@@ -70,6 +72,7 @@ def test_environment_switches_to_postgres_redis_s3(tmp_path):
     assert s["db"] == "django.db.backends.postgresql"
     assert s["broker"] == "redis://redis:6379/0"
     assert s["cache"].endswith("RedisCache")
+    assert s["cache_location"] == "redis://redis:6379/1"  # not the broker's database
     assert s["storage"] == "storages.backends.s3.S3Storage"
     assert s["demo"] is False
     assert s["pec_url"] == "https://pec.openapi.it"
