@@ -28,7 +28,7 @@ from .forms import (
     RichiedenteForm,
     TitolareForm,
 )
-from .models import CallKind, Casella, Stato, TipoCasellaChoices
+from .models import CallKind, Casella, Stato, TipoCasellaChoices, TipoEvento
 from .remote import get_client
 
 log = logging.getLogger(__name__)
@@ -210,6 +210,12 @@ def documento_download(request, pk):
     doc = get_object_or_404(selectors.documenti_for(request.user), pk=pk)
     if not doc.available:
         raise Http404
+    # ID documents are personal data: who downloads one goes into the box's history.
+    services.record(
+        doc.casella, TipoEvento.DOCUMENTI,
+        _("Documento scaricato: %(tipo)s") % {"tipo": doc.get_tipo_display()},
+        user=request.user, dati={"documento": doc.pk, "accesso": "download"},
+    )
     response = FileResponse(
         doc.file.open("rb"),
         as_attachment=True,

@@ -46,14 +46,6 @@ def test_uploads_record_who_uploaded(world):
     assert world.documento.uploaded_at is not None
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "MISSING: mailboxes/views.py documento_download serves an ID document without recording "
-        "who downloaded it (issue 7 asks for an audit trail of who viewed or downloaded each "
-        "document); add an Evento (tipo e.g. 'accesso', user, documento pk) before returning"
-    ),
-)
 def test_downloading_an_id_document_is_recorded(world):
     from mailboxes.models import Evento
 
