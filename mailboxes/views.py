@@ -212,9 +212,11 @@ def documento_download(request, pk):
         raise Http404
     # ID documents are personal data: who downloads one goes into the box's history.
     services.record(
-        doc.casella, TipoEvento.DOCUMENTI,
+        doc.casella,
+        TipoEvento.DOCUMENTI,
         _("Documento scaricato: %(tipo)s") % {"tipo": doc.get_tipo_display()},
-        user=request.user, dati={"documento": doc.pk, "accesso": "download"},
+        user=request.user,
+        dati={"documento": doc.pk, "accesso": "download"},
     )
     response = FileResponse(
         doc.file.open("rb"),
