@@ -269,6 +269,20 @@ def sync_now(request):
     return redirect("mailboxes:casella_list")
 
 
+def _payload(request):
+    """A callback's body: JSON, or form data with the JSON in one field ("data" by default)."""
+    import json
+
+    try:
+        if request.content_type == "application/json":
+            return json.loads(request.body or b"null")
+        for value in request.POST.values():
+            return json.loads(value)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return None
+
+
 @csrf_exempt
 @require_POST
 def casella_callback(request, pk, token):
@@ -279,7 +293,7 @@ def casella_callback(request, pk, token):
         log.warning("mailboxes: callback refused for box %s (wrong secret)", pk)
         return JsonResponse({"ok": False}, status=403)
     try:
-        changed = services.handle_callback(pk)
+        changed = services.handle_callback(pk, claimed=services.claimed_state(_payload(request)))
     except errors.OpenapiError as exc:
         log.warning("mailboxes: callback for box %s not confirmed: %s", pk, exc.status)
         return JsonResponse({"ok": False}, status=503)  # Openapi retries; polling remains

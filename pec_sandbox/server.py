@@ -496,6 +496,17 @@ class Handler(BaseHTTPRequestHandler):
                 self.server.calls.clear()
             self.server.callbacks.clear()
             self._send_json(200, {"ok": True})
+        elif path == "/_sandbox/config" and method == "POST":
+            for name in ("evasione_seconds", "comunica_seconds"):
+                if isinstance(body.get(name), (int, float)):
+                    setattr(sandbox, name, float(body[name]))
+            self._send_json(
+                200,
+                {
+                    "evasione_seconds": sandbox.evasione_seconds,
+                    "comunica_seconds": sandbox.comunica_seconds,
+                },
+            )
         elif path == "/_sandbox/callbacks":
             with self.server.callbacks.lock:
                 log = list(self.server.callbacks.log)

@@ -1,0 +1,106 @@
+"""``python -m bench [--quick] [--only P1,P3]``: needs PostgreSQL on 127.0.0.1:5432 (user
+postgres; another server with BENCH_PG=postgres://user@host:port). It creates the database
+``pec_bench`` (BENCH_DB), starts its own sandbox, builds its data, prints one line per figure
+(the portal's number, the naive peer's from the same run, their ratio) and drops what it made."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import sys
+import time
+
+from . import core
+
+FIGURES = ("P1", "P2", "P3", "P4", "P5", "P6")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--only", default="", help="comma-separated figures, e.g. P1,P3")
+    parser.add_argument("--quick", action="store_true", help="smaller sizes (a few minutes)")
+    parser.add_argument("--json", default="", help="also write the rows to this JSON file")
+    parser.add_argument("--keep", action="store_true", help="keep the bench database")
+    args = parser.parse_args(argv)
+    only = [f.strip().upper() for f in args.only.split(",") if f.strip()] or list(FIGURES)
+    unknown = set(only) - set(FIGURES)
+    if unknown:
+        parser.error(f"unknown figures: {', '.join(sorted(unknown))}")
+
+    reason = core.pg_check()
+    if reason:
+        print(
+            f"make bench needs PostgreSQL at {core.PG_BASE} (BENCH_PG=...): {reason}",
+            file=sys.stderr,
+        )
+        return 2
+    data_dir = core.make_data_dir()
+    url = core.pg_recreate()
+    sandbox = core.Sandbox(evasione_seconds=1.0)
+    env = core.environment(url, data_dir, sandbox.url)
+    os.environ.update(env)
+    core.django_setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0, skip_checks=True)
+    from . import figures
+
+    q = args.quick
+    print(
+        f"# PEC portal bench: {platform.node()}, {os.cpu_count()} CPUs, Python "
+        f"{platform.python_version()}, {_pg_version()}{' (quick)' if q else ''}",
+        flush=True,
+    )
+    print(f"# {'fig':<4} {'what':<62} | portal | naive peer | ratio", flush=True)
+    rows = []
+    started = time.monotonic()
+    try:
+        plan = {
+            "P1": lambda: figures.p1(sandbox, (10, 100, 1000) if q else (10, 100, 1000, 10_000)),
+            "P2": lambda: figures.p2(sandbox, 8 if q else 20, 20.0 if q else 60.0),
+            "P3": lambda: figures.p3(
+                (1000, 10_000) if q else (1000, 10_000, 100_000), 15 if q else 40
+            ),
+            "P4": lambda: figures.p4(sandbox, env, 10_000 if q else 100_000),
+            "P5": lambda: figures.p5(env),
+            "P6": lambda: figures.p6(sandbox, env, 50 if q else 1000),
+        }
+        for fig in only:
+            t0 = time.monotonic()
+            for row in plan[fig]():
+                rows.append(row)
+                print(_line(row), flush=True)
+            print(f"#      ({fig} took {time.monotonic() - t0:.0f} s)", flush=True)
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        sandbox.stop()
+        if not args.keep:
+            core.pg_drop()
+        shutil.rmtree(data_dir, ignore_errors=True)
+    print(f"# done in {time.monotonic() - started:.0f} s", flush=True)
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as fh:
+            json.dump(rows, fh, indent=1)
+    return 0
+
+
+def _line(row) -> str:
+    fig, what, portal, peer, ratio = row
+    return f"{fig:<6} {what:<62} | {portal} | {peer or '-'} | {ratio or '-'}"
+
+
+def _pg_version() -> str:
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute("SHOW server_version")
+        return "PostgreSQL " + cur.fetchone()[0].split()[0]
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,445 @@
+"""The six figures. Each returns rows: (figure, what, portal, peer, ratio)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+from typing import Any
+
+from . import core, data
+
+Row = tuple[str, str, str, str, str]
+
+
+def _fmt_s(x: float) -> str:
+    return f"{x * 1000:.1f} ms" if x < 1 else f"{x:.2f} s"
+
+
+# --------------------------------------------------------------------------- P1
+
+
+def _pending_boxes(sandbox, n: int) -> None:
+    """n boxes in_evasione at the sandbox and in the portal, all due a poll now."""
+    from django.utils import timezone
+
+    from mailboxes.models import Casella
+
+    ids = sandbox.seed(n, stato="in_evasione", prefix="poll")
+    past = timezone.now() - dt.timedelta(seconds=1)
+    Casella.objects.bulk_create(
+        [
+            Casella(
+                remote_id=rid,
+                casella_pec=f"poll{i:07d}@legalmail.it",
+                tipo_casella="STANDARD",
+                stato="in_evasione",
+                next_poll_at=past,
+                poll_interval=2.0,
+                # As an earlier cycle left them (the seed's time is the id's first 8 digits).
+                ts_registrazione=_seed_time(rid),
+                ts_ultima_modifica=_seed_time(rid),
+            )
+            for i, rid in enumerate(ids)
+        ],
+        batch_size=5000,
+    )
+
+
+def _seed_time(remote_id: str) -> dt.datetime:
+    return dt.datetime.fromtimestamp(int(remote_id[:8], 16), tz=dt.UTC)
+
+
+def _steady(services) -> None:
+    """The boxes as a previous cycle left them (timestamps known), all due again now."""
+    from django.utils import timezone
+
+    from mailboxes.models import Casella
+
+    Casella.objects.update(next_poll_at=timezone.now() - dt.timedelta(seconds=1))
+
+
+def naive_poll_cycle() -> int:
+    """The naive peer: one GET /pec/{id} per pending box, each applied."""
+    from django.utils import timezone
+
+    from mailboxes import services
+    from mailboxes.models import Casella, Stato
+
+    client = services.get_client()
+    calls = 0
+    now = timezone.now()
+    for casella in Casella.objects.filter(stato=Stato.IN_EVASIONE, remote_id__isnull=False):
+        remote = client.get_casella(casella.remote_id)
+        calls += 1
+        services.apply_remote(casella, remote.raw, full=True, now=now)
+    return calls
+
+
+def p1(sandbox, sizes) -> list[Row]:
+    from django.db import connection
+
+    from mailboxes import services
+
+    rows = []
+    for n in sizes:
+        sandbox.reset()
+        data.wipe()
+        _pending_boxes(sandbox, n)
+        _steady(services)
+        before = sandbox.calls_total()
+        t0 = time.perf_counter()
+        services.poll_due()
+        t_portal = time.perf_counter() - t0
+        portal = sandbox.calls_total() - before
+        _steady(services)
+        before = sandbox.calls_total()
+        t0 = time.perf_counter()
+        naive_poll_cycle()
+        t_naive = time.perf_counter() - t0
+        naive = sandbox.calls_total() - before
+        connection.close()
+        rows.append(
+            (
+                "P1",
+                f"Openapi calls per polling cycle, {n:,} boxes pending",
+                f"{portal:,} calls ({_fmt_s(t_portal)})",
+                f"{naive:,} calls ({_fmt_s(t_naive)})",
+                core.ratio(portal, naive),
+            )
+        )
+    return rows
+
+
+# --------------------------------------------------------------------------- P3
+
+
+def _superuser():
+    from django.contrib.auth import get_user_model
+
+    User = get_user_model()
+    user = User.objects.filter(username="bench").first()
+    if user is None:
+        user = User.objects.create_superuser("bench", "bench@example.com", "bench-password-1")
+    return user
+
+
+def _measure(client, url: str, repeat: int) -> tuple[int, list[float]]:
+    from django.db import connection
+    for _ in range(3):  # warm-up
+        r = client.get(url)
+        assert r.status_code == 200, (url, r.status_code)
+    count = [0]
+
+    def counter(execute, sql, params, many, context):
+        count[0] += 1
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(counter):
+        client.get(url)
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        client.get(url)
+        times.append(time.perf_counter() - t0)
+    return count[0], times
+
+
+def _list_cases(n: int) -> dict[str, tuple[str, str]]:
+    """scenario -> (portal URL, admin URL)."""
+    from mailboxes import selectors
+    from mailboxes.models import Casella
+
+    base, admin = "/caselle/", "/admin/mailboxes/casella/"
+    middle = n // 2
+    created_at, pk = Casella.objects.order_by("-created_at", "-pk").values_list("created_at", "pk")[
+        middle
+    ]
+    cursor = selectors._encode(created_at, pk)
+    return {
+        "first page": (base, admin),
+        f"deep page (box {middle:,})": (f"{base}?dopo={cursor}", f"{admin}?p={middle // 100 + 1}"),
+        "filter stato=evasa": (f"{base}?stato=evasa", f"{admin}?stato__exact=evasa"),
+        "sort by address": (f"{base}?sort=indirizzo", f"{admin}?o=1"),
+        "search address 'marcorossi'": (f"{base}?q=marcorossi", f"{admin}?q=marcorossi"),
+        "search holder 'Edil Nord'": (f"{base}?q=Edil+Nord", f"{admin}?q=Edil+Nord"),
+    }
+
+
+def p3(sizes, repeat: int) -> list[Row]:
+    from django.test import Client
+
+    data.wipe()
+    holder_rows = data.holders(20_000)
+    user = _superuser()
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(user)
+    rows = []
+    done = 0
+    queries: dict[str, dict[int, int]] = {}
+    for n in sizes:
+        data.boxes(n - done, holder_rows, start=done)
+        done = n
+        for name, (url, admin_url) in _list_cases(n).items():
+            q_portal, t_portal = _measure(client, url, repeat)
+            q_admin, t_admin = _measure(client, admin_url, max(5, repeat // 3))
+            queries.setdefault(name, {})[n] = q_portal
+            p50, p95 = core.percentile(t_portal, 50), core.percentile(t_portal, 95)
+            a50, a95 = core.percentile(t_admin, 50), core.percentile(t_admin, 95)
+            rows.append(
+                (
+                    "P3",
+                    f"boxes list, {n:,} boxes / 20,000 holders: {name}",
+                    f"{q_portal} queries, p50 {p50 * 1000:.1f} ms, p95 {p95 * 1000:.1f} ms",
+                    f"admin: {q_admin} queries, p50 {a50 * 1000:.1f} ms, p95 {a95 * 1000:.1f} ms",
+                    f"p95 {core.ratio(p95, a95)}",
+                )
+            )
+    same = all(len(set(v.values())) == 1 for v in queries.values())
+    rows.append(
+        (
+            "P3",
+            f"query count per page the same at {sizes[0]:,} and {sizes[-1]:,} boxes",
+            "yes" if same else f"NO: {queries}",
+            "admin: the same, but with COUNT(*) and OFFSET",
+            "",
+        )
+    )
+    return rows
+
+
+# --------------------------------------------------------------------------- P4
+
+
+def p4(sandbox, env, n: int) -> list[Row]:
+    sandbox.reset()
+    data.wipe()
+    ids = sandbox.seed(n, stato="evasa", prefix="sync")
+    rows = []
+    empty_portal = core.run_job("sync_portal", env)
+    data.wipe()
+    empty_naive = core.run_job("sync_naive", env)
+    data.wipe()
+    core.run_job("sync_portal", env)  # the table holds them (as the portal writes them)
+    k = n // 20
+    sandbox.set_stati(ids[:k], "revocata")
+    daily_portal = core.run_job("sync_portal", env)
+    sandbox.set_stati(ids[k : 2 * k], "revocata")
+    daily_naive = core.run_job("sync_naive", env)
+    for what, portal, naive in (
+        (f"sync of {n:,} boxes, 5% changed (daily)", daily_portal, daily_naive),
+        (f"sync of {n:,} boxes into an empty table", empty_portal, empty_naive),
+    ):
+        rows.append(
+            (
+                "P4",
+                what,
+                f"{_fmt_s(portal['seconds'])}, peak +{portal['peak_mb']:.0f} MB, "
+                f"{portal['written']:,} rows written",
+                f"update_or_create: {_fmt_s(naive['seconds'])}, peak +{naive['peak_mb']:.0f} MB, "
+                f"{naive['written']:,} rows written",
+                core.ratio(portal["seconds"], naive["seconds"]),
+            )
+        )
+    return rows
+
+
+# --------------------------------------------------------------------------- P5
+
+
+def p5(env) -> list[Row]:
+    portal = core.run_job("pdf_portal", env)
+    naive = core.run_job("pdf_naive", env)
+    return [
+        (
+            "P5",
+            f"a {portal['mb']:.0f} MB PDF (+ ID document) validated, merged and stored",
+            f"{_fmt_s(portal['seconds'])}, peak +{portal['peak_mb']:.0f} MB",
+            f"naive: {_fmt_s(naive['seconds'])}, peak +{naive['peak_mb']:.0f} MB",
+            core.ratio(portal["seconds"], naive["seconds"]),
+        )
+    ]
+
+
+# --------------------------------------------------------------------------- P2
+
+
+class PortalServer:
+    """The portal's WSGI app on a loopback port (threads), for the sandbox's callbacks."""
+
+    def __init__(self):
+        from socketserver import ThreadingMixIn
+        from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+        from django.core.wsgi import get_wsgi_application
+
+        class Quiet(WSGIRequestHandler):
+            def log_message(self, *args):
+                pass
+
+        class Threading(ThreadingMixIn, WSGIServer):
+            daemon_threads = True
+
+        self.port = core.free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.server = make_server(
+            "127.0.0.1", self.port, get_wsgi_application(), Threading, handler_class=Quiet
+        )
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class Poller:
+    """What beat + the poll task do: a tick every POLL_TICK_SECONDS, and an extra tick when a box
+    is due within 30 s (mailboxes.tasks.kick_poll). ``naive``: one GET /pec/{id} per pending
+    box at each tick instead."""
+
+    def __init__(self, naive: bool = False):
+        from django.conf import settings
+
+        self.tick = float(settings.POLL_TICK_SECONDS)
+        self.naive = naive
+        self.running = True
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self):
+        from django.db import connection
+
+        from mailboxes import services
+        from mailboxes.tasks import KICK_MAX
+
+        next_tick = time.monotonic()
+        while self.running:
+            if self.naive:
+                naive_poll_cycle()
+                time.sleep(self.tick)
+                continue
+            services.poll_due()
+            next_tick += self.tick
+            due = services.seconds_to_next_poll()
+            wait = next_tick - time.monotonic()
+            if due is not None and due <= KICK_MAX:
+                wait = min(wait, due + 0.05)
+            time.sleep(max(0.05, wait))
+        connection.close()
+
+    def stop(self):
+        self.running = False
+        self.thread.join(timeout=30)
+
+
+def _latencies(sandbox, k: int, window: float, *, callbacks: bool, naive: bool = False):
+    """k boxes in_evasione (documents just sent); each changes to evasa at the sandbox at a
+    random moment within ``window`` seconds; seconds until the portal shows it."""
+    import random
+
+    from django.utils import timezone
+
+    from mailboxes import services
+    from mailboxes.models import Casella
+
+    sandbox.reset()
+    data.wipe()
+    now = timezone.now()
+    boxes = [
+        Casella.objects.create(
+            casella_pec=f"lat{i:04d}@legalmail.it",
+            tipo_casella="STANDARD",
+            stato="in_evasione",
+            poll_interval=services.POLL_MIN,
+            next_poll_at=now + dt.timedelta(seconds=services.POLL_MIN),
+        )
+        for i in range(k)
+    ]
+    for casella in boxes:
+        cb = services.callback_for(casella) if callbacks else None
+        (rid,) = sandbox.seed(
+            1,
+            stato="in_evasione",
+            prefix=f"lat{casella.pk}-",
+            **({"callback": cb.to_dict()} if cb else {}),
+        )
+        casella.remote_id = rid
+        casella.last_payload = {"callback": cb.to_dict()} if cb else {}
+        casella.save()
+    rnd = random.Random(8)
+    start = time.monotonic()
+    plan = sorted((rnd.uniform(0.5, window), c) for c in boxes)
+    poller = Poller(naive=naive)
+    changed_at: dict[int, float] = {}
+    seen_at: dict[int, float] = {}
+    try:
+        i = 0
+        deadline = start + window + 120
+        while len(seen_at) < k and time.monotonic() < deadline:
+            t = time.monotonic() - start
+            while i < len(plan) and plan[i][0] <= t:
+                casella = plan[i][1]
+                sandbox.post(f"caselle/{casella.remote_id}/stato", {"stato": "evasa"})
+                changed_at[casella.pk] = time.monotonic()
+                i += 1
+            for pk in Casella.objects.filter(pk__in=list(changed_at), stato="evasa").values_list(
+                "pk", flat=True
+            ):
+                seen_at.setdefault(pk, time.monotonic())
+            time.sleep(0.02)
+    finally:
+        poller.stop()
+    return [seen_at[pk] - changed_at[pk] for pk in seen_at]
+
+
+def p2(sandbox, k: int, window: float) -> list[Row]:
+    import os
+
+    server = PortalServer()
+    os.environ["PORTAL_PUBLIC_URL"] = server.url
+    try:
+        cb = _latencies(sandbox, k, window, callbacks=True)
+        poll = _latencies(sandbox, k, window, callbacks=False)
+    finally:
+        os.environ.pop("PORTAL_PUBLIC_URL", None)
+        server.stop()
+    rows = []
+    for what, values in (("with callbacks", cb), ("with polling only", poll)):
+        rows.append(
+            (
+                "P2",
+                f"status change at Openapi -> shown by the box page, {what} ({len(values)} boxes)",
+                f"median {core.median(values):.2f} s, p95 {core.percentile(values, 95):.2f} s",
+                "",
+                "",
+            )
+        )
+    rows[0] = (
+        *rows[0][:3],
+        f"polling: median {core.median(poll):.2f} s, p95 {core.percentile(poll, 95):.2f} s",
+        f"median {core.ratio(core.median(cb), core.median(poll))}",
+    )
+    rows[1] = (*rows[1][:3], "(the safety net: backoff 2 s → 10 min, beat tick 5 s)", "")
+    return rows
+
+
+# --------------------------------------------------------------------------- P6
+
+
+def p6(sandbox, env, n: int) -> list[Row]:
+    from .flow import run_flow
+
+    portal = run_flow(sandbox, env, n, callbacks=True)
+    naive = run_flow(sandbox, env, n, callbacks=False, naive_poll=True)
+    return [
+        (
+            "P6",
+            f"{n:,} registrations + activations through a real worker",
+            f"{_fmt_s(portal['seconds'])}, {portal['calls']:,} Openapi calls",
+            f"polling per box: {_fmt_s(naive['seconds'])}, {naive['calls']:,} calls",
+            f"calls {core.ratio(portal['calls'], naive['calls'])}",
+        )
+    ]
+
+
+__all__: list[Any] = ["p1", "p2", "p3", "p4", "p5", "p6"]
