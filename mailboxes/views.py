@@ -99,6 +99,12 @@ def casella_list(request):
         before=request.GET.get("prima", ""),
         size=PAGE_SIZE,
     )
+    # Two links per row: one reverse() each for the whole page, not two per row.
+    box_url = reverse("mailboxes:casella_detail", args=[0]).replace("/0/", "/{}/")
+    holder_url = reverse("mailboxes:titolare_detail", args=[0]).replace("/0/", "/{}/")
+    for c in page.object_list:
+        c.detail_url = box_url.format(c.pk)
+        c.titolare_url = holder_url.format(c.titolare_id) if c.titolare_id else ""
     return render(
         request,
         "mailboxes/casella_list.html",
