@@ -1,7 +1,8 @@
 """Fill the English catalogue from scripts/en_translations/*.json (msgid -> English).
 
-The portal's source strings are Italian (the default language). After `make messages`, add the
-new msgids to the JSON file of their app in scripts/en_translations/ and run this script; it reports any msgid left untranslated.
+The portal's source strings are Italian (the default language). `make messages` extracts the
+msgids and runs this script; add new ones to their app's JSON file in scripts/en_translations/.
+It reports any msgid left untranslated.
 """
 
 import json
