@@ -184,8 +184,8 @@ def _mine(model, call: RemoteCall):
     return model.objects.filter(pk=call.pk, state=CallState.IN_FLIGHT, attempts=call.attempts)
 
 
-def _release(model, call, state, *, now, delay, error=None) -> str:
-    fields = {"state": state, "next_attempt_at": now + delay, "updated_at": now}
+def _release(model, call, state, *, now, delay, error=None, **extra) -> str:
+    fields = {"state": state, "next_attempt_at": now + delay, "updated_at": now, **extra}
     if error is not None:
         fields.update(
             last_error=error.message[:2000], error_code=error.error_code, http_status=error.status
@@ -231,8 +231,12 @@ def run_call(
     model: type[RemoteCall], pk: int, handler: CallHandler, *, now: dt.datetime | None = None
 ) -> str:
     """Run one intent if it is due and ours; safe to call twice or concurrently. Returns the
-    state the call is left in."""
-    now = now or timezone.now()
+    state the call is left in.
+
+    ``now`` freezes the clock (tests travel in time); otherwise each step reads the real time,
+    since settling and sending can take a while."""
+    clock = (lambda: now) if now is not None else timezone.now
+    now = clock()
     call = model.objects.filter(pk=pk).first()
     if call is None:
         return CallState.FAILED
@@ -247,6 +251,7 @@ def run_call(
     call = claimed
 
     if sent_before:
+        observed = clock()  # "no trace" is only as recent as the read that found none
         try:
             verdict = handler.confirm(call)
         except errors.OpenapiError as exc:
@@ -255,11 +260,14 @@ def run_call(
         if isinstance(verdict, Confirmed):
             log.info("%s #%s settled: performed", call.kind, call.pk)
             return _finish(model, call, handler, verdict.result, now=now)
-        grace_over = call.last_sent_at <= now - settle_grace()
+        grace_over = call.last_sent_at <= observed - settle_grace()
         if isinstance(verdict, Undecided) or not grace_over:
-            return _release(model, call, CallState.UNCLEAR, now=now, delay=backoff(call.attempts))
+            return _release(
+                model, call, CallState.UNCLEAR, now=clock(), delay=backoff(call.attempts)
+            )
         log.info("%s #%s settled: not performed, sending again", call.kind, call.pk)
 
+    now = clock()
     if not _mine(model, call).update(last_sent_at=now):
         return call.state
     call.last_sent_at = now
@@ -267,8 +275,19 @@ def run_call(
         result = handler.perform(call)
     except errors.OutcomeUnknown as exc:
         log.warning("%s #%s: outcome unknown (%s)", call.kind, call.pk, exc.__class__.__name__)
-        return _release(model, call, CallState.UNCLEAR, now=now, delay=backoff(1), error=exc)
+        # The grace runs from the END of the attempt: the request may still land until then.
+        ended = clock()
+        return _release(
+            model,
+            call,
+            CallState.UNCLEAR,
+            now=ended,
+            delay=backoff(1),
+            error=exc,
+            last_sent_at=ended,
+        )
     except errors.TransientError as exc:
+        now = clock()
         if call.attempts >= MAX_TRANSIENT_ATTEMPTS:
             return _fail(
                 model,
@@ -287,8 +306,8 @@ def run_call(
             model, call, CallState.PENDING, now=now, delay=backoff(call.attempts), error=exc
         )
     except errors.OpenapiError as exc:
-        return _fail(model, call, handler, exc, exc.message or str(exc), now=now)
-    return _finish(model, call, handler, result, now=now)
+        return _fail(model, call, handler, exc, exc.message or str(exc), now=clock())
+    return _finish(model, call, handler, result, now=clock())
 
 
 def enqueue_on_commit(task, *args) -> None:

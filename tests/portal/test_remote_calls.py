@@ -260,3 +260,36 @@ ClaimAndSettle.TestCase.settings = settings(
 @pytest.mark.django_db
 def test_claim_and_settle_state_machine():
     ClaimAndSettle.TestCase().runTest()
+
+
+def test_the_grace_period_counts_from_the_end_of_a_slow_attempt(server, monkeypatch):
+    """Settling and sending take real time: a late request must not be resent because the
+    send was timestamped when the run *started* (found by the chaos run)."""
+    monkeypatch.setattr("portal.remote_calls.timezone.now", lambda: server.now)
+
+    class SlowHandler(Handler):
+        def confirm(self, call):
+            verdict = super().confirm(call)
+            server.now += dt.timedelta(seconds=50)  # slow reads, with their retries
+            return verdict
+
+        def perform(self, call):
+            server.now += dt.timedelta(seconds=20)  # the client waits, then gives up
+            return super().perform(call)
+
+    handler = SlowHandler(server)
+    intent = new_intent()
+    server.fault = "lost"  # performed once, answer lost
+    run_call(Intent, intent.pk, handler)
+    server.performed.clear()  # pretend that one never landed: settle will say "not performed"
+    server.now += settle_grace() + dt.timedelta(seconds=1)
+    server.fault = "late"  # the resend lands 30 s after the client gave up
+    run_call(Intent, intent.pk, handler)
+    server.fault = "ok"
+    for _ in range(10):
+        server.now += dt.timedelta(seconds=5)
+        run_call(Intent, intent.pk, handler)
+    server.now += dt.timedelta(hours=1)
+    assert run_call(Intent, intent.pk, handler) == CallState.DONE
+    server.land_late_requests()
+    assert server.performed == {intent.pk: 1}
