@@ -1017,7 +1017,7 @@ def _bulk_write(boxes: list[Casella], fields: list[str]) -> None:
         # Names from the model's meta, values as parameters.
         values = ", ".join([row] * len(chunk))
         table = qn(Casella._meta.db_table)
-        sql = f"UPDATE {table} AS c SET {assignments} FROM (VALUES {values}) AS v({names}) "  # noqa: S608
+        sql = f"UPDATE {table} AS c SET {assignments} FROM (VALUES {values}) AS v({names}) "  # noqa: S608  # nosec B608 - names from the model, values as parameters
         sql += "WHERE c.id = v.id"
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
