@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -70,6 +71,44 @@ SUMMARY_FIELDS = (
 )
 TIPI_CASELLA = frozenset(c for c, _l in TipoCasellaChoices.choices)
 STATI = frozenset(Stato.values)
+
+#: The moves Openapi's box state graph allows (openapi-notes.md §2): attivazione, processing,
+#: re-upload, revoke, renew (which also reactivates a revoked box), closing.
+FORWARD = {
+    Stato.REGISTRATA: {Stato.IN_EVASIONE, Stato.REGISTRAZIONE_ANNULLATA},
+    Stato.IN_EVASIONE: {Stato.EVASA, Stato.DOCUMENTI_ERRATI},
+    Stato.DOCUMENTI_ERRATI: {Stato.IN_EVASIONE, Stato.REGISTRAZIONE_ANNULLATA},
+    Stato.EVASA: {Stato.REVOCATA, Stato.CHIUSA},
+    Stato.REVOCATA: {Stato.EVASA, Stato.CHIUSA},
+    Stato.CHIUSA: {Stato.EVASA},
+}
+
+
+def _reachable(graph: dict[str, set[str]]) -> dict[str, set[str]]:
+    closure = {state: set(nexts) for state, nexts in graph.items()}
+    changed = True
+    while changed:
+        changed = False
+        for nexts in closure.values():
+            more = set().union(*(closure.get(n, set()) for n in nexts)) - nexts
+            if more:
+                nexts |= more
+                changed = True
+    return closure
+
+
+#: Where each state can lead, in one step or several (polling may miss the steps between).
+REACHABLE = _reachable(FORWARD)
+
+
+def _moves_forward(old: str, new: str) -> bool:
+    """Can the API's graph lead from ``old`` to ``new``? Local states go anywhere; a state we
+    do not know of is taken as it comes."""
+    if old == new or old not in REACHABLE or new not in STATI:
+        return True
+    return new in REACHABLE[old]
+
+
 POLL_LOCK_KEY = "mailboxes:poll-lock"
 
 #: Polling: first interval, growth factor, ceiling (seconds).
@@ -549,6 +588,14 @@ def _merge_remote(
         remote = CasellaSummary.from_raw(payload)
         ts = remote.timestamp
     changed: dict[str, tuple[Any, Any]] = {}
+    # A snapshot older than what the box already shows (e.g. a GET /pec list read before the
+    # last change and applied after it) is ignored; one of the same second may still move the
+    # box only along the API's graph, never backwards.
+    incoming = ts.ultima_modifica if isinstance(ts, Timestamps) else None
+    known = casella.ts_ultima_modifica
+    if incoming is not None and known is not None and incoming < known:
+        return changed
+    newer = incoming is not None and (known is None or incoming > known)
 
     def put(name: str, value: Any) -> None:
         old = getattr(casella, name)
@@ -559,7 +606,7 @@ def _merge_remote(
     if remote.id and casella.remote_id != remote.id:
         put("remote_id", remote.id)
     stato = str(remote.stato or "")
-    if stato and stato in STATI:
+    if stato and stato in STATI and (newer or _moves_forward(casella.stato, stato)):
         put("stato", stato)
     if remote.tipo_casella and str(remote.tipo_casella) in TIPI_CASELLA:
         put("tipo_casella", str(remote.tipo_casella))
@@ -933,9 +980,9 @@ def sync_account(*, user=None, now: dt.datetime | None = None) -> dict[str, int]
     (their "last updated" keeps meaning "last changed"). New boxes are bulk-created."""
     now = now or timezone.now()
     client = get_client()
-    summaries = [s for s in client.list_caselle() if s.id]
-    figures = {"remote": len(summaries), "imported": 0, "updated": 0, "unchanged": 0}
-    by_id = {s.id: s for s in summaries}
+    items = _list_raw(client)
+    figures = {"remote": len(items), "imported": 0, "updated": 0, "unchanged": 0}
+    by_id = {item["id"]: _RawSummary(item) for item in items}
     unknown: list[CasellaSummary] = []
     for batch in _chunks(list(by_id), SYNC_BATCH):
         known = {}
@@ -947,7 +994,7 @@ def sync_account(*, user=None, now: dt.datetime | None = None) -> dict[str, int]
         for remote_id in batch:
             hit = known.get(remote_id)
             if hit is None:
-                unknown.append(by_id[remote_id])
+                unknown.append(CasellaSummary.from_raw(by_id[remote_id].raw))
             elif hit[1][0] == Stato.NUOVA:
                 continue  # the registration intent settles this one (at most once)
             elif summary_differs(hit[1], by_id[remote_id]):
@@ -965,7 +1012,52 @@ def sync_account(*, user=None, now: dt.datetime | None = None) -> dict[str, int]
     return figures
 
 
-def _write_changes(pks: list[int], by_id: dict[str, CasellaSummary], *, now) -> int:
+def _list_raw(client) -> list[dict[str, Any]]:
+    """GET /pec's items as dicts with an id. The items are parsed lazily (_RawSummary): at
+    100,000 boxes, parsing each into a CasellaSummary would be half of the daily sync."""
+    raw = getattr(client, "_list", None)
+    if raw is None:  # a client without the raw list: parse them all
+        return [s.raw for s in client.list_caselle() if s.id]
+    return [item for item in raw("/pec") if isinstance(item.get("id"), str) and item["id"]]
+
+
+@functools.lru_cache(maxsize=8192)
+def _date(value: str):
+    return parse_date(value)
+
+
+class _RawSummary:
+    """The fields of a GET /pec item that summary_differs() reads, parsed on demand (the dates
+    of 100,000 boxes repeat: they are parsed once each)."""
+
+    __slots__ = ("raw",)
+
+    def __init__(self, raw: dict[str, Any]):
+        self.raw = raw
+
+    @property
+    def id(self) -> str:
+        return self.raw["id"]
+
+    @property
+    def stato(self) -> str:
+        return str(self.raw.get("stato") or "")
+
+    @property
+    def tipo_casella(self) -> str:
+        return str(self.raw.get("tipo_casella") or "").upper()
+
+    @property
+    def data_scadenza(self):
+        value = self.raw.get("data_scadenza")
+        return _date(value) if isinstance(value, str) else parse_date(value)
+
+    @property
+    def timestamp(self) -> Timestamps:
+        return Timestamps.from_raw(self.raw.get("timestamp"))
+
+
+def _write_changes(pks: list[int], by_id: dict[str, Any], *, now) -> int:
     """Lock, merge and write the boxes that differ from GET /pec (one batch)."""
     with transaction.atomic():
         boxes = list(Casella.objects.select_for_update().filter(pk__in=pks).order_by("pk"))
