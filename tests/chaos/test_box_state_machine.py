@@ -341,17 +341,6 @@ def test_the_box_state_machine_holds(fake_openapi):
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: mailboxes/services.py apply_remote copies whatever snapshot it is given: a GET "
-        "/pec listing taken before a change and applied after it (sync_account, the bulk "
-        "poll_due) moves a box backwards (e.g. in_evasione -> registrata, evasa -> "
-        "in_evasione), stops its polling and offers the upload again; ignore a snapshot whose "
-        "timestamp.ultima_modifica is older than the box's ts_ultima_modifica, and never move "
-        "against the API's graph"
-    ),
-)
 def test_stale_snapshots_never_move_a_box_backwards(fake_openapi):
     run_state_machine_as_test(
         StaleSnapshotMachine, settings=settings(MACHINE_SETTINGS, phases=[Phase.generate])
