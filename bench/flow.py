@@ -65,9 +65,9 @@ def run_flow(sandbox, env, n: int, *, callbacks: bool, naive_poll: bool = False)
 
     from mailboxes import services, tasks
     from mailboxes.models import Casella, Stato
-    from mailboxes.pdf import check_pdf
     from openapi_pec.domains import SANDBOX_DOMAINS
     from pec_sandbox.pdf import make_pdf
+    from portal.pdf import check_pdf
 
     from .figures import Poller, PortalServer, _superuser
 

@@ -99,7 +99,7 @@ def pdf_portal() -> dict:
     from django.core.files.base import ContentFile
     from django.core.files.storage import default_storage
 
-    from mailboxes.pdf import check_pdf, merge_pdfs
+    from portal.pdf import check_pdf, merge_pdfs
 
     modulo, identita, mb = _inputs()
     base = core.peak_rss_mb()

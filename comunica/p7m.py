@@ -8,7 +8,7 @@ checks, in order, each with its own Italian message:
    it so); a plain PDF, a random file, a truncated/corrupted structure and a CMS structure that
    is not signed data are told apart;
 3. the encapsulated content: present (a detached signature carries none), and a PDF that passes
-   :func:`portal.pdf.validate_pdf` (nested .p7m, i.e. a document signed twice, is unwrapped);
+   :func:`portal.pdf.check_pdf` (nested .p7m, i.e. a document signed twice, is unwrapped);
 4. the signer's certificate: present, and described (common name, given name, surname, codice
    fiscale when the certificate carries it, issuer, validity);
 5. the signature: the ``messageDigest`` attribute matches the content and the signature
@@ -23,6 +23,7 @@ import base64
 import binascii
 import datetime as dt
 import hashlib
+import io
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,7 +31,10 @@ from typing import Any
 from asn1crypto import cms
 from asn1crypto import x509 as asn1_x509
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+
+from portal.pdf import check_pdf
 
 __all__ = ["P7mInfo", "P7mRejected", "SignerCertificate", "validate_p7m"]
 
@@ -124,7 +128,7 @@ class P7mInfo:
     size: int
     sha256: str
     content: bytes = field(repr=False)  # the signed PDF
-    pdf: Any = None  # portal.pdf.PdfInfo
+    pdf: Any = None  # portal.pdf.CheckedPdf
     signer: SignerCertificate = field(default_factory=SignerCertificate)
     signers: list[SignerCertificate] = field(default_factory=list)
     der: bytes = field(default=b"", repr=False)  # the .p7m as DER, what is sent to Openapi
@@ -350,37 +354,8 @@ def _describe(signed: cms.SignedData, signer_info: cms.SignerInfo, content: byte
 # --------------------------------------------------------------------------- entry point
 
 
-def _pdf_check():
-    """The portal's PDF check, the one every other upload passes (size, magic bytes, opens,
-    not encrypted, page count, no JavaScript or launch actions): ``portal.pdf`` when present,
-    else the same check of the mailboxes app."""
-    try:
-        from portal.pdf import PdfRejected, validate_pdf
-    except ImportError:  # pragma: no cover - the shared module is not there (yet)
-        import io
-
-        from django.core.exceptions import ValidationError
-
-        from mailboxes.pdf import check_pdf
-
-        class PdfRejected(Exception):
-            def __init__(self, code, message):
-                super().__init__(message)
-                self.code, self.message = code, message
-
-        def validate_pdf(data):
-            try:
-                return check_pdf(io.BytesIO(data))
-            except ValidationError as exc:
-                raise PdfRejected(exc.code, exc.messages[0]) from None
-
-    return PdfRejected, validate_pdf
-
-
 def validate_p7m(data: bytes, *, max_bytes: int | None = None) -> P7mInfo:
     """Check an uploaded .p7m; return what was found or raise :class:`P7mRejected`."""
-    PdfRejected, validate_pdf = _pdf_check()
-
     limit = max_bytes or settings.PDF_MAX_BYTES
     if data is None or len(data) == 0:
         raise P7mRejected("empty")
@@ -401,9 +376,10 @@ def validate_p7m(data: bytes, *, max_bytes: int | None = None) -> P7mInfo:
     if content.lstrip()[:5] != b"%PDF-":
         raise P7mRejected("not_pdf")
     try:
-        pdf = validate_pdf(content)
-    except PdfRejected as exc:
-        reason = str(exc.message)
+        # The portal's PDF check, the one every other upload passes.
+        pdf = check_pdf(io.BytesIO(content))
+    except ValidationError as exc:
+        reason = str(exc.messages[0])
         reason = reason[:1].lower() + reason[1:] if reason[:2] != "PDF" else reason
         raise P7mRejected("pdf_rejected", reason=reason) from None
 

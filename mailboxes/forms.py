@@ -13,11 +13,11 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import roles
 from openapi_pec.types import SOTTOTIPI_CLIENTE, TipoCliente
+from portal.pdf import check_pdf
 
 from . import validators
 from .italy import ESTERO
 from .models import PERSON_TYPES, Casella, Richiedente, TipoCasellaChoices, Titolare
-from .pdf import check_pdf
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 

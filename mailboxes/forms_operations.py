@@ -10,9 +10,10 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from portal.pdf import check_pdf
+
 from . import operations
 from .models import Casella, TipoCasellaChoices
-from .pdf import check_pdf
 
 
 def _price(amount) -> str:

@@ -46,6 +46,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from openapi_pec import errors, prices
 from openapi_pec.types import LEGALMAIL_TYPES, TIPO_CASELLA_RANK, TipoCasella
+from portal.pdf import CheckedPdf
 from portal.remote_calls import (
     OPEN_STATES,
     CallHandler,
@@ -67,7 +68,6 @@ from .models import (
     TipoDocumentoCaricato,
     TipoEvento,
 )
-from .pdf import CheckedPdf
 from .remote import get_client
 
 log = logging.getLogger(__name__)

@@ -38,6 +38,7 @@ from openapi_pec.types import (
     parse_date,
 )
 from openapi_pec.types import Casella as RemoteCasella
+from portal.pdf import CheckedPdf, merge_pdfs
 from portal.remote_calls import OPEN_STATES, CallState, enqueue_on_commit
 
 from .models import (
@@ -54,7 +55,6 @@ from .models import (
     TipoEvento,
     Titolare,
 )
-from .pdf import CheckedPdf, merge_pdfs
 from .remote import get_client, is_sandbox
 
 log = logging.getLogger(__name__)

@@ -101,8 +101,8 @@ class FakeClient:
 
 
 def _pdf(text: str):
-    from mailboxes.pdf import check_pdf
     from pec_sandbox.pdf import make_pdf
+    from portal.pdf import check_pdf
 
     return check_pdf(io.BytesIO(make_pdf(text, [uuid.uuid4().hex])))
 

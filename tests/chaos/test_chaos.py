@@ -106,9 +106,9 @@ def test_paid_calls_survive_kills_faults_and_a_broker_restart(sandbox, start_wor
 
     from mailboxes import services, tasks
     from mailboxes.models import CallKind, Casella, CasellaCall, Documento, Stato
-    from mailboxes.pdf import check_pdf
     from openapi_pec.domains import SANDBOX_DOMAINS
     from pec_sandbox.pdf import make_pdf
+    from portal.pdf import check_pdf
 
     redis_broker = settings.CELERY_BROKER_URL.startswith("redis")
     rng = random.Random(int(os.environ.get("CHAOS_SEED", time.time())))

@@ -100,7 +100,7 @@ def upload(name: str, content: bytes):
 
 
 def checked(content: bytes, name="doc.pdf"):
-    from mailboxes.pdf import check_pdf
+    from portal.pdf import check_pdf
 
     return check_pdf(io.BytesIO(content) if not hasattr(content, "read") else content)
 

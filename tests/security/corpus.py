@@ -277,7 +277,7 @@ def big(mb: int = 50) -> bytes:
     return head + b"%" + b"0" * (mb * 1024 * 1024 - len(head) - 1)
 
 
-#: (label, uploaded file name, content factory, expected refusal code of mailboxes.pdf)
+#: (label, uploaded file name, content factory, expected refusal code of portal.pdf)
 PDF_CORPUS = [
     ("empty file", "vuoto.pdf", lambda: b"", "empty"),
     ("text renamed .pdf", "lettera.pdf", lambda: b"Gentile cliente,\nin allegato...\n", "not_pdf"),

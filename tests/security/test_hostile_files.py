@@ -88,7 +88,7 @@ def _record(kind: str):
 
 def _pdf_message(code: str) -> str:
     """The validator's message for a code, got from a file that surely triggers it."""
-    from mailboxes.pdf import check_pdf
+    from portal.pdf import check_pdf
 
     samples = {
         "empty": b"",
@@ -113,7 +113,7 @@ def _pdf_message(code: str) -> str:
 
 @pytest.mark.parametrize(("label", "name", "make", "code"), PDF_CASES)
 def test_hostile_pdf_is_refused_with_its_own_message(label, name, make, code):
-    from mailboxes.pdf import check_pdf
+    from portal.pdf import check_pdf
 
     data = make()
     upload = SimpleUploadedFile(name, data, content_type="application/pdf")
@@ -185,7 +185,7 @@ _fuzzed = {"pdf": 0, "p7m": 0}
 @FUZZ
 @given(data=_mutations(corpus.good_pdf()) | _mutations(corpus.javascript_openaction()))
 def test_fuzz_pdf_validator_only_ever_refuses(data):
-    from mailboxes.pdf import check_pdf
+    from portal.pdf import check_pdf
 
     _fuzzed["pdf"] += 1
     try:

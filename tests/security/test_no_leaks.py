@@ -136,9 +136,9 @@ def test_no_secret_and_no_personal_data_leaks(portal_on_it, leak_worker, monkeyp
 
     from mailboxes import services
     from mailboxes.models import Casella, CasellaCall
-    from mailboxes.pdf import check_pdf
     from openapi_pec.domains import SANDBOX_DOMAINS
     from pec_sandbox.pdf import make_pdf
+    from portal.pdf import check_pdf
 
     sandbox = portal_on_it
     worker, queue = leak_worker

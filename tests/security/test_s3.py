@@ -110,7 +110,7 @@ def _keys(client, bucket) -> list[str]:
 def _upload_documents(world):
     """Identity document and signed form, through the service, as the upload page does."""
     from mailboxes import services
-    from mailboxes.pdf import check_pdf
+    from portal.pdf import check_pdf
 
     from .corpus import good_pdf
 
