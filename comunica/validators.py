@@ -1,6 +1,7 @@
 """Checks of the data POST /comunica_pec needs, each with its own Italian message.
 
-Codice fiscale and partita IVA go through python-stdnum (format and check character).
+The tax codes go through the same checks as the holders' (mailboxes/validators.py, python-stdnum
+for format and check character); only the wording that names the company's fields is ours.
 """
 
 from __future__ import annotations
@@ -9,32 +10,21 @@ import re
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
-from stdnum.exceptions import ValidationError as StdnumError
-from stdnum.it import codicefiscale, iva
 
-PROVINCIA_RE = re.compile(r"^[A-Z]{2}$")
+from mailboxes.italy import PROVINCE
+from mailboxes.validators import clean_cf as clean_code
+from mailboxes.validators import validate_codice_fiscale_persona as validate_codice_fiscale
+from mailboxes.validators import validate_partita_iva
+
+__all__ = [
+    "clean_code",
+    "validate_cellulare",
+    "validate_cf_piva",
+    "validate_codice_fiscale",
+    "validate_provincia",
+]
+
 CELLULARE_RE = re.compile(r"^\+?[0-9]{6,15}$")
-
-
-def clean_code(value: str) -> str:
-    """Upper case, without spaces, dots and dashes (and a leading ``IT`` of a VAT number)."""
-    return re.sub(r"[\s.\-]", "", value or "").upper()
-
-
-def validate_codice_fiscale(value: str) -> str:
-    """A person's codice fiscale: 16 characters with a valid check character."""
-    number = clean_code(value)
-    if len(number) != 16:
-        raise ValidationError(
-            _("Il codice fiscale di una persona ha 16 caratteri."), code="cf_length"
-        )
-    try:
-        return codicefiscale.validate(number)
-    except StdnumError:
-        raise ValidationError(
-            _("Il codice fiscale non è valido: il carattere di controllo non torna."),
-            code="cf_checksum",
-        ) from None
 
 
 def validate_cf_piva(value: str) -> str:
@@ -44,15 +34,7 @@ def validate_cf_piva(value: str) -> str:
     if len(number) == 13 and number.startswith("IT"):
         number = number[2:]
     if len(number) == 11:
-        if not number.isdigit():
-            raise ValidationError(_("La partita IVA ha 11 cifre."), code="piva_format")
-        try:
-            return iva.validate(number)
-        except StdnumError:
-            raise ValidationError(
-                _("La partita IVA non è valida (cifra di controllo errata)."),
-                code="piva_checksum",
-            ) from None
+        return validate_partita_iva(number)
     if len(number) == 16:
         return validate_codice_fiscale(number)
     raise ValidationError(
@@ -63,7 +45,7 @@ def validate_cf_piva(value: str) -> str:
 
 def validate_provincia(value: str) -> str:
     sigla = (value or "").strip().upper()
-    if not PROVINCIA_RE.match(sigla):
+    if sigla not in PROVINCE:
         raise ValidationError(
             _("Indicare la sigla della provincia, di due lettere (es. RM)."), code="provincia"
         )
