@@ -126,6 +126,7 @@ def _superuser():
 
 def _measure(client, url: str, repeat: int) -> tuple[int, list[float]]:
     from django.db import connection
+
     for _ in range(3):  # warm-up
         r = client.get(url)
         assert r.status_code == 200, (url, r.status_code)
