@@ -343,10 +343,7 @@ def retry_registration(*, casella: Casella, intent_key: str, user) -> CasellaCal
 
 def public_url() -> str:
     """Where Openapi can reach the portal (callbacks are asked for only when it is set)."""
-    import os
-
-    url = getattr(settings, "PORTAL_PUBLIC_URL", None) or os.environ.get("PORTAL_PUBLIC_URL", "")
-    return str(url).rstrip("/")
+    return str(settings.PORTAL_PUBLIC_URL).rstrip("/")
 
 
 def callback_token(casella_pk: int) -> str:
@@ -745,7 +742,7 @@ def notify_active(casella_pk: int) -> None:
     if not casella or not casella.registered_by or not casella.registered_by.email:
         return
     # Absolute when the deployment says where the portal lives (no such setting yet).
-    base = str(getattr(settings, "PORTAL_BASE_URL", "")).rstrip("/")
+    base = settings.PORTAL_PUBLIC_URL.rstrip("/")
     url = base + reverse("mailboxes:casella_detail", args=[casella.pk])
     scadenza = casella.data_scadenza.strftime("%d/%m/%Y") if casella.data_scadenza else "—"
     send_mail(

@@ -386,6 +386,9 @@ USE_I18N = True
 USE_TZ = True
 
 PORTAL_NAME = _("Portale PEC")
+# The portal's public address (https://pec.studio.example): absolute links in e-mails, and the
+# URL Openapi calls back on status changes. Empty: relative links, no callbacks (polling only).
+PORTAL_PUBLIC_URL = _read(env.str, "PORTAL_PUBLIC_URL", "")
 
 # --- Logging: one line per event; documents and credentials are never logged ----------------
 LOGGING = {
