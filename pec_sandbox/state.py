@@ -460,14 +460,21 @@ class Sandbox:
 
     # ------------------------------------------------------------------ boxes
 
-    def _box(self, ident: str, wrong: int, missing: int, plain: bool = False) -> dict[str, Any]:
+    def _lookup(
+        self, collection: str, not_found: str, ident: str, wrong: int, missing: int, plain: bool
+    ) -> dict[str, Any]:
+        """A box or a comunica request by id: 400 for a malformed id, 404 for an unknown one
+        (``plain``: the text/plain wording of the PDF endpoints)."""
         if not ID_RE.match(ident or ""):
             raise ApiError(400, "Invalid id" if plain else "Wrong id", wrong, plain)
-        box = self.state["caselle"].get(ident)
-        if box is None:
-            message = f"no request matches this id: {ident}" if plain else "no pec found"
+        item = self.state[collection].get(ident)
+        if item is None:
+            message = f"no request matches this id: {ident}" if plain else not_found
             raise ApiError(404, message, missing, plain)
-        return box
+        return item
+
+    def _box(self, ident: str, wrong: int, missing: int, plain: bool = False) -> dict[str, Any]:
+        return self._lookup("caselle", "no pec found", ident, wrong, missing, plain)
 
     def list_caselle(self) -> list[dict[str, Any]]:
         with self.lock:
@@ -858,13 +865,7 @@ class Sandbox:
     # ------------------------------------------------------------------ comunica
 
     def _req(self, ident: str, wrong: int, missing: int, plain: bool = False) -> dict[str, Any]:
-        if not ID_RE.match(ident or ""):
-            raise ApiError(400, "Invalid id" if plain else "Wrong id", wrong, plain)
-        req = self.state["comunica"].get(ident)
-        if req is None:
-            message = f"no request matches this id: {ident}" if plain else "no request found"
-            raise ApiError(404, message, missing, plain)
-        return req
+        return self._lookup("comunica", "no request found", ident, wrong, missing, plain)
 
     def list_comunica(self) -> list[dict[str, Any]]:
         with self.lock:
