@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import secrets
 import time
 from typing import Any
 
 from .common import ApiError, add_years, fmt_date, public, today
-from .tables import SANDBOX_DOMAINS, TIPI_CASELLA, StatoCasella, StatoComunica
+from .tables import SANDBOX_DOMAINS, TIPI_CASELLA, StatoCasella
 
 
 class ControlOperations:
@@ -15,24 +14,12 @@ class ControlOperations:
 
     def force_stato(self, kind: str, ident: str, stato: str) -> dict[str, Any]:
         with self.lock:
-            table = self.state["caselle" if kind == "caselle" else "comunica"]
-            record = table.get(ident)
+            kind = "caselle" if kind == "caselle" else "comunica"
+            record = self.state[kind].get(ident)
             if record is None:
                 raise ApiError(404, "not found", None)
             record.pop("_pending", None)
-            if kind == "caselle":
-                if stato == StatoCasella.EVASA:
-                    self._make_evasa(record, time.time())
-                record["stato"] = stato
-                record["timestamp"]["ultima_modifica"] = int(time.time())
-            else:
-                record["stato"] = stato
-                if stato == StatoComunica.COMUNICAZIONE_EVASA and not record.get(
-                    "codice_registro_imprese"
-                ):
-                    record["codice_registro_imprese"] = f"RI{secrets.randbelow(10**8):08d}"
-                    record["documenti_registro_imprese"] = [f"{ident}_0_registro_imprese.p7m"]
-            self._notify(kind if kind == "comunica" else "caselle", record)
+            self._set_stato(kind, record, stato, time.time())
             self.save()
             return public(record)
 
@@ -46,11 +33,7 @@ class ControlOperations:
                 if box is None:
                     continue
                 box.pop("_pending", None)
-                if stato == StatoCasella.EVASA:
-                    self._make_evasa(box, now)
-                box["stato"] = stato
-                box["timestamp"]["ultima_modifica"] = now
-                self._notify("caselle", box)
+                self._set_stato("caselle", box, stato, now)
                 n += 1
             self.save()
             return n

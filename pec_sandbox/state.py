@@ -142,34 +142,17 @@ class Sandbox(BoxOperations, ComunicaOperations, ControlOperations):
         now = time.time()
         changed = False
         still = False
-        for box in self.state["caselle"].values():
-            pending = box.get("_pending")
-            if pending and pending["due"] > now:
-                still = True
-            elif pending:
-                box.pop("_pending")
-                if pending["to"] == StatoCasella.EVASA:
-                    self._make_evasa(box, now)
-                else:
-                    box["stato"] = pending["to"]
-                box["timestamp"]["ultima_modifica"] = int(now)
-                changed = True
-                self._notify("caselle", box)
-        for req in self.state["comunica"].values():
-            pending = req.get("_pending")
-            if pending and pending["due"] > now:
-                still = True
-            elif pending:
-                req.pop("_pending")
-                req["stato"] = pending["to"]
-                req["timestamp"] = int(now)
-                if pending["to"] == StatoComunica.IN_ATTESA_DI_DOCUMENTI:
-                    pass
-                elif pending["to"] == StatoComunica.COMUNICAZIONE_EVASA:
-                    req["codice_registro_imprese"] = f"RI{secrets.randbelow(10**8):08d}"
-                    req["documenti_registro_imprese"] = [f"{req['id']}_0_registro_imprese.p7m"]
-                changed = True
-                self._notify("comunica", req)
+        for kind in ("caselle", "comunica"):
+            for record in self.state[kind].values():
+                pending = record.get("_pending")
+                if pending and pending["due"] > now:
+                    still = True
+                elif pending:
+                    record.pop("_pending")
+                    if kind == "comunica":
+                        record["timestamp"] = int(now)
+                    self._set_stato(kind, record, pending["to"], now)
+                    changed = True
         self.pending_hint = still
         if changed:
             self.save()
@@ -181,6 +164,24 @@ class Sandbox(BoxOperations, ComunicaOperations, ControlOperations):
                 if record.get("_pending"):
                     record["_pending"]["due"] = 0
             self._advance()
+
+    def _set_stato(self, kind: str, record: dict[str, Any], stato: str, now: float) -> None:
+        """Put a box ("caselle") or a comunica request in ``stato``, with what comes with it: an
+        active box gets its dates, a communicated request its Registro Imprese code and receipt.
+        The record's callback is told."""
+        if kind == "caselle":
+            if stato == StatoCasella.EVASA:
+                self._make_evasa(record, now)
+            record["stato"] = stato
+            record["timestamp"]["ultima_modifica"] = int(now)
+        else:
+            record["stato"] = stato
+            if stato == StatoComunica.COMUNICAZIONE_EVASA and not record.get(
+                "codice_registro_imprese"
+            ):
+                record["codice_registro_imprese"] = f"RI{secrets.randbelow(10**8):08d}"
+                record["documenti_registro_imprese"] = [f"{record['id']}_0_registro_imprese.p7m"]
+        self._notify(kind, record)
 
     @staticmethod
     def _make_evasa(box: dict[str, Any], now: float) -> None:
