@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import functools
+import hashlib
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -17,7 +18,6 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
@@ -38,6 +38,7 @@ from openapi_pec.types import (
     parse_date,
 )
 from openapi_pec.types import Casella as RemoteCasella
+from portal import private_files
 from portal.pdf import CheckedPdf, merge_pdfs
 from portal.remote_calls import OPEN_STATES, CallState, enqueue_on_commit
 
@@ -465,13 +466,34 @@ def upload_documents(
     user,
 ) -> CasellaCall:
     """Store the checked PDFs and record the activation intent (one transaction); the task that
-    sends PATCH /pec/{id}/attivazione is enqueued after commit."""
+    sends PATCH /pec/{id}/attivazione is enqueued after commit. If anything fails on the way (a
+    full disk, the database), the files written so far are deleted and a ValidationError says
+    so: nothing is recorded."""
     from . import tasks
 
     existing = CasellaCall.objects.filter(intent_key=intent_key).first()
     if existing:
         return existing
-    with transaction.atomic():
+    if casella.needs_single_pdf:
+        if unico is None:
+            merged = merge_pdfs(modulo.content, identita.content)
+            files = [
+                (
+                    TipoDocumentoCaricato.UNICO,
+                    merged,
+                    modulo.pages + identita.pages,
+                    hashlib.sha256(merged).hexdigest(),
+                    f"{modulo.name} + {identita.name}",
+                )
+            ]
+        else:
+            files = [(TipoDocumentoCaricato.UNICO, *_parts(unico))]
+    else:
+        files = [
+            (TipoDocumentoCaricato.MODULO, *_parts(modulo)),
+            (TipoDocumentoCaricato.IDENTITA, *_parts(identita)),
+        ]
+    with private_files.uploading() as written, transaction.atomic():
         casella = Casella.objects.select_for_update().get(pk=casella.pk)
         if not casella.can_upload:
             raise ValidationError(
@@ -483,58 +505,10 @@ def upload_documents(
             raise ValidationError(
                 _("I documenti sono già in invio: attendi l'esito."), code="in_progress"
             )
-        stored: list[Documento] = []
-
-        def store(tipo: str, content: bytes, pages: int, sha: str, name: str) -> Documento:
-            doc = Documento(
-                casella=casella,
-                tipo=tipo,
-                nome_originale=name,
-                dimensione=len(content),
-                pagine=pages,
-                sha256=sha,
-                uploaded_by=user,
-            )
-            doc.file.save("documento.pdf", ContentFile(content), save=False)
-            doc.save()
-            stored.append(doc)
-            return doc
-
-        if casella.needs_single_pdf:
-            if unico is not None:
-                store(
-                    TipoDocumentoCaricato.UNICO,
-                    unico.content,
-                    unico.pages,
-                    unico.sha256,
-                    unico.name,
-                )
-            else:
-                import hashlib
-
-                merged = merge_pdfs(modulo.content, identita.content)
-                store(
-                    TipoDocumentoCaricato.UNICO,
-                    merged,
-                    modulo.pages + identita.pages,
-                    hashlib.sha256(merged).hexdigest(),
-                    f"{modulo.name} + {identita.name}",
-                )
-        else:
-            store(
-                TipoDocumentoCaricato.MODULO,
-                modulo.content,
-                modulo.pages,
-                modulo.sha256,
-                modulo.name,
-            )
-            store(
-                TipoDocumentoCaricato.IDENTITA,
-                identita.content,
-                identita.pages,
-                identita.sha256,
-                identita.name,
-            )
+        stored = [
+            store_document(written, casella, tipo, content, pages, sha, name, user=user)
+            for tipo, content, pages, sha, name in files
+        ]
         call = CasellaCall.objects.create(
             casella=casella,
             kind=CallKind.ATTIVAZIONE,
@@ -556,6 +530,37 @@ def upload_documents(
         )
         enqueue_on_commit(tasks.run_casella_call, call.pk)
     return call
+
+
+def _parts(pdf: CheckedPdf) -> tuple[bytes, int, str, str]:
+    return pdf.content, pdf.pages, pdf.sha256, pdf.name
+
+
+def store_document(
+    written: private_files.Written,
+    casella: Casella,
+    tipo: str,
+    content: bytes,
+    pages: int,
+    sha256: str,
+    name: str,
+    *,
+    user,
+) -> Documento:
+    """Write one checked PDF under a generated name and its row (inside the caller's
+    transaction and ``private_files.uploading()`` block)."""
+    doc = Documento(
+        casella=casella,
+        tipo=tipo,
+        nome_originale=name,
+        dimensione=len(content),
+        pagine=pages,
+        sha256=sha256 or hashlib.sha256(content).hexdigest(),
+        uploaded_by=user,
+    )
+    doc.file.name = written.save(doc.file.field.generate_filename(doc, "documento.pdf"), content)
+    doc.save()
+    return doc
 
 
 def documents_for_call(call: CasellaCall) -> list[bytes]:

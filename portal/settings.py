@@ -215,6 +215,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60 * 60.0,
         "options": {"expires": 59 * 60},
     },
+    "portal-sweep-private-files": {
+        "task": "portal.sweep_private_files",
+        "schedule": 6 * 60 * 60.0,
+        "options": {"expires": 5 * 60 * 60},
+    },
     "comunica-poll-due": {
         "task": "comunica.poll_due",
         "schedule": POLL_TICK_SECONDS,
