@@ -126,6 +126,12 @@ POLL_CLAIM_MAX = int(getattr(settings, "MAILBOX_POLL_CLAIM_MAX", 20000))
 CALLBACK_POLL_SECONDS = float(getattr(settings, "MAILBOX_CALLBACK_POLL_SECONDS", 300.0))
 CALLBACKS_ALIVE_KEY = "mailboxes:callbacks-alive"
 CALLBACKS_ALIVE_SECONDS = 3600
+#: A callback's read stays queued (further callbacks for the box queue nothing) this long at
+#: most: if its task were lost, a callback after this queues a new one.
+REFRESH_QUEUED_SECONDS = 120
+#: A callback's read holds the box's "running" mark this long at most (a worker killed
+#: mid-read does not block the box).
+REFRESH_RUNNING_SECONDS = 2 * float(getattr(settings, "OPENAPI_TIMEOUT", 20.0)) + 10
 #: Sync: boxes compared per batch; up to IMPORT_FULL_MAX new boxes are read in full.
 SYNC_BATCH = 2000
 IMPORT_FULL_MAX = 20
@@ -379,12 +385,13 @@ def claimed_state(payload: Any) -> tuple[str, int | None] | None:
 
 def handle_callback(
     casella_pk: int, *, claimed: tuple[str, int | None] | None = None, now=None
-) -> list[str] | None:
-    """Openapi says the box changed: read it with GET /pec/{id} (the payload is trusted for
-    nothing) and apply what Openapi confirms; idempotent (a repeated callback changes nothing).
-    The payload is only used to skip the read when it claims exactly what the portal already
-    has (same status, same last change): such a callback could change nothing anyway.
-    None when the box is not (yet) linked to Openapi: the registration call will settle it."""
+) -> bool | None:
+    """Openapi says the box changed: queue a read of it (GET /pec/{id}, by a worker: the web
+    request makes no Openapi call) whose answer is applied as any other; the payload is
+    trusted for nothing. It is only used to skip the read when it claims exactly what the
+    portal already has (same status, same last change): such a callback could change nothing.
+    Returns whether a read was asked for; None when the box is not (yet) linked to Openapi
+    (the registration call will settle it)."""
     now = now or timezone.now()
     casella = Casella.objects.filter(pk=casella_pk).first()
     if casella is None or not casella.remote_id:
@@ -400,16 +407,52 @@ def handle_callback(
     ):
         if casella.stato == Stato.IN_EVASIONE:
             schedule_poll(casella, now=now)  # slower while callbacks arrive
-        return []
-    remote = get_client().get_casella(casella.remote_id)
-    with transaction.atomic():
-        casella = Casella.objects.select_for_update().get(pk=casella.pk)
-        if casella.stato == Stato.NUOVA:
-            return None  # the registration intent settles it (at most once)
-        changed = apply_remote(casella, remote.raw, full=True, source=TipoEvento.STATO, now=now)
-        if casella.stato == Stato.IN_EVASIONE:
-            schedule_poll(casella, now=now)  # the safety net, slower while callbacks arrive
-    return changed
+        return False
+    request_refresh(casella.pk)
+    return True
+
+
+def _refresh_key(state: str, casella_pk: int) -> str:
+    return f"mailboxes:callback-refresh:{state}:{casella_pk}"
+
+
+def request_refresh(casella_pk: int) -> bool:
+    """Queue one read of the box, unless one is queued already: a thousand callbacks for a box
+    make one task (and the read it makes sees all their changes). Returns whether it queued."""
+    from . import tasks
+
+    if not cache.add(_refresh_key("queued", casella_pk), 1, timeout=REFRESH_QUEUED_SECONDS):
+        return False
+    enqueue_on_commit(tasks.refresh_after_callback, casella_pk)
+    return True
+
+
+def refresh_after_callback(casella_pk: int, *, now: dt.datetime | None = None) -> str:
+    """The read callbacks asked for (the worker's side of request_refresh): GET /pec/{id},
+    applied with apply_remote. At most one runs per box: another one finding it running answers
+    "busy" (the task comes back later). The "queued" mark is cleared before reading, so a
+    callback arriving during the read queues one more read, which will see its change.
+    Raises OpenapiError when the read fails (the task retries; polling remains)."""
+    running = _refresh_key("running", casella_pk)
+    if not cache.add(running, 1, timeout=REFRESH_RUNNING_SECONDS):
+        return "busy"
+    try:
+        cache.delete(_refresh_key("queued", casella_pk))
+        casella = Casella.objects.filter(pk=casella_pk).first()
+        if casella is None or not casella.remote_id:
+            return "gone"
+        remote = get_client().get_casella(casella.remote_id)
+        now = now or timezone.now()
+        with transaction.atomic():
+            casella = Casella.objects.select_for_update().get(pk=casella.pk)
+            if casella.stato == Stato.NUOVA:
+                return "gone"  # the registration intent settles it (at most once)
+            changed = apply_remote(casella, remote.raw, full=True, source=TipoEvento.STATO, now=now)
+            if casella.stato == Stato.IN_EVASIONE:
+                schedule_poll(casella, now=now)  # the safety net, slower while callbacks arrive
+        return "changed" if changed else "unchanged"
+    finally:
+        cache.delete(running)
 
 
 def registration_request(casella: Casella) -> RegistrationRequest:
