@@ -10,6 +10,7 @@ import contextlib
 import datetime as dt
 import functools
 import hashlib
+import json
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -671,9 +672,9 @@ def _merge_remote(
     if casella.stato == Stato.EVASA and casella.evasa_at is None:
         casella.evasa_at = now
     if full or not casella.last_payload:
-        casella.last_payload = payload
+        casella.last_payload = without_requester(payload)
     else:
-        casella.last_payload = {**casella.last_payload, **payload}
+        casella.last_payload = {**casella.last_payload, **without_requester(payload)}
     casella.last_synced_at = now
     casella.attempts = 0
     casella.last_error = ""
@@ -1277,18 +1278,94 @@ def refresh_casella(casella: Casella, *, now: dt.datetime | None = None) -> list
 # --------------------------------------------------------------------------- retention
 
 
-def purge_documents(*, now: dt.datetime | None = None) -> int:
-    """Delete the ID documents of boxes active for more than ID_DOCUMENT_RETENTION_DAYS days;
-    the deletion is recorded in the box's history. Returns how many files were deleted."""
-    now = now or timezone.now()
-    cutoff = now - dt.timedelta(days=settings.ID_DOCUMENT_RETENTION_DAYS)
-    docs = Documento.objects.filter(
-        tipo__in=[TipoDocumentoCaricato.IDENTITA, TipoDocumentoCaricato.UNICO],
-        deleted_at__isnull=True,
-        casella__evasa_at__lte=cutoff,
-    ).select_related("casella")
-    count = 0
+#: Openapi's Casella fields about the requester and their ID document. The portal keeps its
+#: own record of the requester (Richiedente) and never reads these from a payload, so they are
+#: not stored in Casella.last_payload.
+REQUESTER_PAYLOAD_FIELDS = frozenset(
+    {
+        "nome_richiedente",
+        "cognome_richiedente",
+        "email",
+        "telefono",
+        "cellulare",
+        "codice_fiscale_richiedente",
+        "data_nascita_richiedente",
+        "sesso_richiedente",
+        "nazione_nascita_richiedente",
+        "comune_nascita_richiedente",
+        "provincia_nascita_richiedente",
+        "tipo_documento",
+        "numero_documento",
+        "data_scadenza_documento",
+        "documento_rilasciato_da",
+        "data_rilascio_documento",
+    }
+)
+#: What replaces the requester's codice fiscale and document number where the purge finds them
+#: (history lines, the calls' errors and parameters).
+SCRUBBED = "[rimosso]"
+
+
+def without_requester(payload: Any) -> Any:
+    if not isinstance(payload, dict):
+        return payload
+    return {k: v for k, v in payload.items() if k not in REQUESTER_PAYLOAD_FIELDS}
+
+
+def _id_documents_due(now: dt.datetime):
+    """The ID documents (identity document, or the single PDF holding one) to delete now:
+    - of boxes active for ID_DOCUMENT_RETENTION_DAYS days;
+    - uploaded ID_DOCUMENT_MAX_AGE_DAYS days ago, whatever became of the box (never active,
+      refused, revoked...), unless Openapi may still need them: the activation call sending
+      them is still open (pending, in flight or unclear: it may send them again), or the box
+      is in_evasione (Openapi is examining them; once it decides, the rules above apply).
+    Yields (document, reason, days)."""
+    retention = settings.ID_DOCUMENT_RETENTION_DAYS
+    max_age = settings.ID_DOCUMENT_MAX_AGE_DAYS
+    still_needed: set[int] = set()
+    for params in CasellaCall.objects.filter(
+        kind=CallKind.ATTIVAZIONE, state__in=OPEN_STATES
+    ).values_list("params", flat=True):
+        still_needed.update(p for p in (params or {}).get("documenti", []) if isinstance(p, int))
+    docs = (
+        Documento.objects.filter(
+            tipo__in=[TipoDocumentoCaricato.IDENTITA, TipoDocumentoCaricato.UNICO],
+            deleted_at__isnull=True,
+        )
+        .filter(
+            Q(casella__evasa_at__lte=now - dt.timedelta(days=retention))
+            | (
+                Q(uploaded_at__lte=now - dt.timedelta(days=max_age))
+                & ~Q(casella__stato=Stato.IN_EVASIONE)
+            )
+        )
+        .exclude(pk__in=still_needed)
+        .select_related("casella")
+    )
     for doc in docs:
+        evasa = doc.casella.evasa_at
+        if evasa is not None and evasa <= now - dt.timedelta(days=retention):
+            yield (
+                doc,
+                _("Conservazione scaduta (%(days)d giorni dall'attivazione).")
+                % {"days": retention},
+                retention,
+            )
+        else:
+            yield (
+                doc,
+                _("Conservazione scaduta (%(days)d giorni dal caricamento).") % {"days": max_age},
+                max_age,
+            )
+
+
+def purge_documents(*, now: dt.datetime | None = None) -> int:
+    """Delete the ID documents due (see _id_documents_due), record each deletion in the box's
+    history, and scrub the requester's personal data that outlived them (scrub_requester).
+    Returns how many files were deleted."""
+    now = now or timezone.now()
+    count = 0
+    for doc, reason, days in _id_documents_due(now):
         with transaction.atomic():
             locked = Documento.objects.select_for_update().filter(
                 pk=doc.pk, deleted_at__isnull=True
@@ -1299,19 +1376,61 @@ def purge_documents(*, now: dt.datetime | None = None) -> int:
             if name:
                 doc.file.storage.delete(name)
             Documento.objects.filter(pk=doc.pk).update(
-                file="",
-                deleted_at=now,
-                deleted_reason=_("Conservazione scaduta (%(days)d giorni dall'attivazione).")
-                % {"days": settings.ID_DOCUMENT_RETENTION_DAYS},
+                file="", deleted_at=now, deleted_reason=reason
             )
             record(
                 doc.casella,
                 TipoEvento.ELIMINAZIONE,
                 _("Eliminato il file «%(tipo)s» (documento d'identità) dopo %(days)d giorni.")
-                % {"tipo": doc.get_tipo_display(), "days": settings.ID_DOCUMENT_RETENTION_DAYS},
+                % {"tipo": doc.get_tipo_display(), "days": days},
             )
+            scrub_requester(doc.casella_id)
             count += 1
     return count
+
+
+def scrub_requester(casella_pk: int) -> None:
+    """Once a box's ID document is deleted, its data go too: the requester's fields leave the
+    stored Openapi payload, the document number and issuer leave the requester's record, and
+    the codice fiscale and document number are replaced by SCRUBBED wherever else they were
+    copied for this box (history lines, the calls' parameters, results and errors). Kept: the
+    requester's name, codice fiscale and birth data in Richiedente, the record of who asked for
+    the box (deleted with it)."""
+    casella = Casella.objects.select_for_update().get(pk=casella_pk)
+    payload = casella.last_payload if isinstance(casella.last_payload, dict) else {}
+    secrets = {
+        str(payload.get("codice_fiscale_richiedente") or ""),
+        str(payload.get("numero_documento") or ""),
+    }
+    requester = Richiedente.objects.filter(casella=casella).first()
+    if requester is not None:
+        secrets.update({requester.codice_fiscale, requester.numero_documento})
+        Richiedente.objects.filter(pk=requester.pk).update(
+            numero_documento="", documento_rilasciato_da=""
+        )
+    if payload and REQUESTER_PAYLOAD_FIELDS & payload.keys():
+        Casella.objects.filter(pk=casella.pk).update(last_payload=without_requester(payload))
+    secrets = {s for s in secrets if len(s) >= 5}
+    if not secrets:
+        return
+
+    def scrub(value: Any) -> Any:
+        text = json.dumps(value) if not isinstance(value, str) else value
+        if not any(s in text for s in secrets):
+            return value
+        for secret in secrets:
+            text = text.replace(secret, SCRUBBED)
+        return json.loads(text) if not isinstance(value, str) else text
+
+    for evento in Evento.objects.filter(casella=casella).only("messaggio", "dati"):
+        messaggio, dati = scrub(evento.messaggio), scrub(evento.dati)
+        if (messaggio, dati) != (evento.messaggio, evento.dati):
+            Evento.objects.filter(pk=evento.pk).update(messaggio=messaggio, dati=dati)
+    for call in CasellaCall.objects.filter(casella=casella).only("params", "result", "last_error"):
+        fields = {"params": call.params, "result": call.result, "last_error": call.last_error}
+        scrubbed = {k: scrub(v) for k, v in fields.items()}
+        if scrubbed != fields:
+            CasellaCall.objects.filter(pk=call.pk).update(**scrubbed)
 
 
 def is_activatable(stato: str) -> bool:
