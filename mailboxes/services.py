@@ -1314,7 +1314,7 @@ def without_requester(payload: Any) -> Any:
 
 def _id_documents_due(now: dt.datetime):
     """The ID documents (identity document, or the single PDF holding one) to delete now:
-    - of boxes active for ID_DOCUMENT_RETENTION_DAYS days;
+    - of boxes active for ID_DOCUMENT_RETENTION_DAYS days (Openapi has processed them);
     - uploaded ID_DOCUMENT_MAX_AGE_DAYS days ago, whatever became of the box (never active,
       refused, revoked...), unless Openapi may still need them: the activation call sending
       them is still open (pending, in flight or unclear: it may send them again), or the box
@@ -1337,9 +1337,9 @@ def _id_documents_due(now: dt.datetime):
             | (
                 Q(uploaded_at__lte=now - dt.timedelta(days=max_age))
                 & ~Q(casella__stato=Stato.IN_EVASIONE)
+                & ~Q(pk__in=still_needed)
             )
         )
-        .exclude(pk__in=still_needed)
         .select_related("casella")
     )
     for doc in docs:
