@@ -29,7 +29,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from openapi_pec import errors, prices, types
-from portal import remote_calls
+from portal import private_files, remote_calls
 from portal.remote_calls import CallHandler, CallState, Confirmed, NotPerformed
 
 from .models import (
@@ -493,8 +493,8 @@ def upload_procura(
         )
     signer = info.signer
     warnings = signer_warnings(richiesta, signer)
-    name = files.save(info.der)
-    try:
+    with private_files.uploading() as written:
+        name = files.save(written, info.der)
         with transaction.atomic():
             r = RichiestaComunicazione.objects.select_for_update().get(pk=richiesta.pk)
             if not r.can_upload or _open_calls(kind=ComunicaCall.Kind.UPLOAD, richiesta=r).exists():
@@ -531,9 +531,6 @@ def upload_procura(
             )
             if not procura.has_warnings:
                 _start_upload(r, procura, user=user, key=key)
-    except Exception:
-        files.delete(name)
-        raise
     return procura
 
 

@@ -30,14 +30,12 @@ Three layers, all here:
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import logging
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.formats import number_format
@@ -46,6 +44,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from openapi_pec import errors, prices
 from openapi_pec.types import LEGALMAIL_TYPES, TIPO_CASELLA_RANK, TipoCasella
+from portal import private_files
 from portal.pdf import CheckedPdf
 from portal.remote_calls import (
     OPEN_STATES,
@@ -486,36 +485,30 @@ def enable_preservation(
     price = conservazione_price(spazio)
 
     def store(locked: Casella) -> dict[str, Any]:
-        pks = []
-        for tipo, pdf in (
-            (TipoDocumentoCaricato.MODULO_CONSERVAZIONE, modulo),
-            (TipoDocumentoCaricato.IDENTITA_CONSERVAZIONE, identita),
-        ):
-            doc = Documento(
-                casella=locked,
-                tipo=tipo,
-                nome_originale=pdf.name,
-                dimensione=len(pdf.content),
-                pagine=pdf.pages,
-                sha256=pdf.sha256 or hashlib.sha256(pdf.content).hexdigest(),
-                uploaded_by=user,
+        docs = [
+            services.store_document(
+                written, locked, tipo, pdf.content, pdf.pages, pdf.sha256, pdf.name, user=user
             )
-            doc.file.save("documento.pdf", ContentFile(pdf.content), save=False)
-            doc.save()
-            pks.append(doc.pk)
-        return {"documenti": pks}
+            for tipo, pdf in (
+                (TipoDocumentoCaricato.MODULO_CONSERVAZIONE, modulo),
+                (TipoDocumentoCaricato.IDENTITA_CONSERVAZIONE, identita),
+            )
+        ]
+        return {"documenti": [d.pk for d in docs]}
 
-    return _record_intent(
-        casella=casella,
-        kind=CallKind.CONSERVAZIONE,
-        params={"spazio_conservazione": spazio},
-        price=price,
-        intent_key=intent_key,
-        user=user,
-        message=_("Attivazione della conservazione a norma richiesta, %(mb)d MB (%(cost)s).")
-        % {"mb": spazio, "cost": _cost_text(price)},
-        before_create=store,
-    )
+    # A failure after a file was written (full disk, database) deletes it and says so.
+    with private_files.uploading() as written:
+        return _record_intent(
+            casella=casella,
+            kind=CallKind.CONSERVAZIONE,
+            params={"spazio_conservazione": spazio},
+            price=price,
+            intent_key=intent_key,
+            user=user,
+            message=_("Attivazione della conservazione a norma richiesta, %(mb)d MB (%(cost)s).")
+            % {"mb": spazio, "cost": _cost_text(price)},
+            before_create=store,
+        )
 
 
 def upgrade(*, casella: Casella, tipo: str, intent_key: str, user) -> CasellaCall:

@@ -215,6 +215,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60 * 60.0,
         "options": {"expires": 59 * 60},
     },
+    "portal-sweep-private-files": {
+        "task": "portal.sweep_private_files",
+        "schedule": 6 * 60 * 60.0,
+        "options": {"expires": 5 * 60 * 60},
+    },
     "comunica-poll-due": {
         "task": "comunica.poll_due",
         "schedule": POLL_TICK_SECONDS,
@@ -283,6 +288,9 @@ PDF_MAX_PAGES = _read(env.int, "PDF_MAX_PAGES", 50)
 # Requests above the largest upload (two files and the form) are refused before parsing.
 DATA_UPLOAD_MAX_MEMORY_SIZE = PDF_MAX_BYTES * 3
 ID_DOCUMENT_RETENTION_DAYS = _read(env.int, "ID_DOCUMENT_RETENTION_DAYS", 30)
+# ...and, whether or not the box became active, this many days after upload (kept longer only
+# while Openapi may still need them: activation being sent, or the box in_evasione).
+ID_DOCUMENT_MAX_AGE_DAYS = _read(env.int, "ID_DOCUMENT_MAX_AGE_DAYS", 90)
 EXPIRY_REMINDER_DAYS = _read(env.list, "EXPIRY_REMINDER_DAYS", [60, 30, 7], cast=int)
 
 # --- Openapi --------------------------------------------------------------------------------
