@@ -371,10 +371,17 @@ if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_SSL_REDIRECT = _read(env.bool, "DJANGO_SECURE_SSL_REDIRECT", True)
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = _read(env.int, "DJANGO_SECURE_HSTS_SECONDS", 31_536_000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
+
+# Behind the proxy (deploy/): Django takes the scheme from the WSGI server, never from a header
+# (no SECURE_PROXY_SSL_HEADER): gunicorn sets it from the proxy's X-Forwarded-Proto, and only
+# for the addresses in FORWARDED_ALLOW_IPS, so a client reaching gunicorn directly cannot claim
+# https. From the same addresses, and only from them, X-Forwarded-For names the client for login
+# throttling (portal/proxy.py); otherwise every client would share the proxy's address.
+TRUSTED_PROXIES = _read(env.list, "FORWARDED_ALLOW_IPS", [])
+AXES_CLIENT_IP_CALLABLE = "portal.proxy.client_address"
 
 # --- E-mail ---------------------------------------------------------------------------------
 try:
@@ -403,7 +410,10 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"redact": {"()": "portal.log_redaction.RedactSecrets"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]}
+    },
     "root": {"handlers": ["console"], "level": _read(env.str, "LOG_LEVEL", "INFO")},
     "loggers": {"django.request": {"level": "ERROR"}},
 }
