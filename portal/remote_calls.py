@@ -128,8 +128,8 @@ def repeat_message(call: RemoteCall, what: str) -> tuple[int, str]:
         ) % {**values, "done": _when(call.finished_at)}
     if call.state == CallState.FAILED:
         return messages.ERROR, gettext(
-            "Operazione «%(what)s» già richiesta il %(when)s e non riuscita: %(error)s "
-            "Nessun nuovo addebito."
+            "Operazione «%(what)s» già richiesta il %(when)s e non riuscita, nessun nuovo "
+            "addebito: %(error)s"
         ) % {**values, "error": call.last_error}
     return messages.INFO, gettext(
         "Operazione «%(what)s» già richiesta il %(when)s: nessun nuovo addebito. "
