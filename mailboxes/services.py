@@ -41,7 +41,7 @@ from openapi_pec.types import (
 from openapi_pec.types import Casella as RemoteCasella
 from portal import private_files
 from portal.pdf import CheckedPdf, merge_pdfs
-from portal.remote_calls import OPEN_STATES, CallState, enqueue_on_commit
+from portal.remote_calls import OPEN_STATES, CallState, enqueue_on_commit, recorded_intent
 
 from .models import (
     ACTIVATABLE,
@@ -245,7 +245,19 @@ def registration_price(tipo_casella: str):
     return prices.price(prices.Operation.REGISTRAZIONE, tipo_casella)
 
 
-def register_casella(
+def register_casella(**kwargs) -> Casella:
+    """:func:`request_registration`, for callers that want the box."""
+    return request_registration(**kwargs).casella
+
+
+def registration_intent(intent_key: str) -> CasellaCall | None:
+    """The registration recorded under ``intent_key`` (a repeated confirmation), or None."""
+    return recorded_intent(
+        CasellaCall, intent_key, related=("casella",), kind=CallKind.REGISTRAZIONE
+    )
+
+
+def request_registration(
     *,
     titolare: Titolare,
     tipo_casella: str,
@@ -254,15 +266,16 @@ def register_casella(
     autorinnovo: bool,
     intent_key: str,
     user,
-) -> Casella:
+) -> CasellaCall:
     """Record the box, its requester and the registration intent in one transaction; the task
-    that sends POST /pec is enqueued after commit. A repeated intent_key returns the same box."""
+    that sends POST /pec is enqueued after commit. A repeated intent_key returns the intent
+    recorded first (``repeated``), whatever the order in which concurrent submits arrive."""
     from . import tasks
 
     address = casella_pec.strip().lower()
-    existing = CasellaCall.objects.filter(intent_key=intent_key).select_related("casella").first()
+    existing = registration_intent(intent_key)
     if existing:
-        return existing.casella
+        return existing
     try:
         with transaction.atomic():
             casella = Casella.objects.create(
@@ -292,26 +305,32 @@ def register_casella(
             )
             enqueue_on_commit(tasks.run_casella_call, call.pk)
     except IntegrityError:
-        again = CasellaCall.objects.filter(intent_key=intent_key).select_related("casella").first()
+        # The same address, or this very intent, recorded by a concurrent submit.
+        again = registration_intent(intent_key)
         if again:
-            return again.casella
+            return again
         raise ValidationError(
             _("L'indirizzo %(address)s è già registrato nel portale.") % {"address": address},
             code="duplicate",
         ) from None
-    return casella
+    return call
 
 
 def retry_registration(*, casella: Casella, intent_key: str, user) -> CasellaCall:
     """A refused registration, tried again (a new intent, charged again if it succeeds)."""
     from . import tasks
 
-    existing = CasellaCall.objects.filter(intent_key=intent_key).first()
+    existing = registration_intent(intent_key)
     if existing:
         return existing
     try:
         with transaction.atomic():
             casella = Casella.objects.select_for_update().get(pk=casella.pk)
+            # A concurrent submit of the same button may have recorded it while this one
+            # waited for the lock (the box is no longer non_registrata because of it).
+            existing = registration_intent(intent_key)
+            if existing:
+                return existing
             if casella.stato != Stato.NON_REGISTRATA:
                 raise ValidationError(
                     _("Solo una registrazione non riuscita si può riprovare."), code="state"
@@ -338,6 +357,9 @@ def retry_registration(*, casella: Casella, intent_key: str, user) -> CasellaCal
             )
             enqueue_on_commit(tasks.run_casella_call, call.pk)
     except IntegrityError:
+        again = registration_intent(intent_key)
+        if again:
+            return again
         raise ValidationError(
             _("L'indirizzo %(address)s è già registrato nel portale.")
             % {"address": casella.casella_pec},

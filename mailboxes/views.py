@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.roles import is_office, office_required, portal_user_required
 from openapi_pec import errors
+from portal.remote_calls import repeat_message
 
 from . import selectors, services, tasks
 from .forms import (
@@ -254,12 +255,17 @@ def casella_retry(request, pk):
     form = ConfermaForm(request.POST)
     if form.is_valid():
         try:
-            services.retry_registration(
+            call = services.retry_registration(
                 casella=casella, intent_key=form.cleaned_data["intent_key"], user=request.user
             )
-            messages.success(request, _("Registrazione avviata di nuovo."))
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
+        else:
+            if call.repeated:
+                what = _("Registrazione di %(address)s") % {"address": casella.casella_pec}
+                messages.add_message(request, *repeat_message(call, what))
+            else:
+                messages.success(request, _("Registrazione avviata di nuovo."))
     else:
         messages.error(request, _("Richiesta non valida: ricarica la pagina."))
     return redirect("mailboxes:casella_detail", pk=casella.pk)
@@ -346,6 +352,18 @@ def check_address(request):
     return render(request, "mailboxes/partials/address_answer.html", context)
 
 
+def _registration_outcome(request, call):
+    """The box's page (its live status), for the submit that recorded the registration and for
+    any repeat of it."""
+    address = call.casella.casella_pec
+    if call.repeated:
+        what = _("Registrazione di %(address)s") % {"address": address}
+        messages.add_message(request, *repeat_message(call, what))
+    else:
+        messages.success(request, _("Registrazione di %(address)s avviata.") % {"address": address})
+    return redirect("mailboxes:casella_detail", pk=call.casella_id)
+
+
 def _new_context(indirizzo, richiedente, has_titolari=True) -> dict:
     tipo = indirizzo["tipo_casella"].value() or TipoCasellaChoices.STANDARD
     return {
@@ -384,12 +402,9 @@ def casella_new(request):
         )
 
     conferma = ConfermaForm(request.POST) if step == "conferma" else None
-    if conferma is not None and conferma.is_valid():
-        done = services.CasellaCall.objects.filter(
-            intent_key=conferma.cleaned_data["intent_key"]
-        ).first()
-        if done:  # a double submit: the same intent
-            return redirect("mailboxes:casella_detail", pk=done.casella_id)
+    key = conferma.cleaned_data["intent_key"] if conferma and conferma.is_valid() else ""
+    if key and (same := services.registration_intent(key)):
+        return _registration_outcome(request, same)  # a repeated submit: the same intent
     indirizzo = IndirizzoForm(request.POST, titolari=titolari, check_remote=step != "modifica")
     richiedente = RichiedenteForm(request.POST, prefix="r")
     if step == "modifica":
@@ -399,6 +414,9 @@ def casella_new(request):
             _new_context(indirizzo, richiedente),
         )
     if not (indirizzo.is_valid() and richiedente.is_valid()):
+        # "Address already registered": by a concurrent submit of this very confirmation?
+        if key and (same := services.registration_intent(key)):
+            return _registration_outcome(request, same)
         return render(
             request,
             "mailboxes/casella_new.html",
@@ -406,15 +424,15 @@ def casella_new(request):
             status=400,
         )
     data = indirizzo.cleaned_data
-    if step == "conferma" and conferma is not None and conferma.is_valid():
+    if key:
         try:
-            casella = services.register_casella(
+            call = services.request_registration(
                 titolare=data["titolare"],
                 tipo_casella=data["tipo_casella"],
                 casella_pec=data["casella_pec"],
                 autorinnovo=data["autorinnovo"],
                 richiedente=richiedente.cleaned_data,
-                intent_key=conferma.cleaned_data["intent_key"],
+                intent_key=key,
                 user=request.user,
             )
         except ValidationError as exc:
@@ -425,11 +443,7 @@ def casella_new(request):
                 _new_context(indirizzo, richiedente),
                 status=400,
             )
-        messages.success(
-            request,
-            _("Registrazione di %(address)s avviata.") % {"address": casella.casella_pec},
-        )
-        return redirect("mailboxes:casella_detail", pk=casella.pk)
+        return _registration_outcome(request, call)
     return render(
         request,
         "mailboxes/casella_confirm.html",
