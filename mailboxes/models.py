@@ -5,7 +5,7 @@ A box mirrors Openapi's ``Casella``: the remote id (unique, null until known), t
 the API's own values, expiry, spaces, timestamps, the last payload seen, when it was last synced,
 attempts and last error. Two local statuses come before the remote ones: ``nuova`` (the
 registration intent is recorded, POST /pec not confirmed yet) and ``non_registrata`` (POST /pec
-was refused). Transitions happen in mailboxes/services.py only.
+was refused). Transitions happen in mailboxes/services/mirror.py only.
 """
 
 from __future__ import annotations

@@ -56,7 +56,6 @@ from portal.remote_calls import (
     recorded_intent,
 )
 
-from . import services
 from .models import (
     OPERATION_KINDS,
     CallKind,
@@ -69,6 +68,10 @@ from .models import (
     TipoEvento,
 )
 from .remote import get_client
+from .services.activation import documents_for_call, store_document
+from .services.history import record
+from .services.mirror import apply_remote
+from .services.notifications import notify_failure
 
 log = logging.getLogger(__name__)
 
@@ -286,8 +289,6 @@ def _record_intent(
 ) -> CasellaCall:
     """The common path: same key -> same intent; lock the box, check the rules again, record
     the intent and its history line, enqueue the task after commit."""
-    from . import tasks
-
     existing = _recorded_for(casella, kind, intent_key)
     if existing:
         return existing
@@ -314,14 +315,14 @@ def _record_intent(
                 price=price,
                 requested_by=user,
             )
-            services.record(
+            record(
                 locked,
                 TipoEvento.OPERAZIONE,
                 message,
                 user=user,
                 dati={"operazione": kind, "call": call.pk},
             )
-            enqueue_on_commit(tasks.run_casella_call, call.pk)
+            enqueue_on_commit("mailboxes.run_call", call.pk)
     except IntegrityError:
         again = _recorded_for(casella, kind, intent_key)
         if again:
@@ -522,7 +523,7 @@ def enable_preservation(
 
     def store(locked: Casella) -> dict[str, Any]:
         docs = [
-            services.store_document(
+            store_document(
                 written, locked, tipo, pdf.content, pdf.pages, pdf.sha256, pdf.name, user=user
             )
             for tipo, pdf in (
@@ -674,7 +675,7 @@ class OperationHandler(CallHandler):
         except errors.OpenapiError:
             with transaction.atomic():
                 locked = Casella.objects.select_for_update().get(pk=casella.pk)
-                services.apply_remote(locked, current.raw, full=True)
+                apply_remote(locked, current.raw, full=True)
             raise
         return self.send(client, call, casella).raw
 
@@ -694,8 +695,8 @@ class OperationHandler(CallHandler):
     def apply(self, call: CasellaCall, result: Any) -> None:
         casella = Casella.objects.select_for_update().get(pk=call.casella_id)
         if isinstance(result, dict) and result:
-            services.apply_remote(casella, result, full=True, source=TipoEvento.OPERAZIONE)
-        services.record(
+            apply_remote(casella, result, full=True, source=TipoEvento.OPERAZIONE)
+        record(
             casella,
             TipoEvento.OPERAZIONE,
             self.done_message(call, casella),
@@ -706,7 +707,7 @@ class OperationHandler(CallHandler):
     def on_failed(self, call: CasellaCall, error: errors.OpenapiError | None) -> None:
         casella = Casella.objects.get(pk=call.casella_id)
         message = call.last_error or (error.message if error else "")
-        services.record(
+        record(
             casella,
             TipoEvento.ERRORE,
             _("Operazione «%(op)s» non riuscita: %(msg)s")
@@ -717,7 +718,7 @@ class OperationHandler(CallHandler):
                 "error": call.error_code,
             },
         )
-        services.notify_failure(call, message, credit=isinstance(error, errors.InsufficientCredit))
+        notify_failure(call, message, credit=isinstance(error, errors.InsufficientCredit))
 
 
 def _not_allowed(message: str) -> errors.PreconditionFailed:
@@ -843,7 +844,7 @@ class ConservazioneHandler(OperationHandler):
             )
 
     def send(self, client, call, casella):
-        documents = services.documents_for_call(call)
+        documents = documents_for_call(call)
         return client.conservazione(
             casella.remote_id,
             documents,
@@ -980,7 +981,7 @@ def purge_preservation_identity(call_pk: int) -> int:
             deleted_at=now,
             deleted_reason=_("Richiesta di conservazione conclusa."),
         )
-        services.record(
+        record(
             call.casella,
             TipoEvento.ELIMINAZIONE,
             _("Eliminato il documento d'identità della richiesta di conservazione."),

@@ -21,7 +21,7 @@ from accounts.roles import is_office, office_required, portal_user_required
 from openapi_pec import errors
 from portal.remote_calls import repeat_message
 
-from . import selectors, services, tasks
+from . import selectors, tasks
 from .forms import (
     ConfermaForm,
     DocumentiForm,
@@ -32,6 +32,9 @@ from .forms import (
 )
 from .models import CallKind, Casella, Stato, TipoCasellaChoices, TipoEvento
 from .remote import get_client
+from .services import activation, callbacks, history, registration
+from .services import address as addresses
+from .services import sync as box_sync
 
 log = logging.getLogger(__name__)
 PAGE_SIZE = 25
@@ -137,7 +140,7 @@ def _detail_context(request, casella, *, form=None):
         "can_upload": casella.can_upload and not selectors.attivazione_in_corso(casella),
         "pdf_max_mb": f"{settings.PDF_MAX_BYTES / 1048576:g}",
         "retry_key": str(uuid.uuid4()),
-        "price": services.registration_price(casella.tipo_casella),
+        "price": registration.registration_price(casella.tipo_casella),
     }
     if context["can_upload"]:
         context["upload_form"] = form or DocumentiForm(casella=casella)
@@ -173,7 +176,7 @@ def casella_upload(request, pk):
     form = DocumentiForm(request.POST, request.FILES, casella=casella)
     if form.is_valid():
         try:
-            services.upload_documents(
+            activation.upload_documents(
                 casella=casella,
                 modulo=form.cleaned_data["modulo"],
                 identita=form.cleaned_data["identita"],
@@ -219,7 +222,7 @@ def documento_download(request, pk):
     if not doc.available:
         raise Http404
     # ID documents are personal data: who downloads one goes into the box's history.
-    services.record(
+    history.record(
         doc.casella,
         TipoEvento.DOCUMENTI,
         _("Documento scaricato: %(tipo)s") % {"tipo": doc.get_tipo_display()},
@@ -241,7 +244,7 @@ def documento_download(request, pk):
 def casella_refresh(request, pk):
     casella = _casella_or_404(request, pk)
     try:
-        services.refresh_casella(casella)
+        box_sync.refresh_casella(casella)
         messages.success(request, _("Stato aggiornato da Openapi."))
     except errors.OpenapiError as exc:
         messages.error(request, _("Openapi non risponde: %(msg)s") % {"msg": exc.message})
@@ -255,7 +258,7 @@ def casella_retry(request, pk):
     form = ConfermaForm(request.POST)
     if form.is_valid():
         try:
-            call = services.retry_registration(
+            call = registration.retry_registration(
                 casella=casella, intent_key=form.cleaned_data["intent_key"], user=request.user
             )
         except ValidationError as exc:
@@ -304,7 +307,7 @@ def _content_length(request) -> int | None:
 
 def _payload(request):
     """A callback's body: JSON, or form data with the JSON in one field ("data" by default).
-    None when it holds anything else: it is only a hint (see services.handle_callback)."""
+    None when it holds anything else: it is only a hint (see services/callbacks.py)."""
     import json
 
     try:
@@ -328,10 +331,10 @@ def casella_callback(request, pk, token):
     length = _content_length(request)
     if length is None or length > CALLBACK_MAX_BYTES:
         return JsonResponse({"ok": False}, status=413)
-    if not services.check_callback_token(pk, token):
+    if not callbacks.check_callback_token(pk, token):
         log.warning("mailboxes: callback refused for box %s (wrong secret)", pk)
         return JsonResponse({"ok": False}, status=403)
-    queued = services.handle_callback(pk, claimed=services.claimed_state(_payload(request)))
+    queued = callbacks.handle_callback(pk, claimed=callbacks.claimed_state(_payload(request)))
     return JsonResponse({"ok": True, "queued": bool(queued)})
 
 
@@ -346,9 +349,9 @@ def check_address(request):
     address = request.GET.get("casella_pec", "")
     context = {"tipo": tipo}
     if tipo in TipoCasellaChoices.values:
-        context["expected"] = services.expected_domain(tipo)
+        context["expected"] = addresses.expected_domain(tipo)
     if address.strip():
-        context["result"] = services.check_address(tipo_casella=tipo, address=address)
+        context["result"] = addresses.check_address(tipo_casella=tipo, address=address)
     return render(request, "mailboxes/partials/address_answer.html", context)
 
 
@@ -371,7 +374,7 @@ def _new_context(indirizzo, richiedente, has_titolari=True) -> dict:
         "richiedente": richiedente,
         "has_titolari": has_titolari,
         "tipo": tipo,
-        "expected": services.expected_domain(tipo) if tipo in TipoCasellaChoices.values else "",
+        "expected": addresses.expected_domain(tipo) if tipo in TipoCasellaChoices.values else "",
     }
 
 
@@ -403,7 +406,7 @@ def casella_new(request):
 
     conferma = ConfermaForm(request.POST) if step == "conferma" else None
     key = conferma.cleaned_data["intent_key"] if conferma and conferma.is_valid() else ""
-    if key and (same := services.registration_intent(key)):
+    if key and (same := registration.registration_intent(key)):
         return _registration_outcome(request, same)  # a repeated submit: the same intent
     indirizzo = IndirizzoForm(request.POST, titolari=titolari, check_remote=step != "modifica")
     richiedente = RichiedenteForm(request.POST, prefix="r")
@@ -415,7 +418,7 @@ def casella_new(request):
         )
     if not (indirizzo.is_valid() and richiedente.is_valid()):
         # "Address already registered": by a concurrent submit of this very confirmation?
-        if key and (same := services.registration_intent(key)):
+        if key and (same := registration.registration_intent(key)):
             return _registration_outcome(request, same)
         return render(
             request,
@@ -426,7 +429,7 @@ def casella_new(request):
     data = indirizzo.cleaned_data
     if key:
         try:
-            call = services.request_registration(
+            call = registration.request_registration(
                 titolare=data["titolare"],
                 tipo_casella=data["tipo_casella"],
                 casella_pec=data["casella_pec"],
@@ -453,7 +456,7 @@ def casella_new(request):
             "data": data,
             "r": richiedente.cleaned_data,
             "tipo_label": TipoCasellaChoices(data["tipo_casella"]).label,
-            "price": services.registration_price(data["tipo_casella"]),
+            "price": registration.registration_price(data["tipo_casella"]),
             "intent_key": str(uuid.uuid4()),
         },
     )

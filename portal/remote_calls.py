@@ -26,6 +26,7 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
+from celery import current_app
 from django.conf import settings
 from django.contrib import messages
 from django.db import models, transaction
@@ -360,6 +361,17 @@ def run_call(
     return _finish(model, call, handler, result, now=clock())
 
 
-def enqueue_on_commit(task, *args) -> None:
-    """Send ``task`` with ``args`` once the current transaction commits (never before)."""
-    transaction.on_commit(lambda: task.delay(*args))
+def enqueue_on_commit(task_name: str, *args, countdown: float | None = None) -> None:
+    """Send the task registered as ``task_name`` with ``args`` once the current transaction
+    commits (never before). By name, so that the services recording an intent never import the
+    tasks that run it: the tasks import the services, not the reverse. Each app's tasks module is
+    imported by its AppConfig.ready(), so the name is known in every process."""
+
+    def send() -> None:
+        task = current_app.tasks[task_name]
+        if countdown is None:
+            task.delay(*args)
+        else:
+            task.apply_async(args, countdown=countdown)
+
+    transaction.on_commit(send)
