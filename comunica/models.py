@@ -5,7 +5,7 @@
 before Openapi knows the request), the last payload seen and when. :class:`ProcuraFirmata` is a
 signed power of attorney (.p7m) uploaded by the office, stored privately; :class:`Evento` is the
 request's timeline; :class:`ComunicaCall` the at-most-once intents of POST /comunica_pec and
-PATCH /comunica_pec/{id}. Transitions happen in comunica/services.py only.
+PATCH /comunica_pec/{id}. Transitions happen in comunica/services/mirror.py only.
 """
 
 from __future__ import annotations
@@ -286,8 +286,6 @@ class CallKind(models.TextChoices):
 class ComunicaCall(RemoteCall):
     """An at-most-once intent: POST /comunica_pec (kind ``create``, paid) or
     PATCH /comunica_pec/{id} (kind ``upload``)."""
-
-    Kind = CallKind
 
     kind = models.CharField(_("operazione"), max_length=40, choices=CallKind.choices)
 
