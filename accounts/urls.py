@@ -1,15 +1,25 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
+from . import views
+
+# Mounted at the site's root: the home page and the account pages.
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", views.home, name="home"),
     path(
-        "password/",
+        "account/login/",
+        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("account/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "account/password/",
         auth_views.PasswordChangeView.as_view(success_url=reverse_lazy("password_change_done")),
         name="password_change",
     ),
     path(
-        "password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"
+        "account/password/done/",
+        auth_views.PasswordChangeDoneView.as_view(),
+        name="password_change_done",
     ),
 ]

@@ -1,6 +1,6 @@
 from django.shortcuts import redirect
 
-from accounts.roles import portal_user_required
+from .roles import portal_user_required
 
 
 @portal_user_required
