@@ -63,6 +63,16 @@ ORDER = {
     Stato.COMUNICAZIONE_EVASA: 4,
 }
 
+#: The page's steps: sending (0), Openapi prepares the procura (1), signed and uploaded (2), the
+#: Registro Imprese processes it (3); 4: all done.
+STEP = {
+    Stato.NUOVA: 0,
+    Stato.CODICE_IN_RICHIESTA: 1,
+    Stato.IN_ATTESA_DI_DOCUMENTI: 2,
+    Stato.DOCUMENTI_CARICATI: 3,
+    Stato.COMUNICAZIONE_EVASA: 4,
+}
+
 
 class QualificaChoices(models.TextChoices):
     AMMINISTRATORE = Qualifica.AMMINISTRATORE.value, _("Amministratore")
@@ -188,6 +198,38 @@ class RichiestaComunicazione(models.Model):
     @property
     def can_upload(self) -> bool:
         return bool(self.remote_id) and self.stato == Stato.IN_ATTESA_DI_DOCUMENTI
+
+    # Where the request is, for the pages (they ask these, not the status values).
+    @property
+    def is_sending(self) -> bool:
+        return self.stato == Stato.NUOVA
+
+    @property
+    def send_failed(self) -> bool:
+        return self.stato == Stato.NON_INVIATA
+
+    @property
+    def awaits_procura(self) -> bool:
+        """Openapi is preparing the procura to sign."""
+        return self.stato == Stato.CODICE_IN_RICHIESTA
+
+    @property
+    def awaits_documents(self) -> bool:
+        return self.stato == Stato.IN_ATTESA_DI_DOCUMENTI
+
+    @property
+    def documents_uploaded(self) -> bool:
+        return self.stato == Stato.DOCUMENTI_CARICATI
+
+    @property
+    def is_done(self) -> bool:
+        return self.stato == Stato.COMUNICAZIONE_EVASA
+
+    @property
+    def step(self) -> int:
+        """The step of the page's four (0-3) under way; 4 when all are done, -1 when the
+        request was not accepted (no step done)."""
+        return STEP.get(self.stato, -1)
 
     @property
     def richiedente(self) -> str:

@@ -132,7 +132,7 @@ class Titolare(models.Model):
         verbose_name_plural = _("titolari")
         ordering = ["denominazione", "cognome", "nome"]
         indexes = [
-            # The holders select and the boxes list sorted by holder (issue 8).
+            # The holders select and the boxes list sorted by holder, at 100,000 boxes.
             models.Index(fields=["denominazione", "cognome", "id"], name="mb_holder_name_idx"),
             # Search: codice fiscale / partita IVA compared case-insensitively.
             models.Index(Upper("codice_fiscale"), name="mb_holder_cf_upper_idx"),
@@ -220,7 +220,8 @@ class Casella(models.Model):
         verbose_name_plural = _("caselle PEC")
         ordering = ["-created_at"]
         indexes = [
-            # One per sort of the boxes list, ending with id as its keyset pages do (issue 8);
+            # One per sort of the boxes list, ending with id as its keyset pages do (a page of
+            # 100,000 boxes reads one index range);
             # the filters by status, type and holder keep the default order in their index.
             models.Index(fields=["created_at", "id"], name="mb_box_created_idx"),
             models.Index(fields=["casella_pec", "id"], name="mb_box_address_idx"),
@@ -260,6 +261,31 @@ class Casella(models.Model):
     @property
     def can_upload(self) -> bool:
         return bool(self.remote_id) and self.stato in ACTIVATABLE
+
+    # Where the box is in its life, for the pages (they ask these, not the status values).
+    @property
+    def is_registering(self) -> bool:
+        return self.stato == Stato.NUOVA
+
+    @property
+    def registration_failed(self) -> bool:
+        return self.stato == Stato.NON_REGISTRATA
+
+    @property
+    def awaits_documents(self) -> bool:
+        return self.stato == Stato.REGISTRATA
+
+    @property
+    def documents_refused(self) -> bool:
+        return self.stato == Stato.DOCUMENTI_ERRATI
+
+    @property
+    def is_being_activated(self) -> bool:
+        return self.stato == Stato.IN_EVASIONE
+
+    @property
+    def is_active(self) -> bool:
+        return self.stato == Stato.EVASA
 
 
 class Richiedente(models.Model):
@@ -424,6 +450,10 @@ class CasellaCall(RemoteCall):
     casella = models.ForeignKey(
         Casella, on_delete=models.CASCADE, related_name="calls", verbose_name=_("casella")
     )
+
+    @property
+    def is_activation(self) -> bool:
+        return self.kind == CallKind.ATTIVAZIONE
 
     class Meta(RemoteCall.Meta):
         verbose_name = _("chiamata Openapi")

@@ -94,6 +94,24 @@ class RemoteCall(models.Model):
     def is_open(self) -> bool:
         return self.state in OPEN_STATES
 
+    @property
+    def is_done(self) -> bool:
+        return self.state == CallState.DONE
+
+    @property
+    def is_failed(self) -> bool:
+        return self.state == CallState.FAILED
+
+    @property
+    def is_unclear(self) -> bool:
+        """Sent, outcome unknown: being settled against Openapi before any resend."""
+        return self.state == CallState.UNCLEAR
+
+    @property
+    def is_retrying(self) -> bool:
+        """Not performed yet after at least one attempt (Openapi unreachable): tried again."""
+        return self.state == CallState.PENDING and self.attempts > 0
+
 
 # --- The same intent, submitted again -----------------------------------------------------------
 

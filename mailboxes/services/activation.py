@@ -25,9 +25,8 @@ def open_call(casella: Casella, kind: str) -> CasellaCall | None:
 def upload_documents(
     *,
     casella: Casella,
-    modulo: CheckedPdf | None,
-    identita: CheckedPdf | None,
-    unico: CheckedPdf | None = None,
+    modulo: CheckedPdf,
+    identita: CheckedPdf,
     intent_key: str,
     user,
 ) -> CasellaCall:
@@ -38,20 +37,17 @@ def upload_documents(
     existing = CasellaCall.objects.filter(intent_key=intent_key).first()
     if existing:
         return existing
-    if casella.needs_single_pdf:
-        if unico is None:
-            merged = merge_pdfs(modulo.content, identita.content)
-            files = [
-                (
-                    TipoDocumentoCaricato.UNICO,
-                    merged,
-                    modulo.pages + identita.pages,
-                    hashlib.sha256(merged).hexdigest(),
-                    f"{modulo.name} + {identita.name}",
-                )
-            ]
-        else:
-            files = [(TipoDocumentoCaricato.UNICO, *_parts(unico))]
+    if casella.needs_single_pdf:  # the portal joins them in the one PDF Openapi asks for
+        merged = merge_pdfs(modulo.content, identita.content)
+        files = [
+            (
+                TipoDocumentoCaricato.UNICO,
+                merged,
+                modulo.pages + identita.pages,
+                hashlib.sha256(merged).hexdigest(),
+                f"{modulo.name} + {identita.name}",
+            )
+        ]
     else:
         files = [
             (TipoDocumentoCaricato.MODULO, *_parts(modulo)),

@@ -53,10 +53,7 @@ def notify_failure(call: CasellaCall, message: str, *, credit: bool) -> None:
     send_mail(
         _("Operazione non riuscita su %(address)s") % {"address": call.casella.casella_pec},
         _("%(kind)s non riuscita.\nMotivo: %(msg)s\n")
-        % {
-            "kind": call.get_kind_display() if hasattr(call, "get_kind_display") else call.kind,
-            "msg": message,
-        },
+        % {"kind": call.get_kind_display(), "msg": message},
         None,
         sorted(to),
         fail_silently=True,

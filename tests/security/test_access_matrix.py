@@ -59,7 +59,7 @@ ID_URLS: dict[str, Builder] = {
     ),
     "caselle/<int:pk>/aggiorna/": lambda w: f"/caselle/{w.casella.pk}/aggiorna/",
     "caselle/<int:pk>/riprova/": lambda w: f"/caselle/{w.casella.pk}/riprova/",
-    # operations on active boxes (issue 5)
+    # operations on active boxes (renew, revoke, enlarge, preservation...)
     "caselle/<int:pk>/rinnovo/": lambda w: f"/caselle/{w.casella.pk}/rinnovo/",
     "caselle/<int:pk>/revoca/": lambda w: f"/caselle/{w.casella.pk}/revoca/",
     "caselle/<int:pk>/spazio/": lambda w: f"/caselle/{w.casella.pk}/spazio/",
