@@ -20,7 +20,7 @@ from portal.remote_calls import RemoteCall
 from . import validators
 
 
-class Stato(models.TextChoices):
+class StatoRichiesta(models.TextChoices):
     # Local, before Openapi knows the request.
     NUOVA = "nuova", _("In invio a Openapi")
     NON_INVIATA = "non_inviata", _("Invio non riuscito")
@@ -42,35 +42,39 @@ class Stato(models.TextChoices):
 
 REMOTE_STATI = {s.value for s in StatoComunica}
 #: Statuses that change by themselves, without the office doing anything.
-MOVING = {Stato.NUOVA, Stato.CODICE_IN_RICHIESTA, Stato.DOCUMENTI_CARICATI}
+MOVING = {
+    StatoRichiesta.NUOVA,
+    StatoRichiesta.CODICE_IN_RICHIESTA,
+    StatoRichiesta.DOCUMENTI_CARICATI,
+}
 #: Where the status no longer changes.
-SETTLED = {Stato.COMUNICAZIONE_EVASA, Stato.NON_INVIATA}
+SETTLED = {StatoRichiesta.COMUNICAZIONE_EVASA, StatoRichiesta.NON_INVIATA}
 BADGE = {
-    Stato.NUOVA: "moving",
-    Stato.NON_INVIATA: "bad",
-    Stato.CODICE_IN_RICHIESTA: "moving",
-    Stato.IN_ATTESA_DI_DOCUMENTI: "",
-    Stato.DOCUMENTI_CARICATI: "moving",
-    Stato.COMUNICAZIONE_EVASA: "ok",
+    StatoRichiesta.NUOVA: "moving",
+    StatoRichiesta.NON_INVIATA: "bad",
+    StatoRichiesta.CODICE_IN_RICHIESTA: "moving",
+    StatoRichiesta.IN_ATTESA_DI_DOCUMENTI: "",
+    StatoRichiesta.DOCUMENTI_CARICATI: "moving",
+    StatoRichiesta.COMUNICAZIONE_EVASA: "ok",
 }
 #: Order of the remote statuses: a poll never moves a request backwards.
 ORDER = {
-    Stato.NUOVA: 0,
-    Stato.NON_INVIATA: 0,
-    Stato.CODICE_IN_RICHIESTA: 1,
-    Stato.IN_ATTESA_DI_DOCUMENTI: 2,
-    Stato.DOCUMENTI_CARICATI: 3,
-    Stato.COMUNICAZIONE_EVASA: 4,
+    StatoRichiesta.NUOVA: 0,
+    StatoRichiesta.NON_INVIATA: 0,
+    StatoRichiesta.CODICE_IN_RICHIESTA: 1,
+    StatoRichiesta.IN_ATTESA_DI_DOCUMENTI: 2,
+    StatoRichiesta.DOCUMENTI_CARICATI: 3,
+    StatoRichiesta.COMUNICAZIONE_EVASA: 4,
 }
 
 #: The page's steps: sending (0), Openapi prepares the procura (1), signed and uploaded (2), the
 #: Registro Imprese processes it (3); 4: all done.
 STEP = {
-    Stato.NUOVA: 0,
-    Stato.CODICE_IN_RICHIESTA: 1,
-    Stato.IN_ATTESA_DI_DOCUMENTI: 2,
-    Stato.DOCUMENTI_CARICATI: 3,
-    Stato.COMUNICAZIONE_EVASA: 4,
+    StatoRichiesta.NUOVA: 0,
+    StatoRichiesta.CODICE_IN_RICHIESTA: 1,
+    StatoRichiesta.IN_ATTESA_DI_DOCUMENTI: 2,
+    StatoRichiesta.DOCUMENTI_CARICATI: 3,
+    StatoRichiesta.COMUNICAZIONE_EVASA: 4,
 }
 
 
@@ -130,7 +134,11 @@ class RichiestaComunicazione(models.Model):
     )
     # Openapi's side.
     stato = models.CharField(
-        _("stato"), max_length=30, choices=Stato.choices, default=Stato.NUOVA, db_index=True
+        _("stato"),
+        max_length=30,
+        choices=StatoRichiesta.choices,
+        default=StatoRichiesta.NUOVA,
+        db_index=True,
     )
     codice_registro_imprese = models.CharField(
         _("codice Registro Imprese"), max_length=100, blank=True
@@ -197,33 +205,33 @@ class RichiestaComunicazione(models.Model):
 
     @property
     def can_upload(self) -> bool:
-        return bool(self.remote_id) and self.stato == Stato.IN_ATTESA_DI_DOCUMENTI
+        return bool(self.remote_id) and self.stato == StatoRichiesta.IN_ATTESA_DI_DOCUMENTI
 
     # Where the request is, for the pages (they ask these, not the status values).
     @property
     def is_sending(self) -> bool:
-        return self.stato == Stato.NUOVA
+        return self.stato == StatoRichiesta.NUOVA
 
     @property
     def send_failed(self) -> bool:
-        return self.stato == Stato.NON_INVIATA
+        return self.stato == StatoRichiesta.NON_INVIATA
 
     @property
     def awaits_procura(self) -> bool:
         """Openapi is preparing the procura to sign."""
-        return self.stato == Stato.CODICE_IN_RICHIESTA
+        return self.stato == StatoRichiesta.CODICE_IN_RICHIESTA
 
     @property
     def awaits_documents(self) -> bool:
-        return self.stato == Stato.IN_ATTESA_DI_DOCUMENTI
+        return self.stato == StatoRichiesta.IN_ATTESA_DI_DOCUMENTI
 
     @property
     def documents_uploaded(self) -> bool:
-        return self.stato == Stato.DOCUMENTI_CARICATI
+        return self.stato == StatoRichiesta.DOCUMENTI_CARICATI
 
     @property
     def is_done(self) -> bool:
-        return self.stato == Stato.COMUNICAZIONE_EVASA
+        return self.stato == StatoRichiesta.COMUNICAZIONE_EVASA
 
     @property
     def step(self) -> int:
@@ -304,7 +312,7 @@ class Evento(models.Model):
         RichiestaComunicazione, on_delete=models.CASCADE, related_name="eventi"
     )
     tipo = models.CharField(max_length=20, choices=Tipo.choices)
-    stato = models.CharField(max_length=30, choices=Stato.choices, blank=True)
+    stato = models.CharField(max_length=30, choices=StatoRichiesta.choices, blank=True)
     messaggio = models.TextField(blank=True)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -320,7 +328,7 @@ class Evento(models.Model):
         return f"{self.get_tipo_display()}: {self.messaggio}"
 
 
-class CallKind(models.TextChoices):
+class ComunicaCallKind(models.TextChoices):
     CREATE = "create", _("Invio della richiesta (POST /comunica_pec)")
     UPLOAD = "upload", _("Invio della procura firmata (PATCH /comunica_pec/{id})")
 
@@ -329,7 +337,7 @@ class ComunicaCall(RemoteCall):
     """An at-most-once intent: POST /comunica_pec (kind ``create``, paid) or
     PATCH /comunica_pec/{id} (kind ``upload``)."""
 
-    kind = models.CharField(_("operazione"), max_length=40, choices=CallKind.choices)
+    kind = models.CharField(_("operazione"), max_length=40, choices=ComunicaCallKind.choices)
 
     richiesta = models.ForeignKey(
         RichiestaComunicazione,

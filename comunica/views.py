@@ -21,14 +21,14 @@ from portal.remote_calls import repeat_message
 from . import files, selectors, tasks
 from .forms import (
     DIRECTOR_RULE,
-    ConfermaForm,
     InviaComunqueForm,
     ProcuraUploadForm,
     RetryForm,
+    RichiestaConfermaForm,
     RichiestaForm,
     SearchForm,
 )
-from .models import CallKind, ProcuraFirmata, Stato
+from .models import ComunicaCallKind, ProcuraFirmata, StatoRichiesta
 from .services import creation, polling
 from .services.procura_upload import send_anyway, upload_procura
 
@@ -134,7 +134,7 @@ def _model_data(cleaned: dict) -> dict:
 def richiesta_new(request):
     price = creation.price()
     if request.method == "POST" and "conferma" in request.POST:
-        form = ConfermaForm(request.POST)
+        form = RichiestaConfermaForm(request.POST)
         same = creation.create_intent(_intent_key(request.POST))
         if same:  # a repeated submit: the same intent
             return _created(request, creation.Created(same))
@@ -179,7 +179,7 @@ def richiesta_new(request):
                 **form.cleaned_data,
                 "pec_amministratore": "1" if form.cleaned_data["pec_amministratore"] else "0",
             }
-            confirm = ConfermaForm(initial=initial)
+            confirm = RichiestaConfermaForm(initial=initial)
             return render(
                 request,
                 "comunica/richiesta_confirm.html",
@@ -216,10 +216,10 @@ def richiesta_new(request):
 
 def _status_context(request, richiesta, *, upload_form=None, send_form=None):
     procura = selectors.latest_procura(richiesta)
-    open_create = selectors.open_call(richiesta, CallKind.CREATE)
-    open_upload = selectors.open_call(richiesta, CallKind.UPLOAD)
-    last_upload = selectors.last_call(richiesta, CallKind.UPLOAD)
-    last_create = selectors.last_call(richiesta, CallKind.CREATE)
+    open_create = selectors.open_call(richiesta, ComunicaCallKind.CREATE)
+    open_upload = selectors.open_call(richiesta, ComunicaCallKind.UPLOAD)
+    last_upload = selectors.last_call(richiesta, ComunicaCallKind.UPLOAD)
+    last_create = selectors.last_call(richiesta, ComunicaCallKind.CREATE)
     pending_warning = (
         procura is not None
         and procura.has_warnings
@@ -264,7 +264,10 @@ def richiesta_status(request, pk):
 def procura_pdf(request, pk):
     """The power of attorney to sign, fetched from Openapi through the portal."""
     richiesta = _richiesta(request, pk)
-    if not richiesta.remote_id or richiesta.stato in (Stato.NUOVA, Stato.CODICE_IN_RICHIESTA):
+    if not richiesta.remote_id or richiesta.stato in (
+        StatoRichiesta.NUOVA,
+        StatoRichiesta.CODICE_IN_RICHIESTA,
+    ):
         messages.error(
             request, _("La procura non è ancora disponibile: Openapi la sta preparando.")
         )

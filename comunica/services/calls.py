@@ -20,7 +20,14 @@ from portal.openapi import get_client
 from portal.remote_calls import CallHandler, CallState, Confirmed, NotPerformed
 
 from .. import files
-from ..models import CallKind, ComunicaCall, Evento, ProcuraFirmata, RichiestaComunicazione, Stato
+from ..models import (
+    ComunicaCall,
+    ComunicaCallKind,
+    Evento,
+    ProcuraFirmata,
+    RichiestaComunicazione,
+    StatoRichiesta,
+)
 from .history import euro, record
 from .mirror import apply_remote
 from .notifications import notify
@@ -91,7 +98,7 @@ class CreateHandler(CallHandler):
         r = call.richiesta
         message = call.last_error or (error.message if error else "")
         RichiestaComunicazione.objects.filter(pk=r.pk, remote_id=None).update(
-            stato=Stato.NON_INVIATA, last_error=message[:2000], updated_at=timezone.now()
+            stato=StatoRichiesta.NON_INVIATA, last_error=message[:2000], updated_at=timezone.now()
         )
         text = gettext("Openapi ha rifiutato la richiesta: %(msg)s") % {"msg": message}
         if isinstance(error, errors.InsufficientCredit):
@@ -99,7 +106,7 @@ class CreateHandler(CallHandler):
                 "Credito Openapi insufficiente: nulla è stato addebitato. Ricaricare il "
                 "portafoglio e riprovare. (%(msg)s)"
             ) % {"msg": message}
-        record(r, Evento.Tipo.ERRORE, text, stato=Stato.NON_INVIATA)
+        record(r, Evento.Tipo.ERRORE, text, stato=StatoRichiesta.NON_INVIATA)
         notify(
             r,
             gettext("Comunicazione PEC %(pec)s: invio non riuscito") % {"pec": r.casella_pec},
@@ -119,8 +126,8 @@ class UploadHandler(CallHandler):
     def confirm(self, call):
         remote = get_client().get_comunica(call.richiesta.remote_id)
         if str(remote.stato) in (
-            Stato.DOCUMENTI_CARICATI,
-            Stato.COMUNICAZIONE_EVASA,
+            StatoRichiesta.DOCUMENTI_CARICATI,
+            StatoRichiesta.COMUNICAZIONE_EVASA,
         ):
             return Confirmed(remote)
         return NotPerformed()
@@ -153,7 +160,7 @@ class UploadHandler(CallHandler):
         )
 
 
-HANDLERS = {CallKind.CREATE: CreateHandler(), CallKind.UPLOAD: UploadHandler()}
+HANDLERS = {ComunicaCallKind.CREATE: CreateHandler(), ComunicaCallKind.UPLOAD: UploadHandler()}
 
 
 def run_comunica_call(pk: int, *, now: dt.datetime | None = None) -> str:

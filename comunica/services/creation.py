@@ -14,7 +14,7 @@ from mailboxes.models import Casella, Titolare
 from openapi_pec import prices
 from portal import remote_calls
 
-from ..models import CallKind, ComunicaCall, Evento, RichiestaComunicazione, Stato
+from ..models import ComunicaCall, ComunicaCallKind, Evento, RichiestaComunicazione, StatoRichiesta
 from .calls import open_calls
 from .history import euro, record
 
@@ -72,7 +72,7 @@ def create_richiesta(*, data: dict, user, intent_key: str, titolare=None, casell
             casella = found_casella
     try:
         with transaction.atomic():
-            if open_calls(kind=CallKind.CREATE, richiesta__casella_pec=address).exists():
+            if open_calls(kind=ComunicaCallKind.CREATE, richiesta__casella_pec=address).exists():
                 # The request being sent may be this very one, from a concurrent submit of
                 # the same confirmation (this read sees what that one committed).
                 if same := create_intent(intent_key):
@@ -87,11 +87,11 @@ def create_richiesta(*, data: dict, user, intent_key: str, titolare=None, casell
                 titolare=titolare,
                 casella=casella,
                 created_by=user,
-                stato=Stato.NUOVA,
+                stato=StatoRichiesta.NUOVA,
             )
             call = ComunicaCall.objects.create(
                 richiesta=richiesta,
-                kind=CallKind.CREATE,
+                kind=ComunicaCallKind.CREATE,
                 intent_key=key,
                 price=price(),
                 requested_by=user,
@@ -101,7 +101,7 @@ def create_richiesta(*, data: dict, user, intent_key: str, titolare=None, casell
                 Evento.Tipo.CREATA,
                 gettext("Richiesta creata; invio a Openapi (costo %(price)s €).")
                 % {"price": euro(call.price)},
-                stato=Stato.NUOVA,
+                stato=StatoRichiesta.NUOVA,
                 user=user,
             )
             enqueue(call)
@@ -124,16 +124,16 @@ def retry_create(*, richiesta: RichiestaComunicazione, user, intent_key: str) ->
         # A concurrent submit of the same button may have recorded it while this one waited.
         if existing := create_intent(intent_key):
             return existing
-        if r.stato != Stato.NON_INVIATA or r.remote_id:
+        if r.stato != StatoRichiesta.NON_INVIATA or r.remote_id:
             raise ValidationError(_("La richiesta non è da inviare di nuovo."), code="state")
-        if open_calls(kind=CallKind.CREATE, richiesta__casella_pec=r.casella_pec).exists():
+        if open_calls(kind=ComunicaCallKind.CREATE, richiesta__casella_pec=r.casella_pec).exists():
             raise ValidationError(_("Un invio per questo indirizzo è già in corso."), code="busy")
-        r.stato = Stato.NUOVA
+        r.stato = StatoRichiesta.NUOVA
         r.last_error = ""
         r.save(update_fields=["stato", "last_error", "updated_at"])
         call = ComunicaCall.objects.create(
             richiesta=r,
-            kind=CallKind.CREATE,
+            kind=ComunicaCallKind.CREATE,
             intent_key=key,
             price=price(),
             requested_by=user,
@@ -142,7 +142,7 @@ def retry_create(*, richiesta: RichiestaComunicazione, user, intent_key: str) ->
             r,
             Evento.Tipo.INVIO,
             gettext("Nuovo invio a Openapi (costo %(price)s €).") % {"price": euro(call.price)},
-            stato=Stato.NUOVA,
+            stato=StatoRichiesta.NUOVA,
             user=user,
         )
         enqueue(call)

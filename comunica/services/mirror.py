@@ -11,7 +11,7 @@ from django.utils.translation import gettext
 
 from openapi_pec import types
 
-from ..models import ORDER, REMOTE_STATI, Evento, RichiestaComunicazione, Stato
+from ..models import ORDER, REMOTE_STATI, Evento, RichiestaComunicazione, StatoRichiesta
 from .history import record
 from .next_poll import set_next_poll
 from .notifications import notify_stato
@@ -59,19 +59,22 @@ def apply_remote(
             r.last_payload = remote.raw
         r.last_synced_at = now
         r.last_error = ""
-        if changed and r.stato == Stato.COMUNICAZIONE_EVASA:
+        if changed and r.stato == StatoRichiesta.COMUNICAZIONE_EVASA:
             r.evasa_at = now
         set_next_poll(r, now=now, reset=changed)
         r.save()
         if changed:
-            message = str(Stato(r.stato).label)
-            if r.stato == Stato.COMUNICAZIONE_EVASA and r.codice_registro_imprese:
+            message = str(StatoRichiesta(r.stato).label)
+            if r.stato == StatoRichiesta.COMUNICAZIONE_EVASA and r.codice_registro_imprese:
                 message = gettext("%(stato)s: codice Registro Imprese %(codice)s") % {
                     "stato": message,
                     "codice": r.codice_registro_imprese,
                 }
             record(r, Evento.Tipo.STATO, message, stato=r.stato)
-            if r.stato in (Stato.IN_ATTESA_DI_DOCUMENTI, Stato.COMUNICAZIONE_EVASA):
+            if r.stato in (
+                StatoRichiesta.IN_ATTESA_DI_DOCUMENTI,
+                StatoRichiesta.COMUNICAZIONE_EVASA,
+            ):
                 transaction.on_commit(lambda: notify_stato(r.pk, message))
         elif receipts_new:
             record(

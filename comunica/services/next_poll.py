@@ -8,7 +8,7 @@ import datetime as dt
 
 from django.conf import settings
 
-from ..models import Stato
+from ..models import StatoRichiesta
 
 #: Longest wait between two polls of a request that does not move.
 POLL_CAP = dt.timedelta(minutes=30)
@@ -36,7 +36,7 @@ def set_next_poll(richiesta, *, now, reset: bool) -> None:
 
 
 def finished(richiesta, now) -> bool:
-    if richiesta.stato != Stato.COMUNICAZIONE_EVASA:
+    if richiesta.stato != StatoRichiesta.COMUNICAZIONE_EVASA:
         return False
     if richiesta.documenti_registro_imprese:
         return True

@@ -9,7 +9,7 @@ from django.utils.translation import gettext
 
 from accounts import roles
 
-from ..models import RichiestaComunicazione, Stato
+from ..models import RichiestaComunicazione, StatoRichiesta
 
 
 def notify(richiesta, subject: str, body: str, *, user=None, office: bool = False) -> None:
@@ -30,7 +30,7 @@ def notify(richiesta, subject: str, body: str, *, user=None, office: bool = Fals
 def notify_stato(pk: int, message: str) -> None:
     r = RichiestaComunicazione.objects.select_related("created_by").get(pk=pk)
     body = message
-    if r.stato == Stato.IN_ATTESA_DI_DOCUMENTI:
+    if r.stato == StatoRichiesta.IN_ATTESA_DI_DOCUMENTI:
         body = gettext(
             "La procura per %(pec)s (%(impresa)s) è pronta: scaricarla dal portale, farla "
             "firmare digitalmente a %(who)s e caricare il file .p7m."

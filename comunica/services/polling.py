@@ -11,7 +11,7 @@ from django.utils import timezone
 from openapi_pec import errors
 from portal.openapi import get_client
 
-from ..models import RichiestaComunicazione, Stato
+from ..models import RichiestaComunicazione, StatoRichiesta
 from .mirror import apply_remote
 from .next_poll import set_next_poll
 
@@ -40,7 +40,7 @@ def poll_due(*, now: dt.datetime | None = None) -> int:
     for r in due:
         item = listed.get(r.remote_id)
         try:
-            waiting_receipts = r.stato == Stato.COMUNICAZIONE_EVASA  # still without them
+            waiting_receipts = r.stato == StatoRichiesta.COMUNICAZIONE_EVASA  # still without them
             if item is None or str(item.stato) != r.stato or waiting_receipts:
                 apply_remote(r, api.get_comunica(r.remote_id), now=now)
             else:

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from portal import private_files
 
 from .. import files
-from ..models import CallKind, ComunicaCall, Evento, ProcuraFirmata, RichiestaComunicazione
+from ..models import ComunicaCall, ComunicaCallKind, Evento, ProcuraFirmata, RichiestaComunicazione
 from .calls import open_calls
 from .creation import enqueue
 from .history import record
@@ -48,7 +48,7 @@ def upload_procura(
         name = files.save(written, info.der)
         with transaction.atomic():
             r = RichiestaComunicazione.objects.select_for_update().get(pk=richiesta.pk)
-            if not r.can_upload or open_calls(kind=CallKind.UPLOAD, richiesta=r).exists():
+            if not r.can_upload or open_calls(kind=ComunicaCallKind.UPLOAD, richiesta=r).exists():
                 raise ValidationError(
                     _("Una procura per questa richiesta è già in invio a Openapi."), code="busy"
                 )
@@ -89,7 +89,7 @@ def _start_upload(r, procura, *, user, key: str) -> ComunicaCall:
     call = ComunicaCall.objects.create(
         richiesta=r,
         procura=procura,
-        kind=CallKind.UPLOAD,
+        kind=ComunicaCallKind.UPLOAD,
         intent_key=key,
         requested_by=user,
     )
@@ -110,7 +110,7 @@ def send_anyway(*, procura: ProcuraFirmata, user, intent_key: str) -> bool:
             or latest is None
             or latest.pk != procura.pk
             or procura.calls.exists()
-            or open_calls(kind=CallKind.UPLOAD, richiesta=r).exists()
+            or open_calls(kind=ComunicaCallKind.UPLOAD, richiesta=r).exists()
         ):
             raise ValidationError(
                 _("Questa procura non si può più inviare: ricaricare la pagina."), code="state"

@@ -13,7 +13,7 @@ from django.utils.translation import gettext
 from openapi_pec import types
 from portal.openapi import get_client
 
-from ..models import CallKind, Evento, RichiestaComunicazione, Stato
+from ..models import ComunicaCallKind, Evento, RichiestaComunicazione, StatoRichiesta
 from .calls import open_calls
 from .creation import link_holder
 from .history import record
@@ -39,7 +39,9 @@ def sync_account(*, now: dt.datetime | None = None) -> SyncResult:
         for r in RichiestaComunicazione.objects.filter(remote_id__in=[i.id for i in items if i.id])
     }
     # A request whose POST outcome is still unclear may be one of these: never import it.
-    sending = set(open_calls(kind=CallKind.CREATE).values_list("richiesta__casella_pec", flat=True))
+    sending = set(
+        open_calls(kind=ComunicaCallKind.CREATE).values_list("richiesta__casella_pec", flat=True)
+    )
     for item in items:
         if not item.id:
             continue
@@ -80,7 +82,7 @@ def _import(remote: types.Comunica, *, now) -> RichiestaComunicazione | None:
             qualifica=fit(M, "qualifica", remote.qualifica),
             email=fit(M, "email", remote.email),
             cellulare=fit(M, "cellulare", remote.cellulare),
-            stato=Stato.NUOVA,
+            stato=StatoRichiesta.NUOVA,
             importata=True,
             titolare=titolare,
             casella=casella,

@@ -6,7 +6,7 @@ import uuid
 import pytest
 from django.utils import timezone
 
-from comunica.models import ComunicaCall, RichiestaComunicazione, Stato
+from comunica.models import ComunicaCall, RichiestaComunicazione, StatoRichiesta
 from comunica.p7m import validate_p7m
 from comunica.services import calls, creation, mirror, next_poll, polling, procura_upload
 from comunica.services import sync as comunica_sync
@@ -45,7 +45,7 @@ def test_the_task_run_twice_makes_one_call_and_one_charge(openapi, office_user, 
     assert [c["amount"] for c in charges] == ["15.70"]
     richiesta.refresh_from_db()
     assert richiesta.remote_id
-    assert richiesta.stato == Stato.CODICE_IN_RICHIESTA
+    assert richiesta.stato == StatoRichiesta.CODICE_IN_RICHIESTA
     assert richiesta.next_poll_at is not None
 
 
@@ -109,7 +109,7 @@ def test_insufficient_credit_fails_with_the_message_and_can_be_retried(
     richiesta, call = new_request(office_user)
     assert calls.run_comunica_call(call.pk) == CallState.FAILED
     richiesta.refresh_from_db()
-    assert richiesta.stato == Stato.NON_INVIATA
+    assert richiesta.stato == StatoRichiesta.NON_INVIATA
     assert "Insufficient" in richiesta.last_error or "credit" in richiesta.last_error.lower()
     assert openapi.charges() == []
     from django.core import mail
@@ -138,7 +138,7 @@ def ready_for_upload(openapi, user):
     openapi.set_stato("comunica", richiesta.remote_id, "in_attesa_di_documenti")
     polling.refresh_richiesta(richiesta)
     richiesta.refresh_from_db()
-    assert richiesta.stato == Stato.IN_ATTESA_DI_DOCUMENTI
+    assert richiesta.stato == StatoRichiesta.IN_ATTESA_DI_DOCUMENTI
     return richiesta
 
 
@@ -162,7 +162,7 @@ def test_the_patch_run_twice_is_sent_once(openapi, office_user, queued):
     assert len(patches(openapi)) == 1
     richiesta.refresh_from_db()
     procura.refresh_from_db()
-    assert richiesta.stato == Stato.DOCUMENTI_CARICATI
+    assert richiesta.stato == StatoRichiesta.DOCUMENTI_CARICATI
     assert procura.inviata_at is not None
 
 
@@ -174,7 +174,10 @@ def test_a_lost_patch_answer_is_settled_by_reading_the_request(openapi, office_u
     assert calls.run_comunica_call(call.pk, now=later()) == CallState.DONE
     assert len(patches(openapi)) == 1
     richiesta.refresh_from_db()
-    assert richiesta.stato in (Stato.DOCUMENTI_CARICATI, Stato.COMUNICAZIONE_EVASA)
+    assert richiesta.stato in (
+        StatoRichiesta.DOCUMENTI_CARICATI,
+        StatoRichiesta.COMUNICAZIONE_EVASA,
+    )
 
 
 def test_a_signer_who_is_not_the_applicant_holds_the_upload_until_send_anyway(
@@ -200,7 +203,7 @@ def test_polling_follows_the_request_to_comunicazione_evasa_and_stops(openapi, o
     gets_before = len([c for c in openapi.calls() if c["method"] == "GET"])
     assert polling.poll_due(now=timezone.now() + dt.timedelta(hours=1)) == 1
     richiesta.refresh_from_db()
-    assert richiesta.stato == Stato.COMUNICAZIONE_EVASA
+    assert richiesta.stato == StatoRichiesta.COMUNICAZIONE_EVASA
     assert richiesta.codice_registro_imprese.startswith("RI")
     assert richiesta.documenti_registro_imprese == [f"{richiesta.remote_id}_0_registro_imprese.p7m"]
     assert richiesta.next_poll_at is None
@@ -222,7 +225,7 @@ def test_one_list_call_refreshes_many_requests_and_backs_off(openapi, office_use
     assert [c["path"] for c in new].count("/comunica_pec") == 1
     assert len(new) == 1 + 3  # one list, the detail of the three that moved
     assert set(RichiestaComunicazione.objects.values_list("stato", flat=True)) == {
-        Stato.IN_ATTESA_DI_DOCUMENTI
+        StatoRichiesta.IN_ATTESA_DI_DOCUMENTI
     }
     base = next_poll.poll_base()
     assert set(RichiestaComunicazione.objects.values_list("poll_interval", flat=True)) == {base}
@@ -245,7 +248,10 @@ def test_sync_imports_requests_started_elsewhere(openapi, office_user, queued):
     richiesta = RichiestaComunicazione.objects.get(remote_id=remote.id)
     assert richiesta.importata
     assert richiesta.ragione_sociale == "ACME S.r.l."
-    assert richiesta.stato in (Stato.CODICE_IN_RICHIESTA, Stato.IN_ATTESA_DI_DOCUMENTI)
+    assert richiesta.stato in (
+        StatoRichiesta.CODICE_IN_RICHIESTA,
+        StatoRichiesta.IN_ATTESA_DI_DOCUMENTI,
+    )
     again = comunica_sync.sync_account()
     assert again.imported == 0
     assert RichiestaComunicazione.objects.count() == 1
@@ -267,14 +273,14 @@ def test_an_evasa_without_receipts_is_asked_again_until_they_appear(office_user,
 
     richiesta, _call = new_request(office_user)
     RichiestaComunicazione.objects.filter(pk=richiesta.pk).update(
-        remote_id="b" * 24, stato=Stato.DOCUMENTI_CARICATI
+        remote_id="b" * 24, stato=StatoRichiesta.DOCUMENTI_CARICATI
     )
     base = {"id": "b" * 24, "casella_pec": richiesta.casella_pec}
     mirror.apply_remote(
         richiesta, types.Comunica.from_raw({**base, "stato": "comunicazione_evasa"})
     )
     richiesta.refresh_from_db()
-    assert richiesta.stato == Stato.COMUNICAZIONE_EVASA
+    assert richiesta.stato == StatoRichiesta.COMUNICAZIONE_EVASA
     assert richiesta.next_poll_at is not None  # the receipts are not there yet
     mirror.apply_remote(
         richiesta,
@@ -297,4 +303,4 @@ def test_an_evasa_without_receipts_is_asked_again_until_they_appear(office_user,
         richiesta, types.Comunica.from_raw({**base, "stato": "in_attesa_di_documenti"})
     )
     richiesta.refresh_from_db()
-    assert richiesta.stato == Stato.COMUNICAZIONE_EVASA
+    assert richiesta.stato == StatoRichiesta.COMUNICAZIONE_EVASA

@@ -12,7 +12,7 @@ import uuid
 import pytest
 from django.urls import reverse
 
-from comunica.models import ComunicaCall, RichiestaComunicazione, Stato
+from comunica.models import ComunicaCall, RichiestaComunicazione, StatoRichiesta
 from comunica.services import calls, creation
 from portal.remote_calls import OPEN_STATES
 from tests.concurrent import at_once, logged_in_clients, poster, runner
@@ -85,7 +85,7 @@ def test_send_again_confirmed_at_once_is_one_new_charge(openapi, office_user):
     )
     assert run_open() == ["failed"]
     richiesta = RichiestaComunicazione.objects.get(pk=created.richiesta.pk)
-    assert richiesta.stato == Stato.NON_INVIATA
+    assert richiesta.stato == StatoRichiesta.NON_INVIATA
     openapi.set_credit("100.00")
     url = reverse("comunica:richiesta_retry", args=[richiesta.pk])
     data = {"intent_key": str(uuid.uuid4())}

@@ -6,7 +6,7 @@ import uuid
 import pytest
 from django.urls import reverse
 
-from comunica.models import ComunicaCall, ProcuraFirmata, RichiestaComunicazione, Stato
+from comunica.models import ComunicaCall, ProcuraFirmata, RichiestaComunicazione, StatoRichiesta
 from comunica.services import calls, creation, polling
 from mailboxes.models import Casella, Titolare
 
@@ -105,7 +105,7 @@ def test_a_new_request_shows_the_cost_then_is_recorded_once(office_client, titol
     assert first["Location"] == second["Location"]
     richiesta = RichiestaComunicazione.objects.get()
     assert richiesta.titolare == titolare
-    assert richiesta.stato == Stato.NUOVA
+    assert richiesta.stato == StatoRichiesta.NUOVA
     assert ComunicaCall.objects.filter(kind="create").count() == 1
     detail = text(office_client.get(first["Location"]))
     assert "In invio a Openapi" in detail
@@ -291,7 +291,7 @@ def test_list_search_and_filters(office_client, office_user, queued):
         user=office_user,
         intent_key="b",
     )
-    RichiestaComunicazione.objects.filter(pk=a.pk).update(stato=Stato.COMUNICAZIONE_EVASA)
+    RichiestaComunicazione.objects.filter(pk=a.pk).update(stato=StatoRichiesta.COMUNICAZIONE_EVASA)
     url = reverse("comunica:richiesta_list")
 
     def rows(**params):
@@ -314,7 +314,7 @@ def test_status_fragment_stops_refreshing_when_settled(office_client, office_use
     assert 'hx-trigger="every 3s"' in text(office_client.get(status))
     ComunicaCall.objects.update(state="done")
     RichiestaComunicazione.objects.filter(pk=r.pk).update(
-        stato=Stato.COMUNICAZIONE_EVASA,
+        stato=StatoRichiesta.COMUNICAZIONE_EVASA,
         codice_registro_imprese="RI123",
         documenti_registro_imprese=["x_0_registro_imprese.p7m"],
     )
@@ -357,7 +357,7 @@ def test_admin_actions_sync_the_account_and_refresh(client, django_user_model, o
     )
     assert "Aggiornate: 1" in text(response)
     richiesta.refresh_from_db()
-    assert richiesta.stato == Stato.IN_ATTESA_DI_DOCUMENTI
+    assert richiesta.stato == StatoRichiesta.IN_ATTESA_DI_DOCUMENTI
     change = reverse("admin:comunica_richiestacomunicazione_change", args=[richiesta.pk])
     page = client.get(change)
     assert page.status_code == 200

@@ -8,7 +8,7 @@ import uuid
 import pytest
 
 from comunica import tasks
-from comunica.models import ComunicaCall, RichiestaComunicazione, Stato
+from comunica.models import ComunicaCall, RichiestaComunicazione, StatoRichiesta
 from comunica.p7m import validate_p7m
 from comunica.services import creation, procura_upload
 from portal.remote_calls import CallState
@@ -50,7 +50,7 @@ def test_from_new_request_to_comunicazione_evasa_with_a_real_worker(
     tasks.run_call.delay(call.pk)
     poll = tasks.poll_due.delay  # what beat would send every tick
     wait_for(
-        lambda: stato(pk) == Stato.IN_ATTESA_DI_DOCUMENTI,
+        lambda: stato(pk) == StatoRichiesta.IN_ATTESA_DI_DOCUMENTI,
         tick=poll,
         every=0.5,
         what="in_attesa_di_documenti",
@@ -76,7 +76,7 @@ def test_from_new_request_to_comunicazione_evasa_with_a_real_worker(
     upload_call = procura.calls.get()
     tasks.run_call.delay(upload_call.pk)
     wait_for(
-        lambda: stato(pk) == Stato.COMUNICAZIONE_EVASA,
+        lambda: stato(pk) == StatoRichiesta.COMUNICAZIONE_EVASA,
         tick=poll,
         every=0.5,
         what="comunicazione_evasa",
