@@ -239,6 +239,7 @@ class Inspector:
 
     def _unlisted(self, listed_at: dict[tuple[int, int], int]) -> None:
         """Objects in the bytes where the table does not point: parsed and checked too."""
+        from pypdf._utils import skip_over_whitespace
         from pypdf.generic import read_object
 
         raw = self.raw
@@ -258,6 +259,8 @@ class Inspector:
             stream = self.reader.stream
             try:
                 stream.seek(keyword + 3)
+                skip_over_whitespace(stream)
+                stream.seek(-1, 1)
                 obj = read_object(stream, self.reader)
             except (TooComplex, MemoryError):
                 raise
@@ -268,6 +271,7 @@ class Inspector:
 
     def _object_stream(self, stm) -> None:
         """Every object an object stream holds, listed by the table or not."""
+        from pypdf._utils import skip_over_whitespace
         from pypdf.generic import read_object
 
         data = decode(stm, self.budget, hold=True)
@@ -283,6 +287,8 @@ class Inspector:
             try:
                 number, offset = int(header[index]), int(header[index + 1])
                 body.seek(first + offset)
+                skip_over_whitespace(body)
+                body.seek(-1, 1)
                 obj = read_object(body, self.reader)
             except (TooComplex, MemoryError):
                 raise

@@ -31,10 +31,11 @@ class _Counter(logging.Handler):
                 self.first = str(record.msg)[:200]
 
 
-def _address_space() -> int:
+def _status(field: str) -> int:
+    """A size from /proc/self/status, in bytes (VmSize: address space, VmHWM: peak RSS)."""
     with open("/proc/self/status", encoding="ascii") as status:
         for line in status:
-            if line.startswith("VmSize:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1]) * 1024
     return 0
 
@@ -43,7 +44,7 @@ def _limit(memory: int, seconds: int) -> None:
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))
     resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds + 1))
-    resource.setrlimit(resource.RLIMIT_AS, (_address_space() + memory, resource.RLIM_INFINITY))
+    resource.setrlimit(resource.RLIMIT_AS, (_status("VmSize") + memory, resource.RLIM_INFINITY))
 
 
 def main(argv: list[str]) -> int:
@@ -67,7 +68,7 @@ def main(argv: list[str]) -> int:
         result = {"code": "too_complex"}
     result["warnings"] = counter.count
     result["first_warning"] = counter.first
-    result["peak_kb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    result["peak_bytes"] = _status("VmHWM")
     sys.stdout.write(json.dumps(result) + "\n")
     sys.stdout.flush()
     return 0
