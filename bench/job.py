@@ -147,7 +147,75 @@ def pdf_naive() -> dict:
     return {"seconds": seconds, "peak_mb": core.peak_rss_mb() - base, "mb": mb}
 
 
-JOBS = {f.__name__: f for f in (sync_portal, sync_naive, pdf_portal, pdf_naive)}
+def _costly(label: str) -> bytes:
+    from tests.security.corpus import COSTLY_PDFS
+
+    return next(make for name, make, _allowed in COSTLY_PDFS if name == label)()
+
+
+def costly_portal(label: str) -> dict:
+    """The portal's check of one costly PDF: wall time, the checking child's peak memory, and
+    how much the calling (web) process grew."""
+    from django.core.exceptions import ValidationError
+
+    from portal import pdf
+
+    data = _costly(label)
+    answers = []
+    bounded = pdf._inspect_bounded
+
+    def spy(*args):
+        answers.append(bounded(*args))
+        return answers[-1]
+
+    pdf._inspect_bounded = spy
+    base = core.peak_rss_mb()
+    t0 = time.perf_counter()
+    try:
+        pdf.check_pdf(io.BytesIO(data))
+        outcome = "accepted"
+    except ValidationError as exc:
+        outcome = f"refused ({exc.code})"
+    seconds = time.perf_counter() - t0
+    child = answers[-1].get("peak_bytes", 0) / 1048576 if answers else 0.0
+    return {
+        "seconds": seconds,
+        "outcome": outcome,
+        "child_mb": child,
+        "peak_mb": core.peak_rss_mb() - base,
+    }
+
+
+def costly_naive(label: str) -> dict:
+    """The naive peer: pypdf in the web process, unbounded: every object read, every stream
+    decoded (pypdf's own default limits only)."""
+    from pypdf import PdfReader
+    from pypdf.generic import IndirectObject, StreamObject
+
+    data = _costly(label)
+    base = core.peak_rss_mb()
+    t0 = time.perf_counter()
+    outcome = "accepted"
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        for generation, entries in list(reader.xref.items()):
+            for number in list(entries):
+                obj = reader.get_object(IndirectObject(number, generation, reader))
+                if isinstance(obj, StreamObject):
+                    obj.get_data()
+    except Exception as exc:
+        outcome = f"refused ({type(exc).__name__})"
+    return {
+        "seconds": time.perf_counter() - t0,
+        "outcome": outcome,
+        "peak_mb": core.peak_rss_mb() - base,
+    }
+
+
+JOBS = {
+    f.__name__: f
+    for f in (sync_portal, sync_naive, pdf_portal, pdf_naive, costly_portal, costly_naive)
+}
 
 
 def main() -> int:

@@ -264,8 +264,8 @@ class Inspector:
                 obj = read_object(stream, self.reader)
             except (TooComplex, MemoryError):
                 raise
-            except Exception:
-                continue  # not an object after all (bytes inside a stream, say)
+            except Exception:  # noqa: S112  (not an object after all: bytes in a stream, say)
+                continue
             self.extra.setdefault(key, obj)
             self.check(obj)
 
@@ -292,7 +292,7 @@ class Inspector:
                 obj = read_object(body, self.reader)
             except (TooComplex, MemoryError):
                 raise
-            except Exception:
+            except Exception:  # noqa: S112  (an entry no reader can parse either)
                 continue
             self.extra.setdefault((number, 0), obj)
             self.check(obj)

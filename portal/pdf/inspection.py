@@ -109,9 +109,9 @@ def _pages(reader, pages_limit: int) -> int:
         raise Broken
     declared = resolve(tree.get("/Count"))
     # /Count first, before a single page is walked
-    if isinstance(declared, int) and not isinstance(declared, BooleanObject):
-        if declared > pages_limit:
-            raise Refused("too_many_pages", count=int(declared))
+    is_number = isinstance(declared, int) and not isinstance(declared, BooleanObject)
+    if is_number and declared > pages_limit:
+        raise Refused("too_many_pages", count=int(declared))
     count = _count_pages(root, pages_limit)
     if count < 1:
         raise Refused("no_pages")

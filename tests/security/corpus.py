@@ -19,7 +19,10 @@ def good_pdf(text: str = "Modulo firmato") -> bytes:
 
 
 def _pdf(
-    objects: list[bytes], root: int = 1, trailer_extra: bytes = b"", unlisted: frozenset = frozenset()
+    objects: list[bytes],
+    root: int = 1,
+    trailer_extra: bytes = b"",
+    unlisted: frozenset = frozenset(),
 ) -> bytes:
     """A PDF with these objects (1-based numbers) and a correct xref table; the objects whose
     numbers are in ``unlisted`` are in the file but the table marks them free."""
@@ -457,7 +460,11 @@ ANNOTATIONS = {
 }
 #: Other objects: kind -> (the object with its decisive value as %V%, that value, object 7).
 OBJECTS = {
-    "EmbeddedFile stream": (b"<< /Type %V% /Length 2 >>\nstream\nMZ\nendstream", b"/EmbeddedFile", None),
+    "EmbeddedFile stream": (
+        b"<< /Type %V% /Length 2 >>\nstream\nMZ\nendstream",
+        b"/EmbeddedFile",
+        None,
+    ),
     "Filespec with /EF": (
         b"<< /Type /Filespec /F (payload.exe) /EF %V% >>",
         b"<< /F 7 0 R >>",
@@ -481,21 +488,76 @@ OBJECTS = {
 }
 #: Active content that only the catalog holds: (label, catalog entries, further objects from 5).
 CATALOG_CASES = [
-    ("/AF associated executable", b"/AF [5 0 R]", [b"<< /Type /Filespec /F (x.exe) /EF << /F 6 0 R >> >>", b"<< /Length 2 >>\nstream\nMZ\nendstream"]),
-    ("/AF indirect array", b"/AF 5 0 R", [b"[6 0 R]", b"<< /Type /Filespec /F (x.exe) /UF (x.exe) >>"]),
-    ("/Names /EmbeddedFiles", b"/Names << /EmbeddedFiles 5 0 R >>", [b"<< /Names [(x.exe) 6 0 R] >>", b"<< /Type /Filespec /F (x.exe) >>"]),
-    ("/Names indirect, /JavaScript", b"/Names 5 0 R", [b"<< /JavaScript 6 0 R >>", b"<< /Names [(a) << /S /Named /N /Print >>] >>"]),
+    (
+        "/AF associated executable",
+        b"/AF [5 0 R]",
+        [
+            b"<< /Type /Filespec /F (x.exe) /EF << /F 6 0 R >> >>",
+            b"<< /Length 2 >>\nstream\nMZ\nendstream",
+        ],
+    ),
+    (
+        "/AF indirect array",
+        b"/AF 5 0 R",
+        [b"[6 0 R]", b"<< /Type /Filespec /F (x.exe) /UF (x.exe) >>"],
+    ),
+    (
+        "/Names /EmbeddedFiles",
+        b"/Names << /EmbeddedFiles 5 0 R >>",
+        [b"<< /Names [(x.exe) 6 0 R] >>", b"<< /Type /Filespec /F (x.exe) >>"],
+    ),
+    (
+        "/Names indirect, /JavaScript",
+        b"/Names 5 0 R",
+        [b"<< /JavaScript 6 0 R >>", b"<< /Names [(a) << /S /Named /N /Print >>] >>"],
+    ),
     ("/Collection (portfolio)", b"/Collection << /Type /Collection /View /D >>", []),
-    ("/AcroForm /XFA", b"/AcroForm << /Fields [] /XFA 5 0 R >>", [b"<< /Length 9 >>\nstream\n<xdp:xdp>\nendstream"]),
+    (
+        "/AcroForm /XFA",
+        b"/AcroForm << /Fields [] /XFA 5 0 R >>",
+        [b"<< /Length 9 >>\nstream\n<xdp:xdp>\nendstream"],
+    ),
     ("document /AA (on close)", b"/AA << /WC 5 0 R >>", [b"<< /S /GoTo /D [3 0 R /Fit] >>"]),
     ("document /AA indirect", b"/AA 5 0 R", [b"<< /WP << /S /Named /N /Print >> >>"]),
     ("/OpenAction /Named /Print", b"/OpenAction << /S /Named /N /Print >>", []),
-    ("/OpenAction indirect /S /URI", b"/OpenAction 5 0 R", [b"<< /S 6 0 R /URI (http://evil.example/) >>", b"/URI"]),
-    ("page /AA indirect", b"/Extra 5 0 R", [b"<< /Type /Page /Parent 2 0 R /AA 6 0 R >>", b"<< /O << /S /GoTo /D [3 0 R /Fit] >> >>"]),
-    ("outline item with a Launch", b"/Outlines 5 0 R", [b"<< /Type /Outlines /First 6 0 R /Last 6 0 R /Count 1 >>", b"<< /Title (x) /Parent 5 0 R /A << /S /Launch /F (cmd.exe) >> >>"]),
-    ("form field with SubmitForm", b"/AcroForm << /Fields [5 0 R] >>", [b"<< /FT /Btn /T (ok) /Kids [6 0 R] >>", b"<< /Type /Annot /Subtype /Widget /Parent 5 0 R /Rect [0 0 9 9] /A << /S 7 0 R /F (http://x/) >> >>", b"/SubmitForm"]),
-    ("/JavaScript name spelled with #-escapes", b"/OpenAction 5 0 R", [b"<< /S /J#61vaScript /J#53 (app.alert(1)) >>"]),
-    ("/Launch behind a chain of references", b"/OpenAction 5 0 R", [b"<< /S 6 0 R /F (cmd.exe) >>", b"7 0 R", b"/Launch"]),
+    (
+        "/OpenAction indirect /S /URI",
+        b"/OpenAction 5 0 R",
+        [b"<< /S 6 0 R /URI (http://evil.example/) >>", b"/URI"],
+    ),
+    (
+        "page /AA indirect",
+        b"/Extra 5 0 R",
+        [b"<< /Type /Page /Parent 2 0 R /AA 6 0 R >>", b"<< /O << /S /GoTo /D [3 0 R /Fit] >> >>"],
+    ),
+    (
+        "outline item with a Launch",
+        b"/Outlines 5 0 R",
+        [
+            b"<< /Type /Outlines /First 6 0 R /Last 6 0 R /Count 1 >>",
+            b"<< /Title (x) /Parent 5 0 R /A << /S /Launch /F (cmd.exe) >> >>",
+        ],
+    ),
+    (
+        "form field with SubmitForm",
+        b"/AcroForm << /Fields [5 0 R] >>",
+        [
+            b"<< /FT /Btn /T (ok) /Kids [6 0 R] >>",
+            b"<< /Type /Annot /Subtype /Widget /Parent 5 0 R /Rect [0 0 9 9] /A << /S 7 0 R /F "
+            b"(http://x/) >> >>",
+            b"/SubmitForm",
+        ],
+    ),
+    (
+        "/JavaScript name spelled with #-escapes",
+        b"/OpenAction 5 0 R",
+        [b"<< /S /J#61vaScript /J#53 (app.alert(1)) >>"],
+    ),
+    (
+        "/Launch behind a chain of references",
+        b"/OpenAction 5 0 R",
+        [b"<< /S 6 0 R /F (cmd.exe) >>", b"7 0 R", b"/Launch"],
+    ),
 ]
 PLACEMENTS = ("page", "page, inline action", "catalog", "orphan", "unlisted", "object stream")
 
@@ -511,7 +573,9 @@ def _placed(body: bytes, value: bytes, indirect: bool, placement: str, seventh=N
     if placement in ("page", "object stream"):
         if is_action:
             page_extra = b"/Annots [7 0 R]"
-            seventh = b"<< /Type /Annot /Subtype /Link /Rect [0 0 595 842] /Border [0 0 0] /A 5 0 R >>"
+            seventh = (
+                b"<< /Type /Annot /Subtype /Link /Rect [0 0 595 842] /Border [0 0 0] /A 5 0 R >>"
+            )
         elif b"/Annot" in body:
             page_extra = b"/Annots [5 0 R]"
         else:
@@ -526,8 +590,14 @@ def _placed(body: bytes, value: bytes, indirect: bool, placement: str, seventh=N
         if is_action:
             catalog = b"<< /Type /Catalog /Pages 2 0 R /OpenAction 5 0 R >>"
         else:
-            catalog = b"<< /Type /Catalog /Pages 2 0 R /PieceInfo << /App << /Private 5 0 R >> >> >>"
-    page = b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R " + page_extra + b" >>"
+            catalog = (
+                b"<< /Type /Catalog /Pages 2 0 R /PieceInfo << /App << /Private 5 0 R >> >> >>"
+            )
+    page = (
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+        + page_extra
+        + b" >>"
+    )
     objects = [catalog, b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>", page, CONTENT, active, value]
     objects.append(seventh if seventh is not None else b"null")
     if placement == "unlisted":
@@ -551,9 +621,16 @@ def active_content_matrix() -> list[tuple[str, object]]:
                 for placement in PLACEMENTS:
                     if placement == "page, inline action" and role != "action":
                         continue
-                    label = f"{role} {kind}, {'indirect' if indirect else 'direct'} value, {placement}"
+                    label = (
+                        f"{role} {kind}, {'indirect' if indirect else 'direct'} value, {placement}"
+                    )
                     cases.append(
-                        (label, functools.partial(_placed, body, b"/" + kind.encode(), indirect, placement))
+                        (
+                            label,
+                            functools.partial(
+                                _placed, body, b"/" + kind.encode(), indirect, placement
+                            ),
+                        )
                     )
     for kind, (body, value, seventh) in OBJECTS.items():
         for indirect in (False, True):
@@ -578,8 +655,15 @@ def active_content_matrix() -> list[tuple[str, object]]:
 def _image(data: bytes, filt: bytes, extra: bytes = b"") -> bytes:
     return (
         b"<< /Type /XObject /Subtype /Image /Width 2480 /Height 3508 /ColorSpace /DeviceGray "
-        b"/BitsPerComponent 8 /Filter " + filt + b" " + extra
-        + b" /Length " + str(len(data)).encode() + b" >>\nstream\n" + data + b"\nendstream"
+        b"/BitsPerComponent 8 /Filter "
+        + filt
+        + b" "
+        + extra
+        + b" /Length "
+        + str(len(data)).encode()
+        + b" >>\nstream\n"
+        + data
+        + b"\nendstream"
     )
 
 
@@ -587,7 +671,10 @@ def _scan(images: list[bytes]) -> bytes:
     """One page per image, each drawing its image full page."""
     n = len(images)
     kids = " ".join(f"{3 + 3 * i} 0 R" for i in range(n)).encode()
-    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [" + kids + b"] /Count " + str(n).encode() + b" >>"]
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [" + kids + b"] /Count " + str(n).encode() + b" >>",
+    ]
     draw = b"q 595 0 0 842 0 0 cm /Im0 Do Q"
     for i, image in enumerate(images):
         objects += [
@@ -622,7 +709,11 @@ def fax_scan() -> bytes:
     """A black-and-white scan: CCITT G4 and JBIG2 pages (with their decode parameters)."""
     return _scan(
         [
-            _image(_noise(200_000, 7), b"/CCITTFaxDecode", b"/DecodeParms << /K -1 /Columns 2480 /Rows 3508 >>"),
+            _image(
+                _noise(200_000, 7),
+                b"/CCITTFaxDecode",
+                b"/DecodeParms << /K -1 /Columns 2480 /Rows 3508 >>",
+            ),
             _image(_noise(150_000, 8), b"/JBIG2Decode"),
         ]
     )
@@ -642,19 +733,29 @@ def flate_scan() -> bytes:
             b"<< /Length 30 >>\nstream\nq 595 0 0 842 0 0 cm /Im0 Do Q\nendstream",
             b"<< /Type /XObject /Subtype /Image /Width 1024 /Height 1024 /ColorSpace /DeviceGray "
             b"/BitsPerComponent 8 /Filter /FlateDecode /SMask 6 0 R /Length "
-            + str(len(pixels)).encode() + b" >>\nstream\n" + pixels + b"\nendstream",
+            + str(len(pixels)).encode()
+            + b" >>\nstream\n"
+            + pixels
+            + b"\nendstream",
             b"<< /Type /XObject /Subtype /Image /Width 256 /Height 256 /ColorSpace /DeviceGray "
             b"/BitsPerComponent 8 /Filter [/ASCIIHexDecode /FlateDecode] /Length "
-            + str(len(mask.hex()) + 1).encode() + b" >>\nstream\n" + mask.hex().encode() + b">\nendstream",
+            + str(len(mask.hex()) + 1).encode()
+            + b" >>\nstream\n"
+            + mask.hex().encode()
+            + b">\nendstream",
         ]
     )
 
 
 def _widget(name: bytes, rect: bytes, extra: bytes = b"") -> bytes:
     return (
-        b"<< /Type /Annot /Subtype /Widget /FT /Tx /T (" + name + b") /V (Mario Rossi) /Rect ["
-        + rect + b"] /P 3 0 R /DA (/Helv 10 Tf 0 g) /F 4 /MK << /BG [1] >> /BS << /S /S /W 1 >> "
-        + extra + b" >>"
+        b"<< /Type /Annot /Subtype /Widget /FT /Tx /T ("
+        + name
+        + b") /V (Mario Rossi) /Rect ["
+        + rect
+        + b"] /P 3 0 R /DA (/Helv 10 Tf 0 g) /F 4 /MK << /BG [1] >> /BS << /S /S /W 1 >> "
+        + extra
+        + b" >>"
     )
 
 
@@ -666,7 +767,8 @@ def linked_form() -> bytes:
         [
             b"<< /Type /Catalog /Pages 2 0 R /OpenAction [3 0 R /Fit] /PageMode /UseOutlines "
             b"/Outlines 17 0 R /PageLabels << /Nums [0 << /S /D /St 1 >>] >> "
-            b"/AcroForm << /Fields [6 0 R 7 0 R 8 0 R] /DA (/Helv 0 Tf 0 g) /NeedAppearances true >> "
+            b"/AcroForm << /Fields [6 0 R 7 0 R 8 0 R] /DA (/Helv 0 Tf 0 g) /NeedAppearances "
+            b"true >> "
             b"/ViewerPreferences << /DisplayDocTitle true >> /Names << /Dests 19 0 R >> >>",
             b"<< /Type /Pages /Kids [3 0 R 4 0 R] /Count 2 >>",
             b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 5 0 R "
@@ -677,14 +779,21 @@ def linked_form() -> bytes:
             _widget(b"codice_fiscale", b"100 670 300 690", b"/MaxLen 16 /Q 0"),
             b"<< /Type /Annot /Subtype /Widget /FT /Btn /T (consenso) /V /Yes /AS /Yes "
             b"/Rect [100 640 112 652] /P 3 0 R /MK << /CA (4) >> >>",
-            b"<< /Type /Annot /Subtype /Link /Rect [100 600 300 620] /Dest [4 0 R /Fit] /Border [0 0 0] >>",
-            b"<< /Type /Annot /Subtype /Link /Rect [100 580 300 600] /A << /Type /Action /S /GoTo /D (retro) >> >>",
-            b"<< /Type /Annot /Subtype /Link /Rect [100 560 300 580] /A << /S /Named /N /NextPage >> /H /I >>",
-            b"<< /Type /Annot /Subtype /Text /Rect [20 800 40 820] /Contents (Nota) /Open false /Popup 18 0 R >>",
-            b"<< /Type /Annot /Subtype /Highlight /Rect [100 500 300 520] /QuadPoints [100 520 300 520 100 500 300 500] /C [1 1 0] >>",
+            b"<< /Type /Annot /Subtype /Link /Rect [100 600 300 620] /Dest [4 0 R /Fit] /Border "
+            b"[0 0 0] >>",
+            b"<< /Type /Annot /Subtype /Link /Rect [100 580 300 600] /A << /Type /Action /S "
+            b"/GoTo /D (retro) >> >>",
+            b"<< /Type /Annot /Subtype /Link /Rect [100 560 300 580] /A << /S /Named /N "
+            b"/NextPage >> /H /I >>",
+            b"<< /Type /Annot /Subtype /Text /Rect [20 800 40 820] /Contents (Nota) /Open false "
+            b"/Popup 18 0 R >>",
+            b"<< /Type /Annot /Subtype /Highlight /Rect [100 500 300 520] /QuadPoints [100 520 "
+            b"300 520 100 500 300 500] /C [1 1 0] >>",
             b"<< /Type /Annot /Subtype /Stamp /Rect [400 50 550 100] /Name /Approved >>",
-            b"<< /Type /Annot /Subtype /FreeText /Rect [300 300 500 340] /DA (/Helv 12 Tf 0 g) /Contents (Firmato) >>",
-            b"<< /Type /Annot /Subtype /Ink /Rect [300 200 500 260] /InkList [[300 200 400 260 500 210]] /BS << /S /D /D [3 2] >> >>",
+            b"<< /Type /Annot /Subtype /FreeText /Rect [300 300 500 340] /DA (/Helv 12 Tf 0 g) "
+            b"/Contents (Firmato) >>",
+            b"<< /Type /Annot /Subtype /Ink /Rect [300 200 500 260] /InkList [[300 200 400 260 "
+            b"500 210]] /BS << /S /D /D [3 2] >> >>",
             b"<< /Type /Outlines /First 20 0 R /Last 20 0 R /Count 1 >>",
             b"<< /Type /Annot /Subtype /Popup /Rect [40 700 200 800] /Parent 12 0 R >>",
             b"<< /Names [(retro) [4 0 R /XYZ 0 842 0]] >>",
@@ -710,8 +819,11 @@ def tagged_with_objstm() -> bytes:
             b"<< /Type /StructTreeRoot /K [6 0 R] /RoleMap << /Paragrafo /P >> >>",
             b"<< /Type /StructElem /S /P /P 5 0 R /K [7 0 R] >>",
             b"<< /Type /StructElem /S /Link /P 6 0 R /Alt (collegamento interno) >>",
-            b"<< /Type /Metadata /Subtype /XML /Length " + str(len(xmp)).encode()
-            + b" >>\nstream\n" + xmp + b"\nendstream",
+            b"<< /Type /Metadata /Subtype /XML /Length "
+            + str(len(xmp)).encode()
+            + b" >>\nstream\n"
+            + xmp
+            + b"\nendstream",
             b"<< /Type /OCG /Name (Firma) >>",
         ],
         hidden={1, 2, 3, 5, 6, 7, 9},
@@ -729,7 +841,8 @@ def signed_form() -> bytes:
         b"<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /ETSI.CAdES.detached "
         b"/ByteRange [0 100 200 300] /Contents " + contents + b" /M (D:20261201120000+01'00') "
         b"/Name (MARIO ROSSI) /Reason (Firma del modulo) /Reference [<< /Type /SigRef "
-        b"/TransformMethod /DocMDP /TransformParams << /Type /TransformParams /P 2 /V /1.2 >> >>] >>"
+        b"/TransformMethod /DocMDP /TransformParams << /Type /TransformParams /P 2 /V /1.2 >> "
+        b">>] >>"
     )
     field = (
         b"<< /Type /Annot /Subtype /Widget /FT /Sig /T (Firma1) /V 22 0 R /Rect [350 100 550 150] "
@@ -747,7 +860,9 @@ def signed_form() -> bytes:
     xref = start + len(update)
     update += b"xref\n0 1\n0000000000 65535 f \n1 1\n" + f"{offsets[1]:010d} 00000 n \n".encode()
     update += b"22 2\n" + f"{offsets[22]:010d} 00000 n \n{offsets[23]:010d} 00000 n \n".encode()
-    update += f"trailer\n<< /Size 24 /Root 1 0 R /Prev {prev} >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    update += (
+        f"trailer\n<< /Size 24 /Root 1 0 R /Prev {prev} >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    )
     return base + bytes(update)
 
 
@@ -786,11 +901,21 @@ ORDINARY_PDFS = [
 
 def _one_stream(data: bytes, filters: bytes) -> bytes:
     stream = (
-        b"<< /Length " + str(len(data)).encode() + b" /Filter " + filters + b" >>\nstream\n"
-        + data + b"\nendstream"
+        b"<< /Length "
+        + str(len(data)).encode()
+        + b" /Filter "
+        + filters
+        + b" >>\nstream\n"
+        + data
+        + b"\nendstream"
     )
     return _pdf(
-        [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>", PAGE, stream]
+        [
+            b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            PAGE,
+            stream,
+        ]
     )
 
 
@@ -811,7 +936,9 @@ def _lzw_codes(codes: list[int]) -> bytes:
 def lzw_stream(mb: float = 9.5) -> bytes:
     """A 9.5 MB LZW page stream: pypdf decodes it in pure Python, 6-12 s of CPU."""
     block = _lzw_codes([256] + [0x41 + i % 26 for i in range(127)])  # clear + 127 letters
-    return _one_stream(block * int(mb * 1024 * 1024 / len(block)) + _lzw_codes([257]), b"/LZWDecode")
+    return _one_stream(
+        block * int(mb * 1024 * 1024 / len(block)) + _lzw_codes([257]), b"/LZWDecode"
+    )
 
 
 def runlength_stream(mb: float = 9.5) -> bytes:
@@ -835,7 +962,13 @@ def ascii85_then_flate(mb: float = 9.5) -> bytes:
 def many_flate_bombs(count: int = 40) -> bytes:
     """Many streams, each inflating to 16 MB (each under any per-stream limit)."""
     data = zlib.compress(bytes(16 * 1024 * 1024), 9)
-    stream = b"<< /Length " + str(len(data)).encode() + b" /Filter /FlateDecode >>\nstream\n" + data + b"\nendstream"
+    stream = (
+        b"<< /Length "
+        + str(len(data)).encode()
+        + b" /Filter /FlateDecode >>\nstream\n"
+        + data
+        + b"\nendstream"
+    )
     return with_catalog(b"", [stream] * count)
 
 
@@ -845,7 +978,11 @@ def deep_nesting(depth: int = 200_000) -> bytes:
 
 def many_objects(count: int = 45_000) -> bytes:
     """Just under the object limit: every object is parsed and looked at."""
-    return with_catalog(b"/Many 5 0 R", [b"[" + b" ".join(f"{n} 0 R".encode() for n in range(6, 6 + count - 1)) + b"]"] + [b"<< /K [1 2 3] /N (x) >>"] * (count - 1))
+    return with_catalog(
+        b"/Many 5 0 R",
+        [b"[" + b" ".join(f"{n} 0 R".encode() for n in range(6, 6 + count - 1)) + b"]"]
+        + [b"<< /K [1 2 3] /N (x) >>"] * (count - 1),
+    )
 
 
 def huge_array(mb: float = 9.5) -> bytes:
@@ -862,7 +999,12 @@ def dangling_references(count: int = 20_000) -> bytes:
     """References to objects that do not exist, each of which pypdf looks for in the whole
     file (a regular expression over 10 MB per reference)."""
     refs = b" ".join(f"/S {n} 0 R".encode() for n in range(100, 100 + count))
-    return with_catalog(b"/Refs [" + b" ".join(b"<< " + r + b" >>" for r in refs.split(b" /S ")) + b"] %" + b"x" * (8 * 1024 * 1024))
+    return with_catalog(
+        b"/Refs ["
+        + b" ".join(b"<< " + r + b" >>" for r in refs.split(b" /S "))
+        + b"] %"
+        + b"x" * (8 * 1024 * 1024)
+    )
 
 
 #: (label, factory, the outcomes allowed: "ok" is accepted, else the refusal's code)

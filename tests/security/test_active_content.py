@@ -40,7 +40,9 @@ def test_the_object_walk_alone_refuses_every_combination(monkeypatch, label, mak
 
     monkeypatch.setattr(inspection, "raw_names_outside_streams", lambda raw: False)
     code = inspection.inspect(make(), 50)["code"]
-    expected = {"active_content", "broken"} if label in _UNREADABLE_WITHOUT_NET else {"active_content"}
+    expected = (
+        {"active_content", "broken"} if label in _UNREADABLE_WITHOUT_NET else {"active_content"}
+    )
     assert code in expected, label
 
 
