@@ -296,6 +296,17 @@ def p7(env) -> list[Row]:
                 ratio,
             )
         )
+    portal = core.run_job("costly_alongside", env, "portal")
+    naive = core.run_job("costly_alongside", env, "naive", timeout=300)
+    rows.append(
+        (
+            "P7",
+            "a ~2 ms page in the same process while 3 LZW files are checked: slowest",
+            f"{_fmt_s(portal['slowest'])} (alone {_fmt_s(portal['alone'])})",
+            f"pypdf in-process: {_fmt_s(naive['slowest'])}",
+            core.ratio(portal["slowest"], naive["slowest"]),
+        )
+    )
     rows.append(
         (
             "P7",
