@@ -32,11 +32,15 @@ class _Counter(logging.Handler):
 
 
 def _status(field: str) -> int:
-    """A size from /proc/self/status, in bytes (VmSize: address space, VmHWM: peak RSS)."""
-    with open("/proc/self/status", encoding="ascii") as status:
-        for line in status:
-            if line.startswith(field + ":"):
-                return int(line.split()[1]) * 1024
+    """A size from /proc/self/status, in bytes (VmSize: address space, VmHWM: peak RSS); 0
+    where there is no /proc (not Linux)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
     return 0
 
 
@@ -44,7 +48,9 @@ def _limit(memory: int, seconds: int) -> None:
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))
     resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds + 1))
-    resource.setrlimit(resource.RLIMIT_AS, (_status("VmSize") + memory, resource.RLIM_INFINITY))
+    size = _status("VmSize")
+    if size:  # elsewhere (macOS) the address space is no measure of memory: time bounds it
+        resource.setrlimit(resource.RLIMIT_AS, (size + memory, resource.RLIM_INFINITY))
 
 
 def main(argv: list[str]) -> int:
