@@ -9,7 +9,7 @@ COPY pyproject.toml README.md ./
 RUN pip install --no-cache-dir .
 COPY . .
 # Static files are collected at build time and served by whitenoise.
-RUN DJANGO_SECRET_KEY=build-only OPENAPI_ALLOW_DEMO=true python manage.py collectstatic --no-input
+RUN DJANGO_SECRET_KEY=build-only STATIC_MANIFEST=true python manage.py collectstatic --no-input
 USER portal
 EXPOSE 8000
 CMD ["gunicorn", "portal.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]
