@@ -18,6 +18,11 @@ _SECRET_QUERY_VALUE = re.compile(
 )
 
 
+def _is_text(value) -> bool:
+    # (lazy objects pass isinstance(value, str) by proxying __class__)
+    return type(value) is str
+
+
 class UrlCredentialsFilter(SafeExceptionReporterFilter):
     def hide_url_credentials(self, text: str) -> str:
         text = _URL_USERINFO.sub(rf"\g<scheme>{self.cleansed_substitute}@", text)
@@ -25,10 +30,10 @@ class UrlCredentialsFilter(SafeExceptionReporterFilter):
 
     def cleanse_setting(self, key, value):
         cleansed = super().cleanse_setting(key, value)
-        return self.hide_url_credentials(cleansed) if isinstance(cleansed, str) else cleansed
+        return self.hide_url_credentials(cleansed) if _is_text(cleansed) else cleansed
 
     def get_traceback_frame_variables(self, request, tb_frame):
         return [
-            (name, self.hide_url_credentials(value) if isinstance(value, str) else value)
+            (name, self.hide_url_credentials(value) if _is_text(value) else value)
             for name, value in super().get_traceback_frame_variables(request, tb_frame)
         ]
