@@ -102,6 +102,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "portal.middleware.RequestSizeLimitMiddleware",  # first: before anything reads the body
     "portal.middleware.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -320,8 +321,11 @@ FILE_UPLOAD_PERMISSIONS = 0o600
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 PDF_MAX_BYTES = _read(env.int, "PDF_MAX_BYTES", 10 * 1024 * 1024)
 PDF_MAX_PAGES = _read(env.int, "PDF_MAX_PAGES", 50)
-# Requests above the largest upload (two files and the form) are refused before parsing.
-DATA_UPLOAD_MAX_MEMORY_SIZE = PDF_MAX_BYTES * 3
+# Requests above the largest upload (two files and the form) are refused before parsing, by
+# their Content-Length (portal.middleware.RequestSizeLimitMiddleware); the form fields alone
+# have the same bound.
+REQUEST_MAX_BYTES = PDF_MAX_BYTES * 3
+DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_MAX_BYTES
 ID_DOCUMENT_RETENTION_DAYS = _read(env.int, "ID_DOCUMENT_RETENTION_DAYS", 30)
 EXPIRY_REMINDER_DAYS = _read(env.list, "EXPIRY_REMINDER_DAYS", [60, 30, 7], cast=int)
 
