@@ -116,6 +116,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "portal.middleware.SecurityHeadersMiddleware",
+    "portal.middleware.TamperedUrlMiddleware",  # 400 for URL values no database takes
     "axes.middleware.AxesMiddleware",
 ]
 
