@@ -12,4 +12,5 @@ COPY . .
 RUN DJANGO_SECRET_KEY=build-only STATIC_MANIFEST=true python manage.py collectstatic --no-input
 USER portal
 EXPOSE 8000
-CMD ["gunicorn", "portal.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]
+# Behind a proxy that buffers requests (docker-compose.yml's proxy, deploy/nginx.conf.template).
+CMD ["gunicorn", "-c", "deploy/gunicorn.conf.py", "portal.wsgi:application"]

@@ -35,6 +35,7 @@ lint: $(STAMP)
 	$(PY) -m ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m bandit -q -c pyproject.toml -r . -ll
+	$(VENV)/bin/lint-imports --no-cache --no-logo
 
 format: $(STAMP)
 	$(PY) -m ruff check --fix .

@@ -15,7 +15,7 @@ import time
 
 from . import core
 
-FIGURES = ("P1", "P2", "P3", "P4", "P5", "P6")
+FIGURES = ("P1", "P2", "P3", "P4", "P5", "P6", "P8")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -46,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0, skip_checks=True)
-    from . import figures
+    from . import deployed, figures
 
     q = args.quick
     print(
@@ -67,6 +67,7 @@ def main(argv: list[str] | None = None) -> int:
             "P4": lambda: figures.p4(sandbox, env, 10_000 if q else 100_000),
             "P5": lambda: figures.p5(env),
             "P6": lambda: figures.p6(sandbox, env, 50 if q else 1000),
+            "P8": lambda: deployed.p8(env, 20.0 if q else 60.0),
         }
         for fig in only:
             t0 = time.monotonic()

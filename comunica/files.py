@@ -2,19 +2,20 @@
 no base URL, files 0600, S3 private ACL in production), under generated names, served only by
 the checked view comunica.views.procura_file.
 
-One small API for the app: ``save(data) -> name``, ``read(name) -> bytes``, ``delete(name)``,
-``serve(name, filename)``. (portal/private_files.py, meant to be shared, was not there when this
-was written; moving onto it changes only this module.)
+One small API for the app: ``save(written, data) -> name`` (inside
+``portal.private_files.uploading()``, which deletes the file if the upload fails),
+``read(name) -> bytes``, ``delete(name)``, ``serve(name, filename)``.
 """
 
 from __future__ import annotations
 
 import uuid
 
-from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.http import FileResponse
 from django.utils import timezone
+
+from portal.private_files import Written
 
 CONTENT_TYPE = "application/pkcs7-mime"
 
@@ -24,8 +25,8 @@ def _name() -> str:
     return f"comunica/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.p7m"
 
 
-def save(data: bytes) -> str:
-    return default_storage.save(_name(), ContentFile(data))
+def save(written: Written, data: bytes) -> str:
+    return written.save(_name(), data)
 
 
 def read(name: str) -> bytes:

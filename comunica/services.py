@@ -29,7 +29,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from openapi_pec import errors, prices, types
-from portal import remote_calls
+from portal import private_files, remote_calls
 from portal.remote_calls import CallHandler, CallState, Confirmed, NotPerformed
 
 from .models import (
@@ -367,8 +367,26 @@ def _enqueue(call: ComunicaCall) -> None:
 
 @dataclass
 class Created:
-    richiesta: RichiestaComunicazione
-    new: bool
+    """The POST intent of a confirmation: recorded now, or found (``repeated``)."""
+
+    call: ComunicaCall
+
+    @property
+    def richiesta(self) -> RichiestaComunicazione:
+        return self.call.richiesta
+
+    @property
+    def new(self) -> bool:
+        return not self.call.repeated
+
+
+def create_intent(intent_key: str) -> ComunicaCall | None:
+    """The POST intent of the confirmation with ``intent_key`` if it was recorded already."""
+    if not intent_key:
+        return None
+    return remote_calls.recorded_intent(
+        ComunicaCall, f"comunica:create:{intent_key}", related=("richiesta",)
+    )
 
 
 def _open_calls(**filters):
@@ -380,9 +398,9 @@ def create_richiesta(*, data: dict, user, intent_key: str, titolare=None, casell
     back the first request). Raises ValidationError when a request for the same address is
     already being sent."""
     key = f"comunica:create:{intent_key}"
-    existing = ComunicaCall.objects.filter(intent_key=key).select_related("richiesta").first()
+    existing = create_intent(intent_key)
     if existing:
-        return Created(existing.richiesta, False)
+        return Created(existing)
     address = data["casella_pec"].strip().lower()
     if titolare is None or casella is None:
         # linked to the holder (and box) when the company is one of the office's holders
@@ -397,6 +415,10 @@ def create_richiesta(*, data: dict, user, intent_key: str, titolare=None, casell
     try:
         with transaction.atomic():
             if _open_calls(kind=ComunicaCall.Kind.CREATE, richiesta__casella_pec=address).exists():
+                # The request being sent may be this very one, from a concurrent submit of
+                # the same confirmation (this read sees what that one committed).
+                if same := create_intent(intent_key):
+                    return Created(same)
                 raise ValidationError(
                     _("Una richiesta per %(pec)s è già in invio a Openapi: attenderne l'esito."),
                     params={"pec": address},
@@ -426,20 +448,24 @@ def create_richiesta(*, data: dict, user, intent_key: str, titolare=None, casell
             )
             _enqueue(call)
     except IntegrityError:
-        existing = ComunicaCall.objects.filter(intent_key=key).select_related("richiesta").first()
+        existing = create_intent(intent_key)
         if existing is None:
             raise
-        return Created(existing.richiesta, False)
-    return Created(richiesta, True)
+        return Created(existing)
+    return Created(call)
 
 
-def retry_create(*, richiesta: RichiestaComunicazione, user, intent_key: str) -> bool:
-    """Send a refused request again (e.g. after topping up the wallet): a new paid intent."""
+def retry_create(*, richiesta: RichiestaComunicazione, user, intent_key: str) -> ComunicaCall:
+    """Send a refused request again (e.g. after topping up the wallet): a new paid intent. The
+    same ``intent_key`` again gives back that intent (``repeated``)."""
     key = f"comunica:create:{intent_key}"
-    if ComunicaCall.objects.filter(intent_key=key).exists():
-        return False
+    if existing := create_intent(intent_key):
+        return existing
     with transaction.atomic():
         r = RichiestaComunicazione.objects.select_for_update().get(pk=richiesta.pk)
+        # A concurrent submit of the same button may have recorded it while this one waited.
+        if existing := create_intent(intent_key):
+            return existing
         if r.stato != Stato.NON_INVIATA or r.remote_id:
             raise ValidationError(_("La richiesta non è da inviare di nuovo."), code="state")
         if _open_calls(
@@ -464,7 +490,7 @@ def retry_create(*, richiesta: RichiestaComunicazione, user, intent_key: str) ->
             user=user,
         )
         _enqueue(call)
-    return True
+    return call
 
 
 def signer_warnings(richiesta: RichiestaComunicazione, signer) -> dict[str, bool]:
@@ -493,8 +519,8 @@ def upload_procura(
         )
     signer = info.signer
     warnings = signer_warnings(richiesta, signer)
-    name = files.save(info.der)
-    try:
+    with private_files.uploading() as written:
+        name = files.save(written, info.der)
         with transaction.atomic():
             r = RichiestaComunicazione.objects.select_for_update().get(pk=richiesta.pk)
             if not r.can_upload or _open_calls(kind=ComunicaCall.Kind.UPLOAD, richiesta=r).exists():
@@ -531,9 +557,6 @@ def upload_procura(
             )
             if not procura.has_warnings:
                 _start_upload(r, procura, user=user, key=key)
-    except Exception:
-        files.delete(name)
-        raise
     return procura
 
 

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.roles import office_required
 from openapi_pec import errors
 from portal.params import object_id
+from portal.remote_calls import repeat_message
 
 from . import selectors, services
 from .forms import (
@@ -102,6 +103,27 @@ def _links(request, data):
     return titolare, casella
 
 
+def _intent_key(data) -> str:
+    try:
+        return str(uuid.UUID(data.get("intent_key", "")))
+    except ValueError:
+        return ""
+
+
+def _what(richiesta) -> str:
+    return _("Comunicazione PEC di %(pec)s") % {"pec": richiesta.casella_pec}
+
+
+def _created(request, created):
+    """The request's page (its live status), for the submit that recorded the intent and for
+    any repeat of it."""
+    if created.new:
+        messages.success(request, _("Richiesta registrata: invio a Openapi in corso."))
+    else:
+        messages.add_message(request, *repeat_message(created.call, _what(created.richiesta)))
+    return redirect("comunica:richiesta_detail", pk=created.richiesta.pk)
+
+
 def _model_data(cleaned: dict) -> dict:
     return {k: v for k, v in cleaned.items() if k not in (*PREFILL_FIELDS, "intent_key")}
 
@@ -111,6 +133,9 @@ def richiesta_new(request):
     price = services.price()
     if request.method == "POST" and "conferma" in request.POST:
         form = ConfermaForm(request.POST)
+        same = services.create_intent(_intent_key(request.POST))
+        if same:  # a repeated submit: the same intent
+            return _created(request, services.Created(same))
         if form.is_valid():
             titolare, casella = _links(request, form.cleaned_data)
             try:
@@ -128,9 +153,7 @@ def richiesta_new(request):
                     "comunica/richiesta_form.html",
                     {"form": RichiestaForm(request.POST), "price": price, "rule": DIRECTOR_RULE},
                 )
-            if created.new:
-                messages.success(request, _("Richiesta registrata: invio a Openapi in corso."))
-            return redirect("comunica:richiesta_detail", pk=created.richiesta.pk)
+            return _created(request, created)
         # tampered hidden fields: back to the editable form with the errors
         form = RichiestaForm(request.POST)
         form.is_valid()
@@ -353,7 +376,7 @@ def richiesta_retry(request, pk):
     form = RetryForm(request.POST)
     if form.is_valid():
         try:
-            services.retry_create(
+            call = services.retry_create(
                 richiesta=richiesta,
                 user=request.user,
                 intent_key=str(form.cleaned_data["intent_key"]),
@@ -361,7 +384,10 @@ def richiesta_retry(request, pk):
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
-            messages.success(request, _("Nuovo invio a Openapi in corso."))
+            if call.repeated:
+                messages.add_message(request, *repeat_message(call, _what(richiesta)))
+            else:
+                messages.success(request, _("Nuovo invio a Openapi in corso."))
     return redirect("comunica:richiesta_detail", pk=richiesta.pk)
 
 

@@ -18,6 +18,8 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from portal.remote_calls import repeat_message
+
 from . import operations
 from .forms_operations import ConservazioneDocumentiForm
 from .models import CallKind, PromemoriaScadenza, TipoCasellaChoices
@@ -113,6 +115,11 @@ def _price(kind, casella, data) -> object:
     return None
 
 
+def _key(batch: str, casella) -> str:
+    """The intent key of one box of an admin action's page."""
+    return f"admin:{batch}:{casella.pk}"
+
+
 def _run(kind, casella, data, key, user, files=None):
     if kind == CallKind.RINNOVO:
         return operations.renew(casella=casella, anni=data["anni"], intent_key=key, user=user)
@@ -188,21 +195,28 @@ def _action(kind: str, name: str):
                 request.POST if applying else None, request.FILES if applying else None
             )
         if applying and form.is_valid() and (documents is None or documents.is_valid()):
-            started, refused = 0, []
+            started, repeated, refused = 0, [], []
             batch = str(form.cleaned_data["batch"])
             for casella in caselle:
                 try:
-                    _run(
+                    call = _run(
                         kind,
                         casella,
                         form.cleaned_data,
-                        f"admin:{batch}:{casella.pk}",
+                        _key(batch, casella),
                         request.user,
                         files=documents.cleaned_data if documents else None,
                     )
-                    started += 1
                 except ValidationError as exc:
-                    refused.append(f"{casella.casella_pec}: {' '.join(exc.messages)}")
+                    # Refused because a concurrent submit of this page recorded the intent?
+                    call = operations.recorded(casella, kind, _key(batch, casella))
+                    if call is None:
+                        refused.append(f"{casella.casella_pec}: {' '.join(exc.messages)}")
+                        continue
+                if call.repeated:
+                    repeated.append((casella, call))
+                else:
+                    started += 1
             if started:
                 modeladmin.message_user(
                     request,
@@ -210,6 +224,9 @@ def _action(kind: str, name: str):
                     % {"op": operations.LABELS[kind], "n": started},
                     messages.SUCCESS,
                 )
+            for casella, call in repeated:
+                level, text = repeat_message(call, operations.LABELS[kind])
+                modeladmin.message_user(request, f"{casella.casella_pec}: {text}", level)
             for line in refused:
                 modeladmin.message_user(request, line, messages.ERROR)
             return None

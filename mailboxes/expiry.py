@@ -128,8 +128,9 @@ def overview(user, *, within: int = 90, today: dt.date | None = None) -> Overvie
     groups: dict[object, Group] = {}
     counts = {key: 0 for key in BUCKET_LABELS}
     for casella in boxes:
-        busy = casella.pk in open_calls
-        verdict = operations.check(casella, CallKind.RINNOVO, busy=busy)
+        verdict = operations.check(
+            casella, CallKind.RINNOVO, busy=open_calls.get(casella.pk) or False
+        )
         bucket = bucket_of(casella.data_scadenza, today)
         counts[bucket] += 1
         row = Row(

@@ -30,22 +30,21 @@ Three layers, all here:
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import logging
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.formats import number_format
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from openapi_pec import errors, prices
 from openapi_pec.types import LEGALMAIL_TYPES, TIPO_CASELLA_RANK, TipoCasella
+from portal import private_files
 from portal.pdf import CheckedPdf
 from portal.remote_calls import (
     OPEN_STATES,
@@ -54,6 +53,7 @@ from portal.remote_calls import (
     NotPerformed,
     Undecided,
     enqueue_on_commit,
+    recorded_intent,
 )
 
 from . import services
@@ -131,19 +131,31 @@ def _state_label(casella: Casella) -> str:
     return casella.get_stato_display()
 
 
-def check(casella: Casella, kind: str, *, busy: bool | None = None) -> Verdict:
+def busy_reason(running: CasellaCall | None) -> str:
+    """Why a new operation is refused while another one runs: which one, since when."""
+    if running is None:
+        return _("Un'altra operazione è in corso su questa casella: attendi il suo esito.")
+    return _(
+        "Un'altra operazione («%(op)s», richiesta il %(when)s) è in corso su questa casella: "
+        "attendi il suo esito."
+    ) % {
+        "op": LABELS.get(running.kind, running.get_kind_display()),
+        "when": date_format(timezone.localtime(running.created_at), "d/m/Y H:i"),
+    }
+
+
+def check(casella: Casella, kind: str, *, busy: bool | CasellaCall | None = None) -> Verdict:
     """May ``casella`` take operation ``kind`` now? The same answer for the page (offer it or
-    not) and for the service (refuse it if forced)."""
+    not) and for the service (refuse it if forced). ``busy``: the operation open on the box
+    (or whether there is one), when the caller already knows."""
     if kind not in OPERATION_KINDS:
         return Verdict(False, _("Operazione sconosciuta."))
     if not casella.remote_id:
         return Verdict(False, _("La casella non è ancora registrata presso Openapi."))
     if busy is None:
-        busy = open_operation(casella) is not None
+        busy = open_operation(casella) or False
     if busy:
-        return Verdict(
-            False, _("Un'altra operazione è in corso su questa casella: attendi l'esito.")
-        )
+        return Verdict(False, busy_reason(busy if isinstance(busy, CasellaCall) else None))
     stato = casella.stato
     legalmail = casella.tipo_casella in LEGALMAIL
     if kind == CallKind.RINNOVO:
@@ -198,7 +210,7 @@ def check(casella: Casella, kind: str, *, busy: bool | None = None) -> Verdict:
 
 def offered(casella: Casella) -> dict[str, Verdict]:
     """kind -> verdict for each operation (one query for the open-operation check)."""
-    busy = open_operation(casella) is not None
+    busy = open_operation(casella) or False
     return {kind: check(casella, kind, busy=busy) for kind in OPERATION_KINDS}
 
 
@@ -246,6 +258,20 @@ def _refuse(message: str, code: str = "refused") -> ValidationError:
     return ValidationError(message, code=code)
 
 
+def recorded(casella: Casella, kind: str, intent_key: str) -> CasellaCall | None:
+    """The intent of this confirmation if it was recorded already (a repeated submit)."""
+    return recorded_intent(CasellaCall, intent_key, casella=casella, kind=kind)
+
+
+def _recorded_for(casella: Casella, kind: str, intent_key: str) -> CasellaCall | None:
+    """As :func:`recorded`; a key recorded for another box or operation is a forged or stale
+    page, refused."""
+    existing = recorded_intent(CasellaCall, intent_key)
+    if existing and (existing.casella_id != casella.pk or existing.kind != kind):
+        raise _refuse(_("Richiesta non valida: ricarica la pagina."), "intent")
+    return existing
+
+
 def _record_intent(
     *,
     casella: Casella,
@@ -262,14 +288,17 @@ def _record_intent(
     the intent and its history line, enqueue the task after commit."""
     from . import tasks
 
-    existing = CasellaCall.objects.filter(intent_key=intent_key).first()
+    existing = _recorded_for(casella, kind, intent_key)
     if existing:
-        if existing.casella_id != casella.pk or existing.kind != kind:
-            raise _refuse(_("Richiesta non valida: ricarica la pagina."), "intent")
         return existing
     try:
         with transaction.atomic():
             locked = Casella.objects.select_for_update().get(pk=casella.pk)
+            # A concurrent submit of the same confirmation may have recorded it while this one
+            # waited for the lock: that intent is this request's, not "another operation".
+            existing = _recorded_for(casella, kind, intent_key)
+            if existing:
+                return existing
             verdict = check(locked, kind)
             if not verdict:
                 raise _refuse(verdict.reason, "state")
@@ -294,12 +323,10 @@ def _record_intent(
             )
             enqueue_on_commit(tasks.run_casella_call, call.pk)
     except IntegrityError:
-        again = CasellaCall.objects.filter(intent_key=intent_key).first()
+        again = _recorded_for(casella, kind, intent_key)
         if again:
             return again
-        raise _refuse(
-            _("Un'altra operazione è in corso su questa casella: attendi l'esito."), "in_progress"
-        ) from None
+        raise _refuse(busy_reason(open_operation(casella)), "in_progress") from None
     return call
 
 
@@ -312,6 +339,8 @@ def _cost_text(price: Decimal | None) -> str:
 def renew(*, casella: Casella, anni: int, intent_key: str, user) -> CasellaCall:
     """GET /pec/{id}/rinnovo?anni=N, once. The expiry date seen now is recorded: the renewal is
     confirmed when Openapi shows a later one."""
+    if same := _recorded_for(casella, CallKind.RINNOVO, intent_key):
+        return same  # a repeated submit: its values were checked when it was recorded
     try:
         anni = int(anni)
     except (TypeError, ValueError):
@@ -341,6 +370,8 @@ def renew(*, casella: Casella, anni: int, intent_key: str, user) -> CasellaCall:
 
 def revoke(*, casella: Casella, conferma: str, intent_key: str, user) -> CasellaCall:
     """DELETE /pec/{id}, once; irreversible: ``conferma`` must be the box's address."""
+    if same := _recorded_for(casella, CallKind.REVOCA, intent_key):
+        return same  # a repeated submit: its values were checked when it was recorded
     if (conferma or "").strip().lower() != casella.casella_pec.lower():
         raise _refuse(
             _("Per confermare la revoca scrivi esattamente l'indirizzo %(address)s.")
@@ -410,6 +441,8 @@ def enlarge(
 ) -> CasellaCall:
     """PATCH /pec/{id}/modifica with ABSOLUTE sizes (current + added, computed now), so a repeat
     can never add twice."""
+    if same := _recorded_for(casella, CallKind.MODIFICA, intent_key):
+        return same  # a repeated submit: its values were checked when it was recorded
 
     def compute(locked: Casella) -> dict[str, Any]:
         targets = modifica_targets(
@@ -466,6 +499,8 @@ def enable_preservation(
 ) -> CasellaCall:
     """Store the signed preservation form and the ID document, then PATCH /pec/{id}/conservazione
     once. The ID document is deleted once Openapi has it (or the request failed)."""
+    if same := _recorded_for(casella, CallKind.CONSERVAZIONE, intent_key):
+        return same  # a repeated submit: its values were checked when it was recorded
     try:
         spazio = int(spazio)
     except (TypeError, ValueError):
@@ -486,40 +521,36 @@ def enable_preservation(
     price = conservazione_price(spazio)
 
     def store(locked: Casella) -> dict[str, Any]:
-        pks = []
-        for tipo, pdf in (
-            (TipoDocumentoCaricato.MODULO_CONSERVAZIONE, modulo),
-            (TipoDocumentoCaricato.IDENTITA_CONSERVAZIONE, identita),
-        ):
-            doc = Documento(
-                casella=locked,
-                tipo=tipo,
-                nome_originale=pdf.name,
-                dimensione=len(pdf.content),
-                pagine=pdf.pages,
-                sha256=pdf.sha256 or hashlib.sha256(pdf.content).hexdigest(),
-                uploaded_by=user,
+        docs = [
+            services.store_document(
+                written, locked, tipo, pdf.content, pdf.pages, pdf.sha256, pdf.name, user=user
             )
-            doc.file.save("documento.pdf", ContentFile(pdf.content), save=False)
-            doc.save()
-            pks.append(doc.pk)
-        return {"documenti": pks}
+            for tipo, pdf in (
+                (TipoDocumentoCaricato.MODULO_CONSERVAZIONE, modulo),
+                (TipoDocumentoCaricato.IDENTITA_CONSERVAZIONE, identita),
+            )
+        ]
+        return {"documenti": [d.pk for d in docs]}
 
-    return _record_intent(
-        casella=casella,
-        kind=CallKind.CONSERVAZIONE,
-        params={"spazio_conservazione": spazio},
-        price=price,
-        intent_key=intent_key,
-        user=user,
-        message=_("Attivazione della conservazione a norma richiesta, %(mb)d MB (%(cost)s).")
-        % {"mb": spazio, "cost": _cost_text(price)},
-        before_create=store,
-    )
+    # A failure after a file was written (full disk, database) deletes it and says so.
+    with private_files.uploading() as written:
+        return _record_intent(
+            casella=casella,
+            kind=CallKind.CONSERVAZIONE,
+            params={"spazio_conservazione": spazio},
+            price=price,
+            intent_key=intent_key,
+            user=user,
+            message=_("Attivazione della conservazione a norma richiesta, %(mb)d MB (%(cost)s).")
+            % {"mb": spazio, "cost": _cost_text(price)},
+            before_create=store,
+        )
 
 
 def upgrade(*, casella: Casella, tipo: str, intent_key: str, user) -> CasellaCall:
     """PATCH /pec/{id}/trasformazione to a higher Legalmail type, once."""
+    if same := _recorded_for(casella, CallKind.TRASFORMAZIONE, intent_key):
+        return same  # a repeated submit: its values were checked when it was recorded
     tipo = (tipo or "").upper()
     if tipo not in higher_types(casella.tipo_casella):
         if casella.tipo_casella in LEGALMAIL and tipo in LEGALMAIL:
@@ -558,6 +589,8 @@ def add_user(
     user,
 ) -> CasellaCall:
     """POST /pec/{id}/multiutenza, once (at most 25 users)."""
+    if same := _recorded_for(casella, CallKind.MULTIUTENZA, intent_key):
+        return same  # a repeated submit: its values were checked when it was recorded
     from django.core.validators import validate_email
 
     values = {

@@ -9,6 +9,8 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import functools
+import hashlib
+import json
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -17,7 +19,6 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
@@ -38,8 +39,9 @@ from openapi_pec.types import (
     parse_date,
 )
 from openapi_pec.types import Casella as RemoteCasella
+from portal import private_files
 from portal.pdf import CheckedPdf, merge_pdfs
-from portal.remote_calls import OPEN_STATES, CallState, enqueue_on_commit
+from portal.remote_calls import OPEN_STATES, CallState, enqueue_on_commit, recorded_intent
 
 from .models import (
     ACTIVATABLE,
@@ -125,6 +127,12 @@ POLL_CLAIM_MAX = int(getattr(settings, "MAILBOX_POLL_CLAIM_MAX", 20000))
 CALLBACK_POLL_SECONDS = float(getattr(settings, "MAILBOX_CALLBACK_POLL_SECONDS", 300.0))
 CALLBACKS_ALIVE_KEY = "mailboxes:callbacks-alive"
 CALLBACKS_ALIVE_SECONDS = 3600
+#: A callback's read stays queued (further callbacks for the box queue nothing) this long at
+#: most: if its task were lost, a callback after this queues a new one.
+REFRESH_QUEUED_SECONDS = 120
+#: A callback's read holds the box's "running" mark this long at most (a worker killed
+#: mid-read does not block the box).
+REFRESH_RUNNING_SECONDS = 2 * float(getattr(settings, "OPENAPI_TIMEOUT", 20.0)) + 10
 #: Sync: boxes compared per batch; up to IMPORT_FULL_MAX new boxes are read in full.
 SYNC_BATCH = 2000
 IMPORT_FULL_MAX = 20
@@ -237,7 +245,19 @@ def registration_price(tipo_casella: str):
     return prices.price(prices.Operation.REGISTRAZIONE, tipo_casella)
 
 
-def register_casella(
+def register_casella(**kwargs) -> Casella:
+    """:func:`request_registration`, for callers that want the box."""
+    return request_registration(**kwargs).casella
+
+
+def registration_intent(intent_key: str) -> CasellaCall | None:
+    """The registration recorded under ``intent_key`` (a repeated confirmation), or None."""
+    return recorded_intent(
+        CasellaCall, intent_key, related=("casella",), kind=CallKind.REGISTRAZIONE
+    )
+
+
+def request_registration(
     *,
     titolare: Titolare,
     tipo_casella: str,
@@ -246,15 +266,16 @@ def register_casella(
     autorinnovo: bool,
     intent_key: str,
     user,
-) -> Casella:
+) -> CasellaCall:
     """Record the box, its requester and the registration intent in one transaction; the task
-    that sends POST /pec is enqueued after commit. A repeated intent_key returns the same box."""
+    that sends POST /pec is enqueued after commit. A repeated intent_key returns the intent
+    recorded first (``repeated``), whatever the order in which concurrent submits arrive."""
     from . import tasks
 
     address = casella_pec.strip().lower()
-    existing = CasellaCall.objects.filter(intent_key=intent_key).select_related("casella").first()
+    existing = registration_intent(intent_key)
     if existing:
-        return existing.casella
+        return existing
     try:
         with transaction.atomic():
             casella = Casella.objects.create(
@@ -284,26 +305,32 @@ def register_casella(
             )
             enqueue_on_commit(tasks.run_casella_call, call.pk)
     except IntegrityError:
-        again = CasellaCall.objects.filter(intent_key=intent_key).select_related("casella").first()
+        # The same address, or this very intent, recorded by a concurrent submit.
+        again = registration_intent(intent_key)
         if again:
-            return again.casella
+            return again
         raise ValidationError(
             _("L'indirizzo %(address)s è già registrato nel portale.") % {"address": address},
             code="duplicate",
         ) from None
-    return casella
+    return call
 
 
 def retry_registration(*, casella: Casella, intent_key: str, user) -> CasellaCall:
     """A refused registration, tried again (a new intent, charged again if it succeeds)."""
     from . import tasks
 
-    existing = CasellaCall.objects.filter(intent_key=intent_key).first()
+    existing = registration_intent(intent_key)
     if existing:
         return existing
     try:
         with transaction.atomic():
             casella = Casella.objects.select_for_update().get(pk=casella.pk)
+            # A concurrent submit of the same button may have recorded it while this one
+            # waited for the lock (the box is no longer non_registrata because of it).
+            existing = registration_intent(intent_key)
+            if existing:
+                return existing
             if casella.stato != Stato.NON_REGISTRATA:
                 raise ValidationError(
                     _("Solo una registrazione non riuscita si può riprovare."), code="state"
@@ -330,6 +357,9 @@ def retry_registration(*, casella: Casella, intent_key: str, user) -> CasellaCal
             )
             enqueue_on_commit(tasks.run_casella_call, call.pk)
     except IntegrityError:
+        again = registration_intent(intent_key)
+        if again:
+            return again
         raise ValidationError(
             _("L'indirizzo %(address)s è già registrato nel portale.")
             % {"address": casella.casella_pec},
@@ -378,12 +408,13 @@ def claimed_state(payload: Any) -> tuple[str, int | None] | None:
 
 def handle_callback(
     casella_pk: int, *, claimed: tuple[str, int | None] | None = None, now=None
-) -> list[str] | None:
-    """Openapi says the box changed: read it with GET /pec/{id} (the payload is trusted for
-    nothing) and apply what Openapi confirms; idempotent (a repeated callback changes nothing).
-    The payload is only used to skip the read when it claims exactly what the portal already
-    has (same status, same last change): such a callback could change nothing anyway.
-    None when the box is not (yet) linked to Openapi: the registration call will settle it."""
+) -> bool | None:
+    """Openapi says the box changed: queue a read of it (GET /pec/{id}, by a worker: the web
+    request makes no Openapi call) whose answer is applied as any other; the payload is
+    trusted for nothing. It is only used to skip the read when it claims exactly what the
+    portal already has (same status, same last change): such a callback could change nothing.
+    Returns whether a read was asked for; None when the box is not (yet) linked to Openapi
+    (the registration call will settle it)."""
     now = now or timezone.now()
     casella = Casella.objects.filter(pk=casella_pk).first()
     if casella is None or not casella.remote_id:
@@ -399,16 +430,52 @@ def handle_callback(
     ):
         if casella.stato == Stato.IN_EVASIONE:
             schedule_poll(casella, now=now)  # slower while callbacks arrive
-        return []
-    remote = get_client().get_casella(casella.remote_id)
-    with transaction.atomic():
-        casella = Casella.objects.select_for_update().get(pk=casella.pk)
-        if casella.stato == Stato.NUOVA:
-            return None  # the registration intent settles it (at most once)
-        changed = apply_remote(casella, remote.raw, full=True, source=TipoEvento.STATO, now=now)
-        if casella.stato == Stato.IN_EVASIONE:
-            schedule_poll(casella, now=now)  # the safety net, slower while callbacks arrive
-    return changed
+        return False
+    request_refresh(casella.pk)
+    return True
+
+
+def _refresh_key(state: str, casella_pk: int) -> str:
+    return f"mailboxes:callback-refresh:{state}:{casella_pk}"
+
+
+def request_refresh(casella_pk: int) -> bool:
+    """Queue one read of the box, unless one is queued already: a thousand callbacks for a box
+    make one task (and the read it makes sees all their changes). Returns whether it queued."""
+    from . import tasks
+
+    if not cache.add(_refresh_key("queued", casella_pk), 1, timeout=REFRESH_QUEUED_SECONDS):
+        return False
+    enqueue_on_commit(tasks.refresh_after_callback, casella_pk)
+    return True
+
+
+def refresh_after_callback(casella_pk: int, *, now: dt.datetime | None = None) -> str:
+    """The read callbacks asked for (the worker's side of request_refresh): GET /pec/{id},
+    applied with apply_remote. At most one runs per box: another one finding it running answers
+    "busy" (the task comes back later). The "queued" mark is cleared before reading, so a
+    callback arriving during the read queues one more read, which will see its change.
+    Raises OpenapiError when the read fails (the task retries; polling remains)."""
+    running = _refresh_key("running", casella_pk)
+    if not cache.add(running, 1, timeout=REFRESH_RUNNING_SECONDS):
+        return "busy"
+    try:
+        cache.delete(_refresh_key("queued", casella_pk))
+        casella = Casella.objects.filter(pk=casella_pk).first()
+        if casella is None or not casella.remote_id:
+            return "gone"
+        remote = get_client().get_casella(casella.remote_id)
+        now = now or timezone.now()
+        with transaction.atomic():
+            casella = Casella.objects.select_for_update().get(pk=casella.pk)
+            if casella.stato == Stato.NUOVA:
+                return "gone"  # the registration intent settles it (at most once)
+            changed = apply_remote(casella, remote.raw, full=True, source=TipoEvento.STATO, now=now)
+            if casella.stato == Stato.IN_EVASIONE:
+                schedule_poll(casella, now=now)  # the safety net, slower while callbacks arrive
+        return "changed" if changed else "unchanged"
+    finally:
+        cache.delete(running)
 
 
 def registration_request(casella: Casella) -> RegistrationRequest:
@@ -465,13 +532,34 @@ def upload_documents(
     user,
 ) -> CasellaCall:
     """Store the checked PDFs and record the activation intent (one transaction); the task that
-    sends PATCH /pec/{id}/attivazione is enqueued after commit."""
+    sends PATCH /pec/{id}/attivazione is enqueued after commit. If anything fails on the way (a
+    full disk, the database), the files written so far are deleted and a ValidationError says
+    so: nothing is recorded."""
     from . import tasks
 
     existing = CasellaCall.objects.filter(intent_key=intent_key).first()
     if existing:
         return existing
-    with transaction.atomic():
+    if casella.needs_single_pdf:
+        if unico is None:
+            merged = merge_pdfs(modulo.content, identita.content)
+            files = [
+                (
+                    TipoDocumentoCaricato.UNICO,
+                    merged,
+                    modulo.pages + identita.pages,
+                    hashlib.sha256(merged).hexdigest(),
+                    f"{modulo.name} + {identita.name}",
+                )
+            ]
+        else:
+            files = [(TipoDocumentoCaricato.UNICO, *_parts(unico))]
+    else:
+        files = [
+            (TipoDocumentoCaricato.MODULO, *_parts(modulo)),
+            (TipoDocumentoCaricato.IDENTITA, *_parts(identita)),
+        ]
+    with private_files.uploading() as written, transaction.atomic():
         casella = Casella.objects.select_for_update().get(pk=casella.pk)
         if not casella.can_upload:
             raise ValidationError(
@@ -483,58 +571,10 @@ def upload_documents(
             raise ValidationError(
                 _("I documenti sono già in invio: attendi l'esito."), code="in_progress"
             )
-        stored: list[Documento] = []
-
-        def store(tipo: str, content: bytes, pages: int, sha: str, name: str) -> Documento:
-            doc = Documento(
-                casella=casella,
-                tipo=tipo,
-                nome_originale=name,
-                dimensione=len(content),
-                pagine=pages,
-                sha256=sha,
-                uploaded_by=user,
-            )
-            doc.file.save("documento.pdf", ContentFile(content), save=False)
-            doc.save()
-            stored.append(doc)
-            return doc
-
-        if casella.needs_single_pdf:
-            if unico is not None:
-                store(
-                    TipoDocumentoCaricato.UNICO,
-                    unico.content,
-                    unico.pages,
-                    unico.sha256,
-                    unico.name,
-                )
-            else:
-                import hashlib
-
-                merged = merge_pdfs(modulo.content, identita.content)
-                store(
-                    TipoDocumentoCaricato.UNICO,
-                    merged,
-                    modulo.pages + identita.pages,
-                    hashlib.sha256(merged).hexdigest(),
-                    f"{modulo.name} + {identita.name}",
-                )
-        else:
-            store(
-                TipoDocumentoCaricato.MODULO,
-                modulo.content,
-                modulo.pages,
-                modulo.sha256,
-                modulo.name,
-            )
-            store(
-                TipoDocumentoCaricato.IDENTITA,
-                identita.content,
-                identita.pages,
-                identita.sha256,
-                identita.name,
-            )
+        stored = [
+            store_document(written, casella, tipo, content, pages, sha, name, user=user)
+            for tipo, content, pages, sha, name in files
+        ]
         call = CasellaCall.objects.create(
             casella=casella,
             kind=CallKind.ATTIVAZIONE,
@@ -556,6 +596,37 @@ def upload_documents(
         )
         enqueue_on_commit(tasks.run_casella_call, call.pk)
     return call
+
+
+def _parts(pdf: CheckedPdf) -> tuple[bytes, int, str, str]:
+    return pdf.content, pdf.pages, pdf.sha256, pdf.name
+
+
+def store_document(
+    written: private_files.Written,
+    casella: Casella,
+    tipo: str,
+    content: bytes,
+    pages: int,
+    sha256: str,
+    name: str,
+    *,
+    user,
+) -> Documento:
+    """Write one checked PDF under a generated name and its row (inside the caller's
+    transaction and ``private_files.uploading()`` block)."""
+    doc = Documento(
+        casella=casella,
+        tipo=tipo,
+        nome_originale=name,
+        dimensione=len(content),
+        pagine=pages,
+        sha256=sha256 or hashlib.sha256(content).hexdigest(),
+        uploaded_by=user,
+    )
+    doc.file.name = written.save(doc.file.field.generate_filename(doc, "documento.pdf"), content)
+    doc.save()
+    return doc
 
 
 def documents_for_call(call: CasellaCall) -> list[bytes]:
@@ -623,9 +694,9 @@ def _merge_remote(
     if casella.stato == Stato.EVASA and casella.evasa_at is None:
         casella.evasa_at = now
     if full or not casella.last_payload:
-        casella.last_payload = payload
+        casella.last_payload = without_requester(payload)
     else:
-        casella.last_payload = {**casella.last_payload, **payload}
+        casella.last_payload = {**casella.last_payload, **without_requester(payload)}
     casella.last_synced_at = now
     casella.attempts = 0
     casella.last_error = ""
@@ -1229,18 +1300,94 @@ def refresh_casella(casella: Casella, *, now: dt.datetime | None = None) -> list
 # --------------------------------------------------------------------------- retention
 
 
-def purge_documents(*, now: dt.datetime | None = None) -> int:
-    """Delete the ID documents of boxes active for more than ID_DOCUMENT_RETENTION_DAYS days;
-    the deletion is recorded in the box's history. Returns how many files were deleted."""
-    now = now or timezone.now()
-    cutoff = now - dt.timedelta(days=settings.ID_DOCUMENT_RETENTION_DAYS)
-    docs = Documento.objects.filter(
-        tipo__in=[TipoDocumentoCaricato.IDENTITA, TipoDocumentoCaricato.UNICO],
-        deleted_at__isnull=True,
-        casella__evasa_at__lte=cutoff,
-    ).select_related("casella")
-    count = 0
+#: Openapi's Casella fields about the requester and their ID document. The portal keeps its
+#: own record of the requester (Richiedente) and never reads these from a payload, so they are
+#: not stored in Casella.last_payload.
+REQUESTER_PAYLOAD_FIELDS = frozenset(
+    {
+        "nome_richiedente",
+        "cognome_richiedente",
+        "email",
+        "telefono",
+        "cellulare",
+        "codice_fiscale_richiedente",
+        "data_nascita_richiedente",
+        "sesso_richiedente",
+        "nazione_nascita_richiedente",
+        "comune_nascita_richiedente",
+        "provincia_nascita_richiedente",
+        "tipo_documento",
+        "numero_documento",
+        "data_scadenza_documento",
+        "documento_rilasciato_da",
+        "data_rilascio_documento",
+    }
+)
+#: What replaces the requester's codice fiscale and document number where the purge finds them
+#: (history lines, the calls' errors and parameters).
+SCRUBBED = "[rimosso]"
+
+
+def without_requester(payload: Any) -> Any:
+    if not isinstance(payload, dict):
+        return payload
+    return {k: v for k, v in payload.items() if k not in REQUESTER_PAYLOAD_FIELDS}
+
+
+def _id_documents_due(now: dt.datetime):
+    """The ID documents (identity document, or the single PDF holding one) to delete now:
+    - of boxes active for ID_DOCUMENT_RETENTION_DAYS days (Openapi has processed them);
+    - uploaded ID_DOCUMENT_MAX_AGE_DAYS days ago, whatever became of the box (never active,
+      refused, revoked...), unless Openapi may still need them: the activation call sending
+      them is still open (pending, in flight or unclear: it may send them again), or the box
+      is in_evasione (Openapi is examining them; once it decides, the rules above apply).
+    Yields (document, reason, days)."""
+    retention = settings.ID_DOCUMENT_RETENTION_DAYS
+    max_age = settings.ID_DOCUMENT_MAX_AGE_DAYS
+    still_needed: set[int] = set()
+    for params in CasellaCall.objects.filter(
+        kind=CallKind.ATTIVAZIONE, state__in=OPEN_STATES
+    ).values_list("params", flat=True):
+        still_needed.update(p for p in (params or {}).get("documenti", []) if isinstance(p, int))
+    docs = (
+        Documento.objects.filter(
+            tipo__in=[TipoDocumentoCaricato.IDENTITA, TipoDocumentoCaricato.UNICO],
+            deleted_at__isnull=True,
+        )
+        .filter(
+            Q(casella__evasa_at__lte=now - dt.timedelta(days=retention))
+            | (
+                Q(uploaded_at__lte=now - dt.timedelta(days=max_age))
+                & ~Q(casella__stato=Stato.IN_EVASIONE)
+                & ~Q(pk__in=still_needed)
+            )
+        )
+        .select_related("casella")
+    )
     for doc in docs:
+        evasa = doc.casella.evasa_at
+        if evasa is not None and evasa <= now - dt.timedelta(days=retention):
+            yield (
+                doc,
+                _("Conservazione scaduta (%(days)d giorni dall'attivazione).")
+                % {"days": retention},
+                retention,
+            )
+        else:
+            yield (
+                doc,
+                _("Conservazione scaduta (%(days)d giorni dal caricamento).") % {"days": max_age},
+                max_age,
+            )
+
+
+def purge_documents(*, now: dt.datetime | None = None) -> int:
+    """Delete the ID documents due (see _id_documents_due), record each deletion in the box's
+    history, and scrub the requester's personal data that outlived them (scrub_requester).
+    Returns how many files were deleted."""
+    now = now or timezone.now()
+    count = 0
+    for doc, reason, days in _id_documents_due(now):
         with transaction.atomic():
             locked = Documento.objects.select_for_update().filter(
                 pk=doc.pk, deleted_at__isnull=True
@@ -1251,19 +1398,61 @@ def purge_documents(*, now: dt.datetime | None = None) -> int:
             if name:
                 doc.file.storage.delete(name)
             Documento.objects.filter(pk=doc.pk).update(
-                file="",
-                deleted_at=now,
-                deleted_reason=_("Conservazione scaduta (%(days)d giorni dall'attivazione).")
-                % {"days": settings.ID_DOCUMENT_RETENTION_DAYS},
+                file="", deleted_at=now, deleted_reason=reason
             )
             record(
                 doc.casella,
                 TipoEvento.ELIMINAZIONE,
                 _("Eliminato il file «%(tipo)s» (documento d'identità) dopo %(days)d giorni.")
-                % {"tipo": doc.get_tipo_display(), "days": settings.ID_DOCUMENT_RETENTION_DAYS},
+                % {"tipo": doc.get_tipo_display(), "days": days},
             )
+            scrub_requester(doc.casella_id)
             count += 1
     return count
+
+
+def scrub_requester(casella_pk: int) -> None:
+    """Once a box's ID document is deleted, its data go too: the requester's fields leave the
+    stored Openapi payload, the document number and issuer leave the requester's record, and
+    the codice fiscale and document number are replaced by SCRUBBED wherever else they were
+    copied for this box (history lines, the calls' parameters, results and errors). Kept: the
+    requester's name, codice fiscale and birth data in Richiedente, the record of who asked for
+    the box (deleted with it)."""
+    casella = Casella.objects.select_for_update().get(pk=casella_pk)
+    payload = casella.last_payload if isinstance(casella.last_payload, dict) else {}
+    secrets = {
+        str(payload.get("codice_fiscale_richiedente") or ""),
+        str(payload.get("numero_documento") or ""),
+    }
+    requester = Richiedente.objects.filter(casella=casella).first()
+    if requester is not None:
+        secrets.update({requester.codice_fiscale, requester.numero_documento})
+        Richiedente.objects.filter(pk=requester.pk).update(
+            numero_documento="", documento_rilasciato_da=""
+        )
+    if payload and REQUESTER_PAYLOAD_FIELDS & payload.keys():
+        Casella.objects.filter(pk=casella.pk).update(last_payload=without_requester(payload))
+    secrets = {s for s in secrets if len(s) >= 5}
+    if not secrets:
+        return
+
+    def scrub(value: Any) -> Any:
+        text = json.dumps(value) if not isinstance(value, str) else value
+        if not any(s in text for s in secrets):
+            return value
+        for secret in secrets:
+            text = text.replace(secret, SCRUBBED)
+        return json.loads(text) if not isinstance(value, str) else text
+
+    for evento in Evento.objects.filter(casella=casella).only("messaggio", "dati"):
+        messaggio, dati = scrub(evento.messaggio), scrub(evento.dati)
+        if (messaggio, dati) != (evento.messaggio, evento.dati):
+            Evento.objects.filter(pk=evento.pk).update(messaggio=messaggio, dati=dati)
+    for call in CasellaCall.objects.filter(casella=casella).only("params", "result", "last_error"):
+        fields = {"params": call.params, "result": call.result, "last_error": call.last_error}
+        scrubbed = {k: scrub(v) for k, v in fields.items()}
+        if scrubbed != fields:
+            CasellaCall.objects.filter(pk=call.pk).update(**scrubbed)
 
 
 def is_activatable(stato: str) -> bool:

@@ -9,6 +9,7 @@ from celery import shared_task
 from django.core.cache import cache
 from django.utils import timezone
 
+from openapi_pec import errors
 from portal.remote_calls import CallState, due_calls, run_call
 
 from . import services
@@ -22,6 +23,8 @@ log = logging.getLogger(__name__)
 SELF_RESCHEDULE_MAX = 120
 KICK_KEY = "mailboxes:poll-kick"
 KICK_MAX = 30.0
+#: A callback's read that finds another one running for its box comes back after this.
+REFRESH_BUSY_DELAY = 2.0
 
 
 @shared_task(name="mailboxes.run_call", acks_late=True)
@@ -85,6 +88,21 @@ def send_expiry_reminders() -> dict:
     from .expiry import send_reminders
 
     return send_reminders()
+
+
+@shared_task(name="mailboxes.refresh_after_callback", bind=True, acks_late=True, max_retries=6)
+def refresh_after_callback(self, casella_pk: int) -> str:
+    """The read Openapi's callbacks asked for (queued once per box by the callback view)."""
+    try:
+        outcome = services.refresh_after_callback(casella_pk)
+    except errors.OpenapiError as exc:
+        if exc.permanent:
+            log.warning("mailboxes: callback read for box %s refused: %s", casella_pk, exc.status)
+            return "failed"
+        raise self.retry(exc=exc, countdown=min(300, 5 * 2**self.request.retries)) from exc
+    if outcome == "busy":  # another read of the box is running: come back after it
+        refresh_after_callback.apply_async((casella_pk,), countdown=REFRESH_BUSY_DELAY)
+    return outcome
 
 
 @shared_task(name="mailboxes.refresh_casella")

@@ -7,9 +7,10 @@ import uuid
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import SuspiciousOperation, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -19,6 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.roles import is_office, office_required, portal_user_required
 from openapi_pec import errors
 from portal.params import object_id
+from portal.remote_calls import repeat_message
 
 from . import selectors, services, tasks
 from .forms import (
@@ -254,12 +256,17 @@ def casella_retry(request, pk):
     form = ConfermaForm(request.POST)
     if form.is_valid():
         try:
-            services.retry_registration(
+            call = services.retry_registration(
                 casella=casella, intent_key=form.cleaned_data["intent_key"], user=request.user
             )
-            messages.success(request, _("Registrazione avviata di nuovo."))
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
+        else:
+            if call.repeated:
+                what = _("Registrazione di %(address)s") % {"address": casella.casella_pec}
+                messages.add_message(request, *repeat_message(call, what))
+            else:
+                messages.success(request, _("Registrazione avviata di nuovo."))
     else:
         messages.error(request, _("Richiesta non valida: ricarica la pagina."))
     return redirect("mailboxes:casella_detail", pk=casella.pk)
@@ -276,35 +283,57 @@ def sync_now(request):
     return redirect("mailboxes:casella_list")
 
 
+#: A callback's body is one box record (a few KB): anything larger is refused unread.
+CALLBACK_MAX_BYTES = 64 * 1024
+#: What reading a callback's body can raise, whatever bytes it holds.
+UNREADABLE_BODY = (
+    ValueError,  # invalid JSON, or numbers too long to convert
+    UnicodeError,
+    RecursionError,  # JSON nested thousands deep
+    LookupError,  # an unknown charset
+    SuspiciousOperation,  # too many fields
+    MultiPartParserError,
+)
+
+
+def _content_length(request) -> int | None:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return None
+
+
 def _payload(request):
-    """A callback's body: JSON, or form data with the JSON in one field ("data" by default)."""
+    """A callback's body: JSON, or form data with the JSON in one field ("data" by default).
+    None when it holds anything else: it is only a hint (see services.handle_callback)."""
     import json
 
     try:
         if request.content_type == "application/json":
-            return json.loads(request.body or b"null")
-        for value in request.POST.values():
-            return json.loads(value)
-    except (ValueError, UnicodeDecodeError):
+            raw = request.body
+        else:
+            raw = next(iter(request.POST.values()), None)
+        return json.loads(raw) if raw else None
+    except UNREADABLE_BODY:
         return None
-    return None
 
 
 @csrf_exempt
 @require_POST
 def casella_callback(request, pk, token):
     """Openapi's callback on a status change (the URL the portal gave in POST /pec's
-    ``callback``). Refused without the box's secret; otherwise the box is re-read with
-    GET /pec/{id} and only what that confirms is applied (nothing of the payload is used)."""
+    ``callback``). Refused without the box's secret, or above CALLBACK_MAX_BYTES (413, unread);
+    otherwise a read of the box is queued for a worker (one per box however many callbacks
+    arrive) and only what that read confirms is applied. The answer does not depend on what the
+    body holds: the web worker makes no Openapi call and cannot fail on the body."""
+    length = _content_length(request)
+    if length is None or length > CALLBACK_MAX_BYTES:
+        return JsonResponse({"ok": False}, status=413)
     if not services.check_callback_token(pk, token):
         log.warning("mailboxes: callback refused for box %s (wrong secret)", pk)
         return JsonResponse({"ok": False}, status=403)
-    try:
-        changed = services.handle_callback(pk, claimed=services.claimed_state(_payload(request)))
-    except errors.OpenapiError as exc:
-        log.warning("mailboxes: callback for box %s not confirmed: %s", pk, exc.status)
-        return JsonResponse({"ok": False}, status=503)  # Openapi retries; polling remains
-    return JsonResponse({"ok": True, "changed": changed or []})
+    queued = services.handle_callback(pk, claimed=services.claimed_state(_payload(request)))
+    return JsonResponse({"ok": True, "queued": bool(queued)})
 
 
 # --------------------------------------------------------------------------- new box
@@ -322,6 +351,18 @@ def check_address(request):
     if address.strip():
         context["result"] = services.check_address(tipo_casella=tipo, address=address)
     return render(request, "mailboxes/partials/address_answer.html", context)
+
+
+def _registration_outcome(request, call):
+    """The box's page (its live status), for the submit that recorded the registration and for
+    any repeat of it."""
+    address = call.casella.casella_pec
+    if call.repeated:
+        what = _("Registrazione di %(address)s") % {"address": address}
+        messages.add_message(request, *repeat_message(call, what))
+    else:
+        messages.success(request, _("Registrazione di %(address)s avviata.") % {"address": address})
+    return redirect("mailboxes:casella_detail", pk=call.casella_id)
 
 
 def _new_context(indirizzo, richiedente, has_titolari=True) -> dict:
@@ -362,12 +403,9 @@ def casella_new(request):
         )
 
     conferma = ConfermaForm(request.POST) if step == "conferma" else None
-    if conferma is not None and conferma.is_valid():
-        done = services.CasellaCall.objects.filter(
-            intent_key=conferma.cleaned_data["intent_key"]
-        ).first()
-        if done:  # a double submit: the same intent
-            return redirect("mailboxes:casella_detail", pk=done.casella_id)
+    key = conferma.cleaned_data["intent_key"] if conferma and conferma.is_valid() else ""
+    if key and (same := services.registration_intent(key)):
+        return _registration_outcome(request, same)  # a repeated submit: the same intent
     indirizzo = IndirizzoForm(request.POST, titolari=titolari, check_remote=step != "modifica")
     richiedente = RichiedenteForm(request.POST, prefix="r")
     if step == "modifica":
@@ -377,6 +415,9 @@ def casella_new(request):
             _new_context(indirizzo, richiedente),
         )
     if not (indirizzo.is_valid() and richiedente.is_valid()):
+        # "Address already registered": by a concurrent submit of this very confirmation?
+        if key and (same := services.registration_intent(key)):
+            return _registration_outcome(request, same)
         return render(
             request,
             "mailboxes/casella_new.html",
@@ -384,15 +425,15 @@ def casella_new(request):
             status=400,
         )
     data = indirizzo.cleaned_data
-    if step == "conferma" and conferma is not None and conferma.is_valid():
+    if key:
         try:
-            casella = services.register_casella(
+            call = services.request_registration(
                 titolare=data["titolare"],
                 tipo_casella=data["tipo_casella"],
                 casella_pec=data["casella_pec"],
                 autorinnovo=data["autorinnovo"],
                 richiedente=richiedente.cleaned_data,
-                intent_key=conferma.cleaned_data["intent_key"],
+                intent_key=key,
                 user=request.user,
             )
         except ValidationError as exc:
@@ -403,11 +444,7 @@ def casella_new(request):
                 _new_context(indirizzo, richiedente),
                 status=400,
             )
-        messages.success(
-            request,
-            _("Registrazione di %(address)s avviata.") % {"address": casella.casella_pec},
-        )
-        return redirect("mailboxes:casella_detail", pk=casella.pk)
+        return _registration_outcome(request, call)
     return render(
         request,
         "mailboxes/casella_confirm.html",

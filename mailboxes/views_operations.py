@@ -15,12 +15,15 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.roles import office_required
 from openapi_pec import errors
+from portal.remote_calls import repeat_message
 
 from . import expiry, operations, selectors
 from .forms_operations import (
@@ -61,12 +64,25 @@ def _refused(request, casella, kind, reason):
 
 
 def _done(request, casella, call: CasellaCall):
-    messages.success(
-        request,
-        _("Operazione «%(op)s» richiesta: la inviamo a Openapi, l'esito compare qui.")
-        % {"op": operations.LABELS[call.kind]},
-    )
+    """The outcome page of an intent (the box's page, with the operation's live status), the
+    same for the submit that recorded it and for any repeat of it."""
+    if call.repeated:
+        messages.add_message(request, *repeat_message(call, operations.LABELS[call.kind]))
+    else:
+        messages.success(
+            request,
+            _("Operazione «%(op)s» richiesta: la inviamo a Openapi, l'esito compare qui.")
+            % {"op": operations.LABELS[call.kind]},
+        )
     return redirect("mailboxes:casella_detail", pk=casella.pk)
+
+
+def _unless_recorded(request, casella, kind, key, refusal):
+    """A confirmation refused (the box busy, a choice no longer valid...) because a concurrent
+    submit of the same confirmation recorded the intent meanwhile gets that intent's outcome;
+    any other refusal stands."""
+    same = operations.recorded(casella, kind, key) if key else None
+    return _done(request, casella, same) if same else refusal
 
 
 def _perform(kind, casella, form, intent_key, user) -> CasellaCall:
@@ -111,15 +127,16 @@ def _two_step(request, pk, kind):
     form_class = FORMS[kind]
     step = request.POST.get("step", "") if request.method == "POST" else ""
     intent = IntentForm(request.POST or None)
-    if step == "conferma" and intent.is_valid() and intent.cleaned_data["intent_key"]:
-        same = CasellaCall.objects.filter(
-            intent_key=intent.cleaned_data["intent_key"], casella=casella, kind=kind
-        ).first()
-        if same:  # a double submit: the same intent
-            return _done(request, casella, same)
+    key = ""
+    if step == "conferma" and intent.is_valid():
+        key = intent.cleaned_data["intent_key"]
+    if key and (same := operations.recorded(casella, kind, key)):
+        return _done(request, casella, same)  # a repeated submit: the same intent
     verdict = operations.check(casella, kind)
     if not verdict:
-        return _refused(request, casella, kind, verdict.reason)
+        return _unless_recorded(
+            request, casella, kind, key, _refused(request, casella, kind, verdict.reason)
+        )
     context = {"casella": casella, "kind": kind, "title": TITLES[kind], "users": None}
     if kind == CallKind.MULTIUTENZA:
         context["users"] = operations.users_of(casella)
@@ -133,10 +150,16 @@ def _two_step(request, pk, kind):
         return render(request, "mailboxes/operations/form.html", {**context, "form": form})
     form = form_class(request.POST, casella=casella)
     if not form.is_valid():
-        return render(
-            request, "mailboxes/operations/form.html", {**context, "form": form}, status=400
+        return _unless_recorded(
+            request,
+            casella,
+            kind,
+            key,
+            render(
+                request, "mailboxes/operations/form.html", {**context, "form": form}, status=400
+            ),
         )
-    if step != "conferma" or not intent.is_valid() or not intent.cleaned_data["intent_key"]:
+    if not key:
         return render(
             request,
             "mailboxes/operations/confirm.html",
@@ -152,7 +175,7 @@ def _two_step(request, pk, kind):
             },
         )
     try:
-        call = _perform(kind, casella, form, intent.cleaned_data["intent_key"], request.user)
+        call = _perform(kind, casella, form, key, request.user)
     except ValidationError as exc:
         form.add_error(None, " ".join(exc.messages))
         return render(
@@ -191,14 +214,14 @@ def revoca(request, pk):
     """Irreversible: one page, the user types the address; no cost."""
     casella = _casella(request, pk)
     kind = CallKind.REVOCA
-    if request.method == "POST":
-        key = request.POST.get("intent_key", "")
-        same = CasellaCall.objects.filter(intent_key=key, casella=casella, kind=kind).first()
-        if key and same:
-            return _done(request, casella, same)
+    key = request.POST.get("intent_key", "") if request.method == "POST" else ""
+    if key and (same := operations.recorded(casella, kind, key)):
+        return _done(request, casella, same)  # a repeated submit: the same intent
     verdict = operations.check(casella, kind)
     if not verdict:
-        return _refused(request, casella, kind, verdict.reason)
+        return _unless_recorded(
+            request, casella, kind, key, _refused(request, casella, kind, verdict.reason)
+        )
     form = RevocaForm(request.POST or None, casella=casella)
     context = {"casella": casella, "kind": kind, "title": TITLES[kind], "form": form}
     if request.method == "POST":
@@ -214,7 +237,13 @@ def revoca(request, pk):
                 form.add_error(None, " ".join(exc.messages))
             else:
                 return _done(request, casella, call)
-        return render(request, "mailboxes/operations/revoca.html", context, status=400)
+        return _unless_recorded(
+            request,
+            casella,
+            kind,
+            key,
+            render(request, "mailboxes/operations/revoca.html", context, status=400),
+        )
     return render(request, "mailboxes/operations/revoca.html", context)
 
 
@@ -226,21 +255,27 @@ def conservazione(request, pk):
     casella = _casella(request, pk)
     kind = CallKind.CONSERVAZIONE
     step = request.POST.get("step", "") if request.method == "POST" else ""
-    if step == "conferma":
-        key = request.POST.get("intent_key", "")
-        same = CasellaCall.objects.filter(intent_key=key, casella=casella, kind=kind).first()
-        if key and same:
-            return _done(request, casella, same)
+    key = request.POST.get("intent_key", "") if step == "conferma" else ""
+    if key and (same := operations.recorded(casella, kind, key)):
+        return _done(request, casella, same)  # a repeated submit: the same intent
     verdict = operations.check(casella, kind)
     if not verdict:
-        return _refused(request, casella, kind, verdict.reason)
+        return _unless_recorded(
+            request, casella, kind, key, _refused(request, casella, kind, verdict.reason)
+        )
     context = {"casella": casella, "kind": kind, "title": TITLES[kind]}
     form = ConservazioneForm(request.POST or None, casella=casella)
     if request.method != "POST":
         return render(request, "mailboxes/operations/form.html", {**context, "form": form})
     if not form.is_valid():
-        return render(
-            request, "mailboxes/operations/form.html", {**context, "form": form}, status=400
+        return _unless_recorded(
+            request,
+            casella,
+            kind,
+            key,
+            render(
+                request, "mailboxes/operations/form.html", {**context, "form": form}, status=400
+            ),
         )
     intent = IntentForm(request.POST)
     documents = ConservazioneDocumentiForm(
@@ -260,7 +295,13 @@ def conservazione(request, pk):
     if step != "conferma":
         return render(request, "mailboxes/operations/conservazione.html", context)
     if not (documents.is_valid() and intent.is_valid() and intent.cleaned_data["intent_key"]):
-        return render(request, "mailboxes/operations/conservazione.html", context, status=400)
+        return _unless_recorded(
+            request,
+            casella,
+            kind,
+            key,
+            render(request, "mailboxes/operations/conservazione.html", context, status=400),
+        )
     try:
         call = operations.enable_preservation(
             casella=casella,
@@ -325,8 +366,8 @@ def scadenze(request):
             except ValueError:
                 messages.error(request, _("Richiesta non valida: ricomincia."))
                 return redirect("mailboxes:scadenze")
-            if expiry.batch_calls(batch).exists():  # a double submit: the same intents
-                return redirect(f"{reverse('mailboxes:scadenze')}?batch={batch}")
+            if repeat := _batch_repeat(request, batch):
+                return repeat
         form = RinnovoMultiploForm(request.POST, renewable=renewable)
         if form.is_valid():
             chosen = form.selected()
@@ -335,12 +376,15 @@ def scadenze(request):
                 result = expiry.renew_many(
                     caselle=chosen, anni=anni, batch=batch, user=request.user
                 )
-                if result.started:
+                new = [c for c in result.started if not c.repeated]
+                if new:
                     messages.success(
                         request,
                         _("Rinnovo avviato per %(n)d caselle: l'avanzamento è qui sotto.")
-                        % {"n": len(result.started)},
+                        % {"n": len(new)},
                     )
+                if len(new) < len(result.started):
+                    _tell_batch_repeat(request, [c for c in result.started if c.repeated])
                 for casella, reason in result.refused:
                     messages.error(request, f"{casella.casella_pec}: {reason}")
                 return redirect(f"{reverse('mailboxes:scadenze')}?batch={batch}")
@@ -359,6 +403,8 @@ def scadenze(request):
                     "within": within,
                 },
             )
+        if step == "conferma" and (repeat := _batch_repeat(request, batch)):
+            return repeat  # the boxes are busy with this very batch, sent meanwhile
         status = 400
     else:
         form = RinnovoMultiploForm(renewable=renewable)
@@ -386,6 +432,27 @@ def scadenze(request):
         },
         status=status,
     )
+
+
+def _tell_batch_repeat(request, calls) -> None:
+    first = min(c.created_at for c in calls)
+    messages.info(
+        request,
+        _(
+            "Rinnovo già richiesto il %(when)s per %(n)d caselle con questa conferma: nessun "
+            "nuovo addebito. L'avanzamento è qui sotto."
+        )
+        % {"when": date_format(timezone.localtime(first), "d/m/Y H:i"), "n": len(calls)},
+    )
+
+
+def _batch_repeat(request, batch: str):
+    """A repeated confirmation of a batch of renewals: its progress, nothing new recorded."""
+    calls = list(expiry.batch_calls(batch))
+    if not calls:
+        return None
+    _tell_batch_repeat(request, calls)
+    return redirect(f"{reverse('mailboxes:scadenze')}?batch={batch}")
 
 
 def _progress(batch: str) -> dict:

@@ -12,118 +12,23 @@ import binascii
 import contextlib
 import json
 import logging
-import queue
 import random
 import re
 import socket
 import threading
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlencode, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
-from .state import SANDBOX_PEC_HOST, ApiError, Sandbox, scope_allows
+from .callbacks import CallbackSender
+from .common import ApiError
+from .faults import UNAVAILABLE, Faults
+from .state import Sandbox, scope_allows
+from .tables import SANDBOX_PEC_HOST
 
 logger = logging.getLogger("pec_sandbox")
-
-UNAVAILABLE = {
-    "success": False,
-    "message": "service temporarily unavailable",
-    "error": 402,
-    "data": None,
-}
-
-
-@dataclass
-class Faults:
-    error_rate: float = 0.0  # share of requests answered 503 (not performed)
-    latency: float = 0.0  # seconds added before every request
-    timeout_rate: float = 0.0  # share of requests delayed by timeout_seconds, then performed
-    timeout_seconds: float = 25.0
-    lost_rate: float = 0.0  # share of requests performed, then the connection is dropped
-    error_next: int = 0  # deterministic variants: the next N requests ...
-    timeout_next: int = 0
-    lost_next: int = 0
-    retry_after: float | None = None  # Retry-After header on injected 503s
-    methods: list[str] | None = None  # restrict faults to these methods
-    path_prefix: str | None = None  # ... and/or to paths starting with this
-
-    def applies(self, method: str, path: str) -> bool:
-        if self.methods and method not in self.methods:
-            return False
-        return not (self.path_prefix and not path.startswith(self.path_prefix))
-
-
-class CallbackSender:
-    """Delivers the callbacks of POST /pec and POST /comunica_pec on status changes, as the
-    platform documents them: ``method`` "JSON" posts the record as a JSON body; "POST" (the
-    default) posts it form-encoded, as JSON inside the field named ``field`` (default "data").
-    The record carries its ``callback`` object, ``data`` included. Three attempts (0.5 s, 2 s
-    apart); every delivery is logged for ``GET /_sandbox/callbacks``."""
-
-    def __init__(self) -> None:
-        self.queue: queue.Queue = queue.Queue()
-        self.log: list[dict[str, Any]] = []
-        self.lock = threading.Lock()
-        self.enabled = True
-        threading.Thread(target=self._run, name="sandbox-callbacks", daemon=True).start()
-
-    def enqueue(self, kind: str, record: dict[str, Any]) -> None:
-        if self.enabled:
-            self.queue.put((kind, record, time.time()))
-
-    def stop(self) -> None:
-        self.queue.put(None)
-
-    def clear(self) -> None:
-        with self.lock:
-            self.log.clear()
-
-    def _run(self) -> None:
-        import requests
-
-        session = requests.Session()
-        while True:
-            item = self.queue.get()
-            if item is None:
-                return
-            kind, record, queued = item
-            cb = record.get("callback") or {}
-            method = str(cb.get("method") or "POST").upper()
-            status, attempts = None, 0
-            for delay in (0, 0.5, 2.0):
-                time.sleep(delay)
-                attempts += 1
-                try:
-                    if method == "JSON":
-                        r = session.post(cb["url"], json=record, timeout=5)
-                    else:
-                        body = urlencode({cb.get("field") or "data": json.dumps(record)})
-                        r = session.post(
-                            cb["url"],
-                            data=body,
-                            headers={"Content-Type": "application/x-www-form-urlencoded"},
-                            timeout=5,
-                        )
-                    status = r.status_code
-                    if status < 500:
-                        break
-                except requests.RequestException as exc:
-                    status = f"error: {type(exc).__name__}"
-            with self.lock:
-                self.log.append(
-                    {
-                        "kind": kind,
-                        "id": record.get("id"),
-                        "stato": record.get("stato"),
-                        "status": status,
-                        "attempts": attempts,
-                        "queued": queued,
-                        "sent": time.time(),
-                    }
-                )
-                del self.log[:-5000]
 
 
 def _envelope(data: Any = None, *, message: str = "", error: int | None = None, ok=True):

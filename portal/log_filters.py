@@ -3,14 +3,15 @@
 import logging
 import re
 
+from portal.log_redaction import redact
+
 # "GET /caselle/?q=RSSMRA85T10A562S HTTP/1.1": searches carry codici fiscali in the query, and
 # Openapi's callbacks carry their secret in the path.
 _QUERY = re.compile(r"\?[^\s\"]*")
-_CALLBACK_SECRET = re.compile(r"(/callback/)[^/\s\"?]+")
 
 
 def without_secrets(text: str) -> str:
-    return _CALLBACK_SECRET.sub(r"\1…", _QUERY.sub("", text))
+    return redact(_QUERY.sub("", text))
 
 
 class RequestLineFilter(logging.Filter):

@@ -27,9 +27,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
+from django.contrib import messages
 from django.db import models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from openapi_pec import errors
@@ -82,9 +85,56 @@ class RemoteCall(models.Model):
         abstract = True
         indexes = [models.Index(fields=["state", "next_attempt_at"])]
 
+    #: True on an instance handed back for an intent recorded earlier (a repeated submit of
+    #: the same confirmation): that submit recorded nothing and costs nothing more.
+    repeated = False
+
     @property
     def is_open(self) -> bool:
         return self.state in OPEN_STATES
+
+
+# --- The same intent, submitted again -----------------------------------------------------------
+
+
+def recorded_intent(model: type[RemoteCall], intent_key: str, *, related=(), **lookup):
+    """The intent already recorded under ``intent_key`` (marked ``repeated``), or None.
+
+    A confirmation looks for its intent first, and again after anything refuses it: a
+    concurrent submit of the same confirmation (double click, two tabs) may have recorded the
+    intent in between, and that intent is what the refusal saw ("another operation is
+    running", "address taken"...). Under the lock of the row the intent belongs to, the
+    lookup sees every intent committed before the lock was granted."""
+    if not intent_key:
+        return None
+    call = model.objects.filter(intent_key=intent_key, **lookup).select_related(*related).first()
+    if call is not None:
+        call.repeated = True
+    return call
+
+
+def _when(moment: dt.datetime | None) -> str:
+    return date_format(timezone.localtime(moment), "d/m/Y H:i") if moment else "—"
+
+
+def repeat_message(call: RemoteCall, what: str) -> tuple[int, str]:
+    """(message level, text) for a repeated confirmation: the intent it found, when it was
+    asked, that nothing new is charged, and where that intent stands now."""
+    values = {"what": what, "when": _when(call.created_at)}
+    if call.state == CallState.DONE:
+        return messages.SUCCESS, gettext(
+            "Operazione «%(what)s» già richiesta il %(when)s ed eseguita il %(done)s: "
+            "nessun nuovo addebito."
+        ) % {**values, "done": _when(call.finished_at)}
+    if call.state == CallState.FAILED:
+        return messages.ERROR, gettext(
+            "Operazione «%(what)s» già richiesta il %(when)s e non riuscita, nessun nuovo "
+            "addebito: %(error)s"
+        ) % {**values, "error": call.last_error}
+    return messages.INFO, gettext(
+        "Operazione «%(what)s» già richiesta il %(when)s: nessun nuovo addebito. "
+        "Stato: %(state)s; l'esito compare qui."
+    ) % {**values, "state": call.get_state_display()}
 
 
 # --- What a handler says when settling an unclear outcome -------------------------------------

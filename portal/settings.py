@@ -254,6 +254,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60 * 60.0,
         "options": {"expires": 59 * 60},
     },
+    "portal-sweep-private-files": {
+        "task": "portal.sweep_private_files",
+        "schedule": 6 * 60 * 60.0,
+        "options": {"expires": 5 * 60 * 60},
+    },
     "comunica-poll-due": {
         "task": "comunica.poll_due",
         "schedule": POLL_TICK_SECONDS,
@@ -328,6 +333,9 @@ PDF_MAX_PAGES = _read(env.int, "PDF_MAX_PAGES", 50)
 REQUEST_MAX_BYTES = PDF_MAX_BYTES * 3
 DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_MAX_BYTES
 ID_DOCUMENT_RETENTION_DAYS = _read(env.int, "ID_DOCUMENT_RETENTION_DAYS", 30)
+# ...and, whether or not the box became active, this many days after upload (kept longer only
+# while Openapi may still need them: activation being sent, or the box in_evasione).
+ID_DOCUMENT_MAX_AGE_DAYS = _read(env.int, "ID_DOCUMENT_MAX_AGE_DAYS", 90)
 EXPIRY_REMINDER_DAYS = _read(env.list, "EXPIRY_REMINDER_DAYS", [60, 30, 7], cast=int)
 
 # --- Openapi --------------------------------------------------------------------------------
@@ -408,10 +416,17 @@ if not DEMO_MODE:  # the demo is plain http on this machine
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_SSL_REDIRECT = _read(env.bool, "DJANGO_SECURE_SSL_REDIRECT", True)
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_HSTS_SECONDS = _read(env.int, "DJANGO_SECURE_HSTS_SECONDS", 31_536_000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
+
+# Behind the proxy (deploy/): Django takes the scheme from the WSGI server, never from a header
+# (no SECURE_PROXY_SSL_HEADER): gunicorn sets it from the proxy's X-Forwarded-Proto, and only
+# for the addresses in FORWARDED_ALLOW_IPS, so a client reaching gunicorn directly cannot claim
+# https. From the same addresses, and only from them, X-Forwarded-For names the client for login
+# throttling (portal/proxy.py); otherwise every client would share the proxy's address.
+TRUSTED_PROXIES = _read(env.list, "FORWARDED_ALLOW_IPS", [])
+AXES_CLIENT_IP_CALLABLE = "portal.proxy.client_address"
 
 # --- E-mail ---------------------------------------------------------------------------------
 try:
@@ -442,7 +457,10 @@ DEFAULT_EXCEPTION_REPORTER_FILTER = "portal.error_reports.UrlCredentialsFilter"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_lines": {"()": "portal.log_filters.RequestLineFilter"}},
+    "filters": {
+        "redact": {"()": "portal.log_redaction.RedactSecrets"},
+        "request_lines": {"()": "portal.log_filters.RequestLineFilter"},
+    },
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
         "django.server": {
@@ -452,7 +470,7 @@ LOGGING = {
         },
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]},
         "django.server": {"class": "logging.StreamHandler", "formatter": "django.server"},
     },
     "root": {"handlers": ["console"], "level": _read(env.str, "LOG_LEVEL", "INFO")},

@@ -1,5 +1,6 @@
 """docker-compose.yml cannot run here (no Docker engine), so its shape is checked instead."""
 
+import re
 from pathlib import Path
 
 import yaml
@@ -40,3 +41,53 @@ def test_static_files_by_whitenoise():
     settings_text = (ROOT / "portal" / "settings.py").read_text()
     assert "whitenoise.middleware.WhiteNoiseMiddleware" in settings_text
     assert "collectstatic" in (ROOT / "Dockerfile").read_text()
+
+
+# --------------------------------------------------------------------------- the proxy
+
+PROXY = SERVICES["proxy"]
+TEMPLATE = (ROOT / "deploy" / "nginx.conf.template").read_text()
+
+
+def test_only_the_proxy_is_published():
+    assert {name for name, service in SERVICES.items() if "ports" in service} == {"proxy"}
+    assert PROXY["image"].startswith("nginx:")
+
+
+def test_web_runs_gunicorn_with_the_deployed_settings():
+    assert (
+        "gunicorn -c deploy/gunicorn.conf.py portal.wsgi:application" in SERVICES["web"]["command"]
+    )
+    assert '"-c", "deploy/gunicorn.conf.py"' in (ROOT / "Dockerfile").read_text()
+
+
+def test_gunicorn_believes_forwarded_headers_from_the_proxys_address_only():
+    import ipaddress
+
+    # The proxy reaches web only over the "proxy" network, from its fixed address...
+    assert list(PROXY["networks"]) == ["proxy"]
+    address = PROXY["networks"]["proxy"]["ipv4_address"]
+    (subnet,) = COMPOSE["networks"]["proxy"]["ipam"]["config"]
+    assert ipaddress.ip_address(address) in ipaddress.ip_network(subnet["subnet"])
+    assert "proxy" in SERVICES["web"]["networks"]
+    # ...which is the only one gunicorn (and Django, for X-Forwarded-For) believes.
+    assert SERVICES["web"]["environment"]["FORWARDED_ALLOW_IPS"] == address
+    for name in ("worker", "beat"):
+        assert "FORWARDED_ALLOW_IPS" not in SERVICES[name]["environment"]
+
+
+def test_the_proxy_renders_the_repos_template_with_every_variable():
+    volumes = PROXY["volumes"]
+    assert "./deploy/nginx.conf.template:/etc/nginx/templates/portal.conf.template:ro" in volumes
+    used = set(re.findall(r"\$\{(PROXY_\w+)\}", TEMPLATE))
+    assert used and used <= set(PROXY["environment"])
+    assert all(re.match(PROXY["environment"]["NGINX_ENVSUBST_FILTER"], name) for name in used)
+
+
+def test_the_proxy_body_limit_fits_the_largest_upload_and_little_more():
+    from django.conf import settings
+
+    default = re.fullmatch(r"\$\{PROXY_MAX_BODY:-(\d+)m\}", PROXY["environment"]["PROXY_MAX_BODY"])
+    limit = int(default.group(1)) * 1024 * 1024
+    largest = 3 * settings.PDF_MAX_BYTES
+    assert largest < limit <= largest + 2 * 1024 * 1024

@@ -223,3 +223,28 @@ def test_purge_at_retention_deletes_the_object_from_the_bucket(s3, settings):
         "retention (S3)",
         f"{purged} ID documents deleted from the bucket at day {days}, 0 at day {days - 1}",
     )
+
+
+def test_the_sweep_deletes_orphan_objects_from_the_bucket(s3):
+    """An object no row refers to (a crash between the upload and its row) is deleted once
+    older than the grace period; the objects rows refer to, and fresh ones, stay."""
+    from django.core.files.storage import default_storage
+
+    from portal import private_files
+
+    client, bucket, _endpoint, _options = s3
+    world = build_world()
+    _upload_documents(world)
+    referenced = _keys(client, bucket)
+    orphan = default_storage.save(f"documenti/2020/01/{uuid.uuid4().hex}.pdf", io.BytesIO(b"%PDF"))
+    # now: the orphan is fresh (an upload may be in flight) and stays
+    assert private_files.sweep()["deleted"] == 0
+    assert orphan in _keys(client, bucket)
+    later = timezone.now() + private_files.SWEEP_GRACE + dt.timedelta(minutes=1)
+    swept = private_files.sweep(now=later)
+    assert swept["deleted"] == 1
+    assert sorted(_keys(client, bucket)) == sorted(referenced)
+    figures.record(
+        "sweep (S3)",
+        f"{swept['files']} objects listed, 1 orphan deleted, {len(referenced)} referenced kept",
+    )

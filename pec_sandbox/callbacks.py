@@ -1,0 +1,81 @@
+"""Delivery of the callbacks the API's records ask for when their status changes."""
+
+from __future__ import annotations
+
+import json
+import queue
+import threading
+import time
+from typing import Any
+from urllib.parse import urlencode
+
+
+class CallbackSender:
+    """Delivers the callbacks of POST /pec and POST /comunica_pec on status changes, as the
+    platform documents them: ``method`` "JSON" posts the record as a JSON body; "POST" (the
+    default) posts it form-encoded, as JSON inside the field named ``field`` (default "data").
+    The record carries its ``callback`` object, ``data`` included. Three attempts (0.5 s, 2 s
+    apart); every delivery is logged for ``GET /_sandbox/callbacks``."""
+
+    def __init__(self) -> None:
+        self.queue: queue.Queue = queue.Queue()
+        self.log: list[dict[str, Any]] = []
+        self.lock = threading.Lock()
+        self.enabled = True
+        threading.Thread(target=self._run, name="sandbox-callbacks", daemon=True).start()
+
+    def enqueue(self, kind: str, record: dict[str, Any]) -> None:
+        if self.enabled:
+            self.queue.put((kind, record, time.time()))
+
+    def stop(self) -> None:
+        self.queue.put(None)
+
+    def clear(self) -> None:
+        with self.lock:
+            self.log.clear()
+
+    def _run(self) -> None:
+        import requests
+
+        session = requests.Session()
+        while True:
+            item = self.queue.get()
+            if item is None:
+                return
+            kind, record, queued = item
+            cb = record.get("callback") or {}
+            method = str(cb.get("method") or "POST").upper()
+            status, attempts = None, 0
+            for delay in (0, 0.5, 2.0):
+                time.sleep(delay)
+                attempts += 1
+                try:
+                    if method == "JSON":
+                        r = session.post(cb["url"], json=record, timeout=5)
+                    else:
+                        body = urlencode({cb.get("field") or "data": json.dumps(record)})
+                        r = session.post(
+                            cb["url"],
+                            data=body,
+                            headers={"Content-Type": "application/x-www-form-urlencoded"},
+                            timeout=5,
+                        )
+                    status = r.status_code
+                    if status < 500:
+                        break
+                except requests.RequestException as exc:
+                    status = f"error: {type(exc).__name__}"
+            with self.lock:
+                self.log.append(
+                    {
+                        "kind": kind,
+                        "id": record.get("id"),
+                        "stato": record.get("stato"),
+                        "status": status,
+                        "attempts": attempts,
+                        "queued": queued,
+                        "sent": time.time(),
+                    }
+                )
+                del self.log[:-5000]
