@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.roles import is_office, office_required, portal_user_required
 from openapi_pec import errors
+from portal.params import object_id
 from portal.remote_calls import repeat_message
 
 from . import selectors, services, tasks
@@ -78,8 +79,8 @@ def casella_list(request):
     titolari = selectors.titolari_for(request.user).order_by("denominazione", "cognome", "pk")
     ids = list(titolari.values_list("pk", flat=True)[: HOLDER_SELECT_MAX + 1])
     if len(ids) > HOLDER_SELECT_MAX:
-        chosen = request.GET.get("titolare", "")
-        ids = [int(chosen)] if chosen.isdigit() else []
+        chosen = object_id(request.GET.get("titolare"))
+        ids = [chosen] if chosen else []
     choices = list(titolari.filter(pk__in=ids)) if ids else []
     form = FiltriForm(request.GET or None, titolari=choices)
     filters = form.cleaned_data if form.is_valid() else {}
@@ -382,8 +383,8 @@ def casella_new(request):
     if request.method != "POST":
         initial = {}
         richiedente_initial = {"nazione_nascita": "IT"}
-        pk = request.GET.get("titolare", "")
-        if pk.isdigit() and (t := titolari.filter(pk=int(pk)).first()):
+        pk = object_id(request.GET.get("titolare"))
+        if pk and (t := titolari.filter(pk=pk).first()):
             initial["titolare"] = t
             if t.is_person:
                 richiedente_initial.update(
