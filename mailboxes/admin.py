@@ -186,6 +186,7 @@ class EventoAdmin(admin.ModelAdmin):
     list_select_related = ("casella", "user")
     date_hierarchy = "at"
     readonly_fields = ("casella", "at", "tipo", "da_stato", "a_stato", "testo", "dati", "user")
+    fields = readonly_fields  # the line's text, not its stored msgid and parameters
 
     def has_add_permission(self, request):
         return False

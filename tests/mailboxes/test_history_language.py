@@ -119,3 +119,20 @@ def test_the_conversion_keeps_the_values(make_casella):
     assert line.parametri["p"] == {"n": 1, "d": {"date": "2027-12-31"}}
     with translation.override("it"):
         assert line.testo == "Rinnovata per 1 anno: nuova scadenza 31/12/2027."
+
+
+def test_admin_shows_the_lines_in_the_readers_language(client, django_user_model, make_casella):
+    with translation.override("it"):
+        casella = make_casella()
+    admin = django_user_model.objects.create_superuser("admin", "a@example.com", "pw-XYZ-123456")
+    client.force_login(admin)
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    line = casella.eventi.get(tipo=TipoEvento.REGISTRAZIONE)
+    for url in (
+        reverse("admin:mailboxes_evento_changelist"),
+        reverse("admin:mailboxes_evento_change", args=[line.pk]),
+        reverse("admin:mailboxes_casella_change", args=[casella.pk]),
+    ):
+        page = client.get(url).content.decode()
+        assert "Registration requested (cost €" in page
+        assert "Registrazione richiesta" not in page
