@@ -24,12 +24,12 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.formats import number_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from openapi_pec import errors, prices, types
-from portal import private_files, remote_calls
+from portal import history, private_files, remote_calls
+from portal.history import Sentence
 from portal.remote_calls import CallHandler, CallState, Confirmed, NotPerformed
 
 from .models import (
@@ -62,18 +62,13 @@ def price():
     return prices.price(prices.Operation.COMUNICA)
 
 
-def euro(amount) -> str:
-    """An amount as the timeline shows it (localized: 15,70 in Italian)."""
-    return number_format(amount, 2) if amount is not None else ""
-
-
 def poll_base() -> float:
     return max(float(settings.POLL_TICK_SECONDS), 1.0)
 
 
-def _event(richiesta, tipo, messaggio="", *, stato="", user=None) -> Evento:
+def _event(richiesta, tipo, messaggio: Sentence | str = "", *, stato="", user=None) -> Evento:
     return Evento.objects.create(
-        richiesta=richiesta, tipo=tipo, messaggio=str(messaggio)[:2000], stato=stato, user=user
+        richiesta=richiesta, tipo=tipo, **history.stored(messaggio), stato=stato, user=user
     )
 
 
@@ -172,21 +167,24 @@ def apply_remote(
         _schedule(r, now=now, reset=changed)
         r.save()
         if changed:
-            message = str(Stato(r.stato).label)
+            message = Sentence(Stato(r.stato).label)
             if r.stato == Stato.COMUNICAZIONE_EVASA and r.codice_registro_imprese:
-                message = gettext("%(stato)s: codice Registro Imprese %(codice)s") % {
-                    "stato": message,
-                    "codice": r.codice_registro_imprese,
-                }
+                message = Sentence(
+                    _("%(stato)s: codice Registro Imprese %(codice)s"),
+                    stato=Stato(r.stato).label,
+                    codice=r.codice_registro_imprese,
+                )
             _event(r, Evento.Tipo.STATO, message, stato=r.stato)
             if r.stato in (Stato.IN_ATTESA_DI_DOCUMENTI, Stato.COMUNICAZIONE_EVASA):
-                transaction.on_commit(lambda: _notify_stato(r.pk, message))
+                transaction.on_commit(lambda: _notify_stato(r.pk, str(message)))
         elif receipts_new:
             _event(
                 r,
                 Evento.Tipo.STATO,
-                gettext("Ricevute del Registro Imprese disponibili: %(docs)s")
-                % {"docs": ", ".join(r.documenti_registro_imprese)},
+                Sentence(
+                    _("Ricevute del Registro Imprese disponibili: %(docs)s"),
+                    docs=", ".join(r.documenti_registro_imprese),
+                ),
                 stato=r.stato,
             )
     richiesta.refresh_from_db()
@@ -261,8 +259,11 @@ class CreateHandler(CallHandler):
         _event(
             r,
             Evento.Tipo.INVIO,
-            gettext("Richiesta accettata da Openapi (id %(id)s), costo %(price)s €.")
-            % {"id": result.id, "price": euro(call.price)},
+            Sentence(
+                _("Richiesta accettata da Openapi (id %(id)s), costo %(price)s €."),
+                id=result.id,
+                price=call.price,
+            ),
             user=call.requested_by,
         )
         apply_remote(r, result)
@@ -276,17 +277,20 @@ class CreateHandler(CallHandler):
         RichiestaComunicazione.objects.filter(pk=r.pk, remote_id=None).update(
             stato=Stato.NON_INVIATA, last_error=message[:2000], updated_at=timezone.now()
         )
-        text = gettext("Openapi ha rifiutato la richiesta: %(msg)s") % {"msg": message}
+        text = Sentence(_("Openapi ha rifiutato la richiesta: %(msg)s"), msg=message)
         if isinstance(error, errors.InsufficientCredit):
-            text = gettext(
-                "Credito Openapi insufficiente: nulla è stato addebitato. Ricaricare il "
-                "portafoglio e riprovare. (%(msg)s)"
-            ) % {"msg": message}
+            text = Sentence(
+                _(
+                    "Credito Openapi insufficiente: nulla è stato addebitato. Ricaricare il "
+                    "portafoglio e riprovare. (%(msg)s)"
+                ),
+                msg=message,
+            )
         _event(r, Evento.Tipo.ERRORE, text, stato=Stato.NON_INVIATA)
         notify(
             r,
             gettext("Comunicazione PEC %(pec)s: invio non riuscito") % {"pec": r.casella_pec},
-            text,
+            str(text),
             user=call.requested_by,
             office=isinstance(error, errors.InsufficientCredit),
         )
@@ -316,7 +320,7 @@ class UploadHandler(CallHandler):
         _event(
             r,
             Evento.Tipo.PROCURA,
-            gettext("Procura firmata inviata a Openapi."),
+            Sentence(_("Procura firmata inviata a Openapi.")),
             user=call.requested_by,
         )
         apply_remote(r, result)
@@ -328,12 +332,12 @@ class UploadHandler(CallHandler):
         r = call.richiesta
         message = call.last_error or (error.message if error else "")
         RichiestaComunicazione.objects.filter(pk=r.pk).update(last_error=message[:2000])
-        text = gettext("Openapi ha rifiutato la procura: %(msg)s") % {"msg": message}
+        text = Sentence(_("Openapi ha rifiutato la procura: %(msg)s"), msg=message)
         _event(r, Evento.Tipo.ERRORE, text)
         notify(
             r,
             gettext("Comunicazione PEC %(pec)s: procura rifiutata") % {"pec": r.casella_pec},
-            text,
+            str(text),
             user=call.requested_by,
         )
 
@@ -441,8 +445,9 @@ def create_richiesta(*, data: dict, user, intent_key: str, titolare=None, casell
             _event(
                 richiesta,
                 Evento.Tipo.CREATA,
-                gettext("Richiesta creata; invio a Openapi (costo %(price)s €).")
-                % {"price": euro(call.price)},
+                Sentence(
+                    _("Richiesta creata; invio a Openapi (costo %(price)s €)."), price=call.price
+                ),
                 stato=Stato.NUOVA,
                 user=user,
             )
@@ -485,7 +490,7 @@ def retry_create(*, richiesta: RichiestaComunicazione, user, intent_key: str) ->
         _event(
             r,
             Evento.Tipo.INVIO,
-            gettext("Nuovo invio a Openapi (costo %(price)s €).") % {"price": euro(call.price)},
+            Sentence(_("Nuovo invio a Openapi (costo %(price)s €)."), price=call.price),
             stato=Stato.NUOVA,
             user=user,
         )
@@ -550,8 +555,11 @@ def upload_procura(
             _event(
                 r,
                 Evento.Tipo.PROCURA,
-                gettext("Procura firmata caricata (firmatario: %(who)s, CF %(cf)s).")
-                % {"who": procura.firmatario or "?", "cf": procura.firmatario_cf or "?"},
+                Sentence(
+                    _("Procura firmata caricata (firmatario: %(who)s, CF %(cf)s)."),
+                    who=procura.firmatario or "?",
+                    cf=procura.firmatario_cf or "?",
+                ),
                 stato=r.stato,
                 user=user,
             )
@@ -594,7 +602,7 @@ def send_anyway(*, procura: ProcuraFirmata, user, intent_key: str) -> bool:
         _event(
             r,
             Evento.Tipo.PROCURA,
-            gettext("Inviata nonostante gli avvisi sul firmatario."),
+            Sentence(_("Inviata nonostante gli avvisi sul firmatario.")),
             stato=r.stato,
             user=user,
         )
@@ -736,5 +744,7 @@ def _import(remote: types.Comunica, *, now) -> RichiestaComunicazione | None:
             titolare=titolare,
             casella=casella,
         )
-        _event(r, Evento.Tipo.SYNC, gettext("Importata da Openapi (avviata fuori dal portale)."))
+        _event(
+            r, Evento.Tipo.SYNC, Sentence(_("Importata da Openapi (avviata fuori dal portale)."))
+        )
     return apply_remote(r, remote, now=now)

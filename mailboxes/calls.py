@@ -9,8 +9,10 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from openapi_pec import errors
+from portal.history import Sentence
 from portal.remote_calls import CallHandler, Confirmed, NotPerformed, Undecided
 
 from . import services
@@ -66,7 +68,9 @@ class RegistrazioneHandler(CallHandler):
             services.record(
                 casella,
                 TipoEvento.ERRORE,
-                _("Openapi ha rifiutato la registrazione: %(msg)s") % {"msg": message},
+                Sentence(
+                    gettext_lazy("Openapi ha rifiutato la registrazione: %(msg)s"), msg=message
+                ),
                 da=old,
                 a=Stato.NON_REGISTRATA,
                 dati={"http_status": call.http_status, "error": call.error_code},
@@ -135,7 +139,7 @@ class AttivazioneHandler(CallHandler):
         services.record(
             casella,
             TipoEvento.ERRORE,
-            _("Invio dei documenti non riuscito: %(msg)s") % {"msg": message},
+            Sentence(gettext_lazy("Invio dei documenti non riuscito: %(msg)s"), msg=message),
             dati={"http_status": call.http_status, "error": call.error_code},
         )
         services.notify_failure(call, message, credit=isinstance(error, errors.InsufficientCredit))

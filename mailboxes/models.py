@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from openapi_pec.types import SOTTOTIPI_CLIENTE, StatoCasella, TipoCasella, TipoCliente
+from portal.history import HistoryLine
 from portal.remote_calls import RemoteCall
 
 from . import validators
@@ -364,8 +365,8 @@ class TipoEvento(models.TextChoices):
     OPERAZIONE = "operazione", _("Operazione sulla casella")
 
 
-class Evento(models.Model):
-    """One line of a box's history."""
+class Evento(HistoryLine):
+    """One line of a box's history (its text: :class:`portal.history.HistoryLine`)."""
 
     casella = models.ForeignKey(
         Casella, on_delete=models.CASCADE, related_name="eventi", verbose_name=_("casella")
@@ -374,7 +375,6 @@ class Evento(models.Model):
     tipo = models.CharField(_("tipo"), max_length=20, choices=TipoEvento.choices)
     da_stato = models.CharField(_("da"), max_length=30, blank=True, choices=Stato.choices)
     a_stato = models.CharField(_("a"), max_length=30, blank=True, choices=Stato.choices)
-    messaggio = models.TextField(_("descrizione"), blank=True)
     dati = models.JSONField(_("dettagli"), default=dict, blank=True)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,

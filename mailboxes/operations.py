@@ -40,11 +40,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy, ngettext_lazy
 
 from openapi_pec import errors, prices
 from openapi_pec.types import LEGALMAIL_TYPES, TIPO_CASELLA_RANK, TipoCasella
 from portal import private_files
+from portal.history import Sentence
 from portal.pdf import CheckedPdf
 from portal.remote_calls import (
     OPEN_STATES,
@@ -280,7 +281,7 @@ def _record_intent(
     price: Decimal | None,
     intent_key: str,
     user,
-    message: str,
+    message: Sentence,
     validate=None,
     before_create=None,
 ) -> CasellaCall:
@@ -330,10 +331,10 @@ def _record_intent(
     return call
 
 
-def _cost_text(price: Decimal | None) -> str:
+def _cost_text(price: Decimal | None) -> Sentence:
     if not price:
-        return _("nessun costo")
-    return _("costo %(price)s € + IVA") % {"price": euro(price)}
+        return Sentence(gettext_lazy("nessun costo"))
+    return Sentence(gettext_lazy("costo %(price)s € + IVA"), price=price)
 
 
 def renew(*, casella: Casella, anni: int, intent_key: str, user) -> CasellaCall:
@@ -355,12 +356,15 @@ def renew(*, casella: Casella, anni: int, intent_key: str, user) -> CasellaCall:
         price=price,
         intent_key=intent_key,
         user=user,
-        message=ngettext(
-            "Rinnovo di %(n)d anno richiesto (%(cost)s).",
-            "Rinnovo di %(n)d anni richiesto (%(cost)s).",
-            anni,
-        )
-        % {"n": anni, "cost": _cost_text(price)},
+        message=Sentence(
+            ngettext_lazy(
+                "Rinnovo di %(n)d anno richiesto (%(cost)s).",
+                "Rinnovo di %(n)d anni richiesto (%(cost)s).",
+                "n",
+            ),
+            n=anni,
+            cost=_cost_text(price),
+        ),
         before_create=lambda c: {
             "scadenza_prima": c.data_scadenza.isoformat() if c.data_scadenza else None,
             "stato_prima": c.stato,
@@ -385,7 +389,7 @@ def revoke(*, casella: Casella, conferma: str, intent_key: str, user) -> Casella
         price=None,
         intent_key=intent_key,
         user=user,
-        message=_("Revoca richiesta (irreversibile)."),
+        message=Sentence(gettext_lazy("Revoca richiesta (irreversibile).")),
     )
 
 
@@ -471,8 +475,11 @@ def enlarge(
         price=price,
         intent_key=intent_key,
         user=user,
-        message=_("Aumento di spazio richiesto: %(what)s (%(cost)s).")
-        % {"what": describe_sizes(targets), "cost": _cost_text(price)},
+        message=Sentence(
+            gettext_lazy("Aumento di spazio richiesto: %(what)s (%(cost)s)."),
+            what=describe_sizes(targets),
+            cost=_cost_text(price),
+        ),
         before_create=compute,
     )
 
@@ -484,8 +491,11 @@ SIZE_LABELS = {
 }
 
 
-def describe_sizes(targets: dict[str, int]) -> str:
-    return ", ".join(f"{SIZE_LABELS[k]} {v} MB" for k, v in targets.items())
+def describe_sizes(targets: dict[str, int]) -> list[Sentence]:
+    return [
+        Sentence(gettext_lazy("%(what)s %(mb)d MB"), what=SIZE_LABELS[k], mb=v)
+        for k, v in targets.items()
+    ]
 
 
 def enable_preservation(
@@ -541,8 +551,13 @@ def enable_preservation(
             price=price,
             intent_key=intent_key,
             user=user,
-            message=_("Attivazione della conservazione a norma richiesta, %(mb)d MB (%(cost)s).")
-            % {"mb": spazio, "cost": _cost_text(price)},
+            message=Sentence(
+                gettext_lazy(
+                    "Attivazione della conservazione a norma richiesta, %(mb)d MB (%(cost)s)."
+                ),
+                mb=spazio,
+                cost=_cost_text(price),
+            ),
             before_create=store,
         )
 
@@ -572,8 +587,11 @@ def upgrade(*, casella: Casella, tipo: str, intent_key: str, user) -> CasellaCal
         price=price,
         intent_key=intent_key,
         user=user,
-        message=_("Passaggio a %(tipo)s richiesto (%(cost)s).")
-        % {"tipo": TipoCasellaChoices(tipo).label, "cost": _cost_text(price)},
+        message=Sentence(
+            gettext_lazy("Passaggio a %(tipo)s richiesto (%(cost)s)."),
+            tipo=TipoCasellaChoices(tipo).label,
+            cost=_cost_text(price),
+        ),
         before_create=lambda c: {"da": c.tipo_casella},
     )
 
@@ -615,8 +633,12 @@ def add_user(
         price=price,
         intent_key=intent_key,
         user=user,
-        message=_("Utente aggiuntivo %(nome)s %(cognome)s richiesto (%(cost)s).")
-        % {"nome": values["nome"], "cognome": values["cognome"], "cost": _cost_text(price)},
+        message=Sentence(
+            gettext_lazy("Utente aggiuntivo %(nome)s %(cognome)s richiesto (%(cost)s)."),
+            nome=values["nome"],
+            cognome=values["cognome"],
+            cost=_cost_text(price),
+        ),
     )
 
 
@@ -659,8 +681,8 @@ class OperationHandler(CallHandler):
         """Does Openapi show the operation's effect?"""
         raise NotImplementedError
 
-    def done_message(self, call: CasellaCall, casella: Casella) -> str:
-        return _("Operazione «%(op)s» eseguita.") % {"op": LABELS[self.kind]}
+    def done_message(self, call: CasellaCall, casella: Casella) -> Sentence:
+        return Sentence(gettext_lazy("Operazione «%(op)s» eseguita."), op=LABELS[self.kind])
 
     # -- CallHandler
     def perform(self, call: CasellaCall) -> dict[str, Any]:
@@ -709,8 +731,11 @@ class OperationHandler(CallHandler):
         services.record(
             casella,
             TipoEvento.ERRORE,
-            _("Operazione «%(op)s» non riuscita: %(msg)s")
-            % {"op": LABELS[self.kind], "msg": message},
+            Sentence(
+                gettext_lazy("Operazione «%(op)s» non riuscita: %(msg)s"),
+                op=LABELS[self.kind],
+                msg=message,
+            ),
             dati={
                 "operazione": self.kind,
                 "http_status": call.http_status,
@@ -762,13 +787,15 @@ class RinnovoHandler(OperationHandler):
         return after > dt.date.fromisoformat(before)
 
     def done_message(self, call, casella):
-        scadenza = casella.data_scadenza.strftime("%d/%m/%Y") if casella.data_scadenza else "—"
-        anni = int(call.params.get("anni", 1))
-        return ngettext(
-            "Rinnovata per %(n)d anno: nuova scadenza %(d)s.",
-            "Rinnovata per %(n)d anni: nuova scadenza %(d)s.",
-            anni,
-        ) % {"n": anni, "d": scadenza}
+        return Sentence(
+            ngettext_lazy(
+                "Rinnovata per %(n)d anno: nuova scadenza %(d)s.",
+                "Rinnovata per %(n)d anni: nuova scadenza %(d)s.",
+                "n",
+            ),
+            n=int(call.params.get("anni", 1)),
+            d=casella.data_scadenza or "—",
+        )
 
 
 class RevocaHandler(OperationHandler):
@@ -790,7 +817,7 @@ class RevocaHandler(OperationHandler):
         return _remote_stato(current) == Stato.REVOCATA
 
     def done_message(self, call, casella):
-        return _("Revoca eseguita.")
+        return Sentence(gettext_lazy("Revoca eseguita."))
 
 
 class ModificaHandler(OperationHandler):
@@ -822,7 +849,9 @@ class ModificaHandler(OperationHandler):
         return bool(targets) and all((getattr(current, k) or 0) >= v for k, v in targets.items())
 
     def done_message(self, call, casella):
-        return _("Spazio aumentato: %(what)s.") % {"what": describe_sizes(self._targets(call))}
+        return Sentence(
+            gettext_lazy("Spazio aumentato: %(what)s."), what=describe_sizes(self._targets(call))
+        )
 
 
 class ConservazioneHandler(OperationHandler):
@@ -854,9 +883,10 @@ class ConservazioneHandler(OperationHandler):
         return bool(current.conservazione)
 
     def done_message(self, call, casella):
-        return _("Conservazione a norma attiva (%(mb)s MB).") % {
-            "mb": casella.spazio_conservazione or call.params.get("spazio_conservazione")
-        }
+        return Sentence(
+            gettext_lazy("Conservazione a norma attiva (%(mb)s MB)."),
+            mb=casella.spazio_conservazione or call.params.get("spazio_conservazione"),
+        )
 
     def apply(self, call, result):
         super().apply(call, result)
@@ -896,7 +926,11 @@ class TrasformazioneHandler(OperationHandler):
         return tipo == target or prices.is_upgrade(target, tipo)
 
     def done_message(self, call, casella):
-        return _("La casella ora è %(tipo)s.") % {"tipo": casella.get_tipo_casella_display()}
+        tipo = casella.tipo_casella
+        return Sentence(
+            gettext_lazy("La casella ora è %(tipo)s."),
+            tipo=TipoCasellaChoices(tipo).label if tipo in TipoCasellaChoices.values else tipo,
+        )
 
 
 def _matching_users(call, current) -> int:
@@ -940,10 +974,11 @@ class MultiutenzaHandler(OperationHandler):
         return _matching_users(call, current) > int(call.params.get("presenti_prima", 0))
 
     def done_message(self, call, casella):
-        return _("Utente aggiuntivo %(nome)s %(cognome)s creato.") % {
-            "nome": call.params.get("nome", ""),
-            "cognome": call.params.get("cognome", ""),
-        }
+        return Sentence(
+            gettext_lazy("Utente aggiuntivo %(nome)s %(cognome)s creato."),
+            nome=call.params.get("nome", ""),
+            cognome=call.params.get("cognome", ""),
+        )
 
 
 HANDLERS: dict[str, CallHandler] = {
@@ -983,7 +1018,9 @@ def purge_preservation_identity(call_pk: int) -> int:
         services.record(
             call.casella,
             TipoEvento.ELIMINAZIONE,
-            _("Eliminato il documento d'identità della richiesta di conservazione."),
+            Sentence(
+                gettext_lazy("Eliminato il documento d'identità della richiesta di conservazione.")
+            ),
         )
         count += 1
     return count

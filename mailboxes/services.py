@@ -25,7 +25,6 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -39,7 +38,8 @@ from openapi_pec.types import (
     parse_date,
 )
 from openapi_pec.types import Casella as RemoteCasella
-from portal import private_files
+from portal import history, private_files
+from portal.history import Sentence
 from portal.pdf import CheckedPdf, merge_pdfs
 from portal.remote_calls import OPEN_STATES, CallState, enqueue_on_commit, recorded_intent
 
@@ -220,7 +220,7 @@ def check_address(*, tipo_casella: str, address: str, use_cache: bool = True) ->
 def record(
     casella: Casella,
     tipo: str,
-    messaggio: str = "",
+    messaggio: Sentence | str = "",
     *,
     da: str = "",
     a: str = "",
@@ -230,7 +230,7 @@ def record(
     return Evento.objects.create(
         casella=casella,
         tipo=tipo,
-        messaggio=messaggio,
+        **history.stored(messaggio),
         da_stato=da,
         a_stato=a,
         user=user,
@@ -298,8 +298,9 @@ def request_registration(
             record(
                 casella,
                 TipoEvento.REGISTRAZIONE,
-                _("Registrazione richiesta (costo %(price)s €).")
-                % {"price": number_format(call.price, 2)},
+                Sentence(
+                    gettext_lazy("Registrazione richiesta (costo %(price)s €)."), price=call.price
+                ),
                 a=Stato.NUOVA,
                 user=user,
             )
@@ -349,8 +350,10 @@ def retry_registration(*, casella: Casella, intent_key: str, user) -> CasellaCal
             record(
                 casella,
                 TipoEvento.REGISTRAZIONE,
-                _("Registrazione richiesta di nuovo (costo %(price)s €).")
-                % {"price": number_format(call.price, 2)},
+                Sentence(
+                    gettext_lazy("Registrazione richiesta di nuovo (costo %(price)s €)."),
+                    price=call.price,
+                ),
                 da=Stato.NON_REGISTRATA,
                 a=Stato.NUOVA,
                 user=user,
@@ -591,7 +594,10 @@ def upload_documents(
         record(
             casella,
             TipoEvento.DOCUMENTI,
-            _("Documenti caricati (%(n)d PDF): invio a Openapi in corso.") % {"n": len(stored)},
+            Sentence(
+                gettext_lazy("Documenti caricati (%(n)d PDF): invio a Openapi in corso."),
+                n=len(stored),
+            ),
             user=user,
         )
         enqueue_on_commit(tasks.run_casella_call, call.pk)
@@ -772,13 +778,15 @@ def _effects(
     on ``casella``), and whether to tell the registrant the box is active."""
     if "stato" in changed:
         old, new = changed["stato"][0], casella.stato
-        message = STATUS_MESSAGES.get(new) or _("Nuovo stato: %(stato)s.") % {
-            "stato": Stato(new).label if new in Stato.values else new
-        }
+        message = Sentence(STATUS_MESSAGES[new]) if new in STATUS_MESSAGES else None
+        message = message or Sentence(
+            gettext_lazy("Nuovo stato: %(stato)s."),
+            stato=Stato(new).label if new in Stato.values else new,
+        )
         event = Evento(
             casella=casella,
             tipo=TipoEvento.STATO,
-            messaggio=str(message),
+            **history.stored(message),
             da_stato=old,
             a_stato=new,
         )
@@ -795,12 +803,12 @@ def _effects(
         event = Evento(
             casella=casella,
             tipo=TipoEvento.SYNC,
-            messaggio=_("Aggiornata da Openapi: %(fields)s.")
-            % {
-                "fields": ", ".join(
-                    str(Casella._meta.get_field(k).verbose_name) for k in interesting
+            **history.stored(
+                Sentence(
+                    gettext_lazy("Aggiornata da Openapi: %(fields)s."),
+                    fields=[Casella._meta.get_field(k).verbose_name for k in interesting],
                 )
-            },
+            ),
             dati={k: [str(a), str(b)] for k, (a, b) in interesting.items()},
         )
         return event, False
@@ -1219,7 +1227,9 @@ def _import_many(client, unknown: list[CasellaSummary], *, user, now) -> int:
                 _import(client, summary, user=user, now=now)
         return len(unknown)
     created = 0
-    message = _("Casella registrata fuori dal portale, importata da Openapi.")
+    message = history.stored(
+        Sentence(gettext_lazy("Casella registrata fuori dal portale, importata da Openapi."))
+    )
     for batch in _chunks(unknown, SYNC_BATCH):
         boxes = []
         for summary in batch:
@@ -1249,7 +1259,7 @@ def _import_many(client, unknown: list[CasellaSummary], *, user, now) -> int:
                         casella_id=ids[b.remote_id],
                         at=now,
                         tipo=TipoEvento.IMPORT,
-                        messaggio=message,
+                        **message,
                         a_stato=b.stato,
                         user=user,
                     )
@@ -1277,7 +1287,7 @@ def _import(client, summary: CasellaSummary, *, user, now) -> Casella:
     record(
         casella,
         TipoEvento.IMPORT,
-        _("Casella registrata fuori dal portale, importata da Openapi."),
+        Sentence(gettext_lazy("Casella registrata fuori dal portale, importata da Openapi.")),
         a=casella.stato,
         user=user,
     )
@@ -1403,8 +1413,13 @@ def purge_documents(*, now: dt.datetime | None = None) -> int:
             record(
                 doc.casella,
                 TipoEvento.ELIMINAZIONE,
-                _("Eliminato il file «%(tipo)s» (documento d'identità) dopo %(days)d giorni.")
-                % {"tipo": doc.get_tipo_display(), "days": days},
+                Sentence(
+                    gettext_lazy(
+                        "Eliminato il file «%(tipo)s» (documento d'identità) dopo %(days)d giorni."
+                    ),
+                    tipo=TipoDocumentoCaricato(doc.tipo).label,
+                    days=days,
+                ),
             )
             scrub_requester(doc.casella_id)
             count += 1
@@ -1444,10 +1459,11 @@ def scrub_requester(casella_pk: int) -> None:
             text = text.replace(secret, SCRUBBED)
         return json.loads(text) if not isinstance(value, str) else text
 
-    for evento in Evento.objects.filter(casella=casella).only("messaggio", "dati"):
-        messaggio, dati = scrub(evento.messaggio), scrub(evento.dati)
-        if (messaggio, dati) != (evento.messaggio, evento.dati):
-            Evento.objects.filter(pk=evento.pk).update(messaggio=messaggio, dati=dati)
+    for evento in Evento.objects.filter(casella=casella).only("messaggio", "parametri", "dati"):
+        fields = {"messaggio": evento.messaggio, "parametri": evento.parametri, "dati": evento.dati}
+        scrubbed = {k: scrub(v) for k, v in fields.items()}
+        if scrubbed != fields:
+            Evento.objects.filter(pk=evento.pk).update(**scrubbed)
     for call in CasellaCall.objects.filter(casella=casella).only("params", "result", "last_error"):
         fields = {"params": call.params, "result": call.result, "last_error": call.last_error}
         scrubbed = {k: scrub(v) for k, v in fields.items()}

@@ -14,11 +14,13 @@ from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.roles import is_office, office_required, portal_user_required
 from openapi_pec import errors
+from portal.history import Sentence
 from portal.params import object_id
 from portal.remote_calls import repeat_message
 
@@ -31,7 +33,14 @@ from .forms import (
     RichiedenteForm,
     TitolareForm,
 )
-from .models import CallKind, Casella, Stato, TipoCasellaChoices, TipoEvento
+from .models import (
+    CallKind,
+    Casella,
+    Stato,
+    TipoCasellaChoices,
+    TipoDocumentoCaricato,
+    TipoEvento,
+)
 from .remote import get_client
 
 log = logging.getLogger(__name__)
@@ -223,7 +232,10 @@ def documento_download(request, pk):
     services.record(
         doc.casella,
         TipoEvento.DOCUMENTI,
-        _("Documento scaricato: %(tipo)s") % {"tipo": doc.get_tipo_display()},
+        Sentence(
+            gettext_lazy("Documento scaricato: %(tipo)s"),
+            tipo=TipoDocumentoCaricato(doc.tipo).label,
+        ),
         user=request.user,
         dati={"documento": doc.pk, "accesso": "download"},
     )

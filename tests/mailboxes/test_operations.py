@@ -124,7 +124,7 @@ def test_renew_for_two_years(pec, active_box, office_user):
     casella.refresh_from_db()
     assert casella.data_scadenza == before.replace(year=before.year + 2)
     assert [c["operation"] for c in pec.charges()] == ["registrazione", "rinnovo"]
-    assert "Rinnovata per 2 anni" in casella.eventi.first().messaggio
+    assert "Rinnovata per 2 anni" in casella.eventi.first().testo
 
 
 def test_renew_a_revoked_box_reactivates_it(pec, active_box, office_user):
@@ -216,7 +216,7 @@ def test_insufficient_credit_fails_once_and_alerts_the_staff(
     assert set(mailoutbox[0].to) >= {office_user.email, colleague.email}
     assert "Insufficient Credit" in mailoutbox[0].body
     casella.refresh_from_db()
-    assert "non riuscita" in casella.eventi.first().messaggio
+    assert "non riuscita" in casella.eventi.first().testo
 
 
 def test_revoke_needs_the_typed_address(pec, active_box, office_user):

@@ -11,9 +11,11 @@ from pathlib import Path
 
 import pytest
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from mailboxes import services
 from mailboxes.models import CallKind, CasellaCall, Documento, Evento, Richiedente, Stato
+from portal.history import Sentence
 
 from .conftest import CF_MARIO, checked, pdf_bytes, run_calls
 
@@ -121,6 +123,14 @@ def test_the_purge_scrubs_the_requesters_data_wherever_it_was_copied(pec, make_c
     services.record(
         casella, "errore", f"Openapi: documento {DOC_NUMBER} scaduto", dati={"cf": CF_MARIO}
     )
+    services.record(
+        casella,
+        "errore",
+        Sentence(
+            gettext_lazy("Openapi ha rifiutato la registrazione: %(msg)s"),
+            msg=f"codice fiscale {CF_MARIO} non valido",
+        ),
+    )
 
     assert services.purge_documents(now=_days(365)) == 1
 
@@ -133,7 +143,7 @@ def test_the_purge_scrubs_the_requesters_data_wherever_it_was_copied(pec, make_c
     assert casella.last_payload["stato"] == "documenti_errati"
     assert "callback" in casella.last_payload
     rows = [
-        *Evento.objects.filter(casella=casella).values_list("messaggio", "dati"),
+        *Evento.objects.filter(casella=casella).values_list("messaggio", "parametri", "dati"),
         *CasellaCall.objects.filter(casella=casella).values_list("params", "result", "last_error"),
     ]
     assert CF_MARIO not in json.dumps(rows) and DOC_NUMBER not in json.dumps(rows)
