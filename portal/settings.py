@@ -459,7 +459,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "filters": {
         "redact": {"()": "portal.log_redaction.RedactSecrets"},
-        "request_lines": {"()": "portal.log_filters.RequestLineFilter"},
+        "request_lines": {"()": "portal.log_redaction.RequestLineFilter"},
     },
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
