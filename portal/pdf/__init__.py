@@ -103,7 +103,7 @@ MESSAGES = {
     "no_pages": _("Il PDF non ha pagine."),
     "active_content": _(
         "Il PDF contiene JavaScript o azioni automatiche (o file allegati, contenuti multimediali "
-        "o 3D, collegamenti che aprono siti o programmi): non è accettato. Salvalo di nuovo come "
+        "o 3D, collegamenti che aprono programmi o file): non è accettato. Salvalo di nuovo come "
         "PDF semplice e ricaricalo."
     ),
     "bomb": _(

@@ -7,13 +7,15 @@ each, every nested dictionary and array. Each value compared is resolved first (
 whose object 7 is ``/Launch`` is a launch action), whether the reference points into the table,
 into an object stream or to an object only the bytes hold.
 
-Refused: JavaScript; actions that run, open or send something (Launch, URI, SubmitForm,
+Refused: JavaScript; actions that run, open or send something (Launch, URI other than a
+clicked http(s)/mailto link, SubmitForm,
 ImportData, GoToR, GoToE, Rendition, Sound, Movie, RichMediaExecute, GoTo3DView, a Thread into
 another file); automatic actions (``/OpenAction`` that is an action other than GoTo, a
 non-empty ``/AA`` anywhere); embedded and associated files (``/EmbeddedFile(s)``, ``/EF``,
 ``/AF``, file-attachment annotations, portfolios); XFA forms; multimedia and 3D (Sound, Movie,
 Screen, 3D, RichMedia annotations, U3D/PRC streams, renditions). Internal links (``/Dest``,
-GoTo, Named actions), form fields, signatures and ordinary annotations pass.
+GoTo, Named actions), web links the reader clicks, form fields, signatures and ordinary annotations
+pass.
 """
 
 from __future__ import annotations
@@ -41,6 +43,9 @@ DENIED_ACTIONS = frozenset(
         "/GoTo3DView",
     }
 )
+#: The only URI links let through: clicked by the reader (never automatic), to a web page or an
+#: address; ``file:``, ``javascript:``, UNC paths and every other scheme are refused.
+WEB_SCHEMES = ("http://", "https://", "mailto:")
 #: Annotation and stream subtypes that carry files, media or 3D.
 DENIED_SUBTYPES = frozenset(
     {
@@ -166,6 +171,16 @@ class Inspector:
             return value if value.startswith("/") else "/" + value
         return None
 
+    def web_link(self, value) -> bool:
+        """A link to a web page or an e-mail address, which the reader asks before opening
+        (an automatic one, on opening or in ``/AA``, is refused where it sits)."""
+        value = self.resolve(value)
+        if isinstance(value, bytes):
+            value = value.decode("latin-1")
+        if not isinstance(value, str):
+            return False
+        return value.strip().lower().startswith(WEB_SCHEMES)
+
     # ----------------------------------------------------------------- the rules
 
     def check_dict(self, item: dict) -> None:
@@ -174,7 +189,10 @@ class Inspector:
             raise Active
         if "/S" in keys:
             action = self.name(item["/S"])
-            if action in DENIED_ACTIONS or (action == "/Thread" and "/F" in keys):
+            if action == "/URI":
+                if not self.web_link(item.get("/URI")):
+                    raise Active
+            elif action in DENIED_ACTIONS or (action == "/Thread" and "/F" in keys):
                 raise Active
         if "/Subtype" in keys and self.name(item["/Subtype"]) in DENIED_SUBTYPES:
             raise Active

