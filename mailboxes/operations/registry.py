@@ -22,9 +22,6 @@ from typing import Any
 #: kind -> spec, in the order they were registered (see :func:`in_order` for the page order).
 OPERATIONS: dict[str, OperationSpec] = {}
 
-#: The modules of this package that hold no operation.
-_SUPPORT = {"registry", "rules", "intents", "handlers", "pricing", "forms"}
-
 
 @dataclass(frozen=True)
 class OperationSpec:
@@ -92,8 +89,8 @@ def kinds() -> tuple[str, ...]:
 
 
 def autodiscover() -> None:
-    """Import every operation module of this package (each registers its spec)."""
+    """Import every module of this package: each operation's registers its spec (the others
+    register nothing)."""
     package = importlib.import_module(__package__)
     for module in pkgutil.iter_modules(package.__path__):
-        if module.name not in _SUPPORT:
-            importlib.import_module(f"{__package__}.{module.name}")
+        importlib.import_module(f"{__package__}.{module.name}")
