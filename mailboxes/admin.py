@@ -118,7 +118,11 @@ class CasellaAdmin(admin.ModelAdmin):
         *REMOTE_FIELDS,
     )
     inlines = (DocumentoInline, CallInline, EventoInline)
-    actions = ("refresh_status", "sync_now", *admin_operations.ACTIONS)
+
+    @property
+    def actions(self):
+        # The operations' actions come from their registry, read when the page is built.
+        return ("refresh_status", "sync_now", *admin_operations.actions())
 
     def has_add_permission(self, request):
         return False  # boxes are registered through the portal (POST /pec) or imported

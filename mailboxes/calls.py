@@ -17,6 +17,7 @@ from portal.remote_calls import CallHandler, Confirmed, NotPerformed, Undecided
 
 from . import services
 from .models import ACTIVATABLE, CallKind, Casella, CasellaCall, Documento, Stato, TipoEvento
+from .operations.registry import OPERATIONS
 from .remote import get_client
 
 log = logging.getLogger(__name__)
@@ -152,8 +153,7 @@ HANDLERS: dict[str, CallHandler] = {
 
 
 def handler_for(kind: str) -> CallHandler:
-    if kind not in HANDLERS:  # the operations on active boxes (mailboxes/operations.py)
-        from .operations import HANDLERS as OPERATION_HANDLERS
-
-        HANDLERS.update(OPERATION_HANDLERS)
-    return HANDLERS[kind]
+    """The handler of a registration call or of an operation on an active box."""
+    if kind in HANDLERS:
+        return HANDLERS[kind]
+    return OPERATIONS[kind].handler

@@ -76,7 +76,7 @@ def sync_account() -> dict:
 
 @shared_task(name="mailboxes.purge_documents")
 def purge_documents() -> int:
-    from .operations import purge_finished_preservation_documents
+    from .operations.conservazione import purge_finished_preservation_documents
 
     return services.purge_documents() + purge_finished_preservation_documents()
 
