@@ -2,6 +2,7 @@
 that dies is started again, Ctrl-C stops them all."""
 
 import contextlib
+import fcntl
 import os
 import re
 import signal
@@ -195,24 +196,37 @@ def test_run_portal_starts_again_a_process_that_dies(portal):
     assert p.stop() == 0
 
 
-def test_run_portal_says_when_the_web_port_is_taken(tmp_path):
-    port = free_port()
+def run_portal_once(tmp_path: Path, port: int) -> subprocess.CompletedProcess:
     env = {
         k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "REDIS_", "OPENAPI_"))
     }
     env.update(DJANGO_SETTINGS_MODULE="portal.settings", DATA_DIR=str(tmp_path), PORT=str(port))
+    return subprocess.run(
+        [sys.executable, "manage.py", "run_portal"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_run_portal_says_when_the_web_port_is_taken(tmp_path):
+    port = free_port()
     with port_held(port):
-        proc = subprocess.run(
-            [sys.executable, "manage.py", "run_portal"],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        proc = run_portal_once(tmp_path, port)
     assert proc.returncode != 0
     assert f"127.0.0.1:{port}: the port is already in use" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_a_second_portal_on_the_same_data_folder_is_refused(tmp_path):
+    with open(tmp_path / "run_portal.lock", "ab") as lock:  # as a running portal holds it
+        fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
+        proc = run_portal_once(tmp_path, free_port())
+    assert proc.returncode != 0
+    assert f"Another portal is already running on the data folder {tmp_path}" in proc.stderr
+    assert "DATA_DIR=data/" in proc.stderr
 
 
 def flaky(code: int) -> list[str]:

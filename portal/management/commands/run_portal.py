@@ -8,6 +8,7 @@ from __future__ import annotations
 import collections
 import contextlib
 import errno
+import fcntl
 import importlib.util
 import os
 import re
@@ -150,6 +151,20 @@ class Command(BaseCommand):
         self.stderr.flush()
 
     def handle(self, *args, port, host, **options):
+        # Two portals on one data folder would share the SQLite database, the broker's queue,
+        # the beat schedule and the sandbox's state file: the second is refused. The lock lasts
+        # as long as this process (the children do not inherit it).
+        with open(settings.DATA_DIR / "run_portal.lock", "ab") as lock:
+            try:
+                fcntl.flock(lock.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise CommandError(
+                    f"Another portal is already running on the data folder {settings.DATA_DIR}. "
+                    f"Give this one its own: DATA_DIR=data/{port + 1} PORT={port + 1} make run."
+                ) from None
+            self._serve(port, host)
+
+    def _serve(self, port: int, host: str) -> None:
         reason = _cannot_listen(host, port)
         if reason:
             raise CommandError(
