@@ -179,6 +179,9 @@ class Command(BaseCommand):
             nonlocal stopping
             stopping = True
 
+        # From here on Ctrl-C is ours: the processes started so far are stopped, never orphaned.
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, stop)
         try:
             sandbox_url = None
             if settings.OPENAPI_DEMO and importlib.util.find_spec("pec_sandbox"):
@@ -215,8 +218,6 @@ class Command(BaseCommand):
             supervisor.start(
                 "web", [python, "manage.py", "runserver", "--noreload", f"{host}:{port}"]
             )
-            signal.signal(signal.SIGINT, stop)
-            signal.signal(signal.SIGTERM, stop)
             mode = (
                 f"demo (built-in Openapi sandbox on {sandbox_url})"
                 if sandbox_url
