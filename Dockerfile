@@ -9,7 +9,7 @@ COPY pyproject.toml README.md ./
 RUN pip install --no-cache-dir .
 COPY . .
 # Static files are collected at build time and served by whitenoise.
-RUN DJANGO_SECRET_KEY=build-only OPENAPI_ALLOW_DEMO=true python manage.py collectstatic --no-input
+RUN DJANGO_SECRET_KEY=build-only STATIC_MANIFEST=true python manage.py collectstatic --no-input
 USER portal
 EXPOSE 8000
 # Behind a proxy that buffers requests (docker-compose.yml's proxy, deploy/nginx.conf.template).

@@ -263,6 +263,64 @@ def p5(env) -> list[Row]:
     ]
 
 
+def p9(env) -> list[Row]:
+    """Costly PDFs: the portal's bounded check against pypdf unbounded in the web process."""
+    import subprocess
+
+    from tests.security.corpus import COSTLY_PDFS
+
+    rows, worst = [], {"seconds": 0.0, "child": 0.0, "grown": 0.0}
+    naive_worst = {"seconds": 0.0, "peak": 0.0}
+    for label, _make, _allowed in COSTLY_PDFS:
+        portal = core.run_job("costly_portal", env, label)
+        try:
+            naive = core.run_job("costly_naive", env, label, timeout=120)
+            peer = f"{_fmt_s(naive['seconds'])}, +{naive['peak_mb']:.0f} MB, {naive['outcome']}"
+            naive_worst["seconds"] = max(naive_worst["seconds"], naive["seconds"])
+            naive_worst["peak"] = max(naive_worst["peak"], naive["peak_mb"])
+            ratio = core.ratio(portal["seconds"], naive["seconds"])
+        except subprocess.TimeoutExpired:
+            peer, ratio = "over 120 s (stopped)", "> 60×"
+            naive_worst["seconds"] = max(naive_worst["seconds"], 120.0)
+        worst["seconds"] = max(worst["seconds"], portal["seconds"])
+        worst["child"] = max(worst["child"], portal["child_mb"])
+        worst["grown"] = max(worst["grown"], portal["peak_mb"])
+        # a child stopped by a limit does not report its peak: it was at most the limit
+        child = f"{portal['child_mb']:.0f} MB" if portal["child_mb"] else "stopped at its limit"
+        rows.append(
+            (
+                "P9",
+                f"check of a costly PDF: {label}",
+                f"{_fmt_s(portal['seconds'])}, child peak {child}, "
+                f"web +{portal['peak_mb']:.0f} MB, {portal['outcome']}",
+                peer,
+                ratio,
+            )
+        )
+    portal = core.run_job("costly_alongside", env, "portal")
+    naive = core.run_job("costly_alongside", env, "naive", timeout=300)
+    rows.append(
+        (
+            "P9",
+            "a ~2 ms page in the same process while 3 LZW files are checked: slowest",
+            f"{_fmt_s(portal['slowest'])} (alone {_fmt_s(portal['alone'])})",
+            f"pypdf in-process: {_fmt_s(naive['slowest'])}",
+            core.ratio(portal["slowest"], naive["slowest"]),
+        )
+    )
+    rows.append(
+        (
+            "P9",
+            f"check of {len(COSTLY_PDFS)} costly PDFs: worst wall time and peak memory",
+            f"{_fmt_s(worst['seconds'])}, child {worst['child']:.0f} MB, "
+            f"web +{worst['grown']:.0f} MB",
+            f"pypdf unbounded: {_fmt_s(naive_worst['seconds'])}, +{naive_worst['peak']:.0f} MB",
+            core.ratio(worst["seconds"], naive_worst["seconds"]),
+        )
+    )
+    return rows
+
+
 # --------------------------------------------------------------------------- P2
 
 

@@ -3,6 +3,7 @@ seconds and the peak memory above the process's baseline."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import sys
@@ -147,7 +148,120 @@ def pdf_naive() -> dict:
     return {"seconds": seconds, "peak_mb": core.peak_rss_mb() - base, "mb": mb}
 
 
-JOBS = {f.__name__: f for f in (sync_portal, sync_naive, pdf_portal, pdf_naive)}
+def _costly(label: str) -> bytes:
+    from tests.security.corpus import COSTLY_PDFS
+
+    return next(make for name, make, _allowed in COSTLY_PDFS if name == label)()
+
+
+def costly_portal(label: str) -> dict:
+    """The portal's check of one costly PDF: wall time, the checking child's peak memory, and
+    how much the calling (web) process grew."""
+    from django.core.exceptions import ValidationError
+
+    from portal import pdf
+
+    data = _costly(label)
+    answers = []
+    bounded = pdf._inspect_bounded
+
+    def spy(*args):
+        answers.append(bounded(*args))
+        return answers[-1]
+
+    pdf._inspect_bounded = spy
+    base = core.peak_rss_mb()
+    t0 = time.perf_counter()
+    try:
+        pdf.check_pdf(io.BytesIO(data))
+        outcome = "accepted"
+    except ValidationError as exc:
+        outcome = f"refused ({exc.code})"
+    seconds = time.perf_counter() - t0
+    child = answers[-1].get("peak_bytes", 0) / 1048576 if answers else 0.0
+    return {
+        "seconds": seconds,
+        "outcome": outcome,
+        "child_mb": child,
+        "peak_mb": core.peak_rss_mb() - base,
+    }
+
+
+def costly_naive(label: str) -> dict:
+    """The naive peer: pypdf in the web process, unbounded: every object read, every stream
+    decoded (pypdf's own default limits only)."""
+    from pypdf import PdfReader
+    from pypdf.generic import IndirectObject, StreamObject
+
+    data = _costly(label)
+    base = core.peak_rss_mb()
+    t0 = time.perf_counter()
+    outcome = "accepted"
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        for generation, entries in list(reader.xref.items()):
+            for number in list(entries):
+                obj = reader.get_object(IndirectObject(number, generation, reader))
+                if isinstance(obj, StreamObject):
+                    obj.get_data()
+    except Exception as exc:
+        outcome = f"refused ({type(exc).__name__})"
+    return {
+        "seconds": time.perf_counter() - t0,
+        "outcome": outcome,
+        "peak_mb": core.peak_rss_mb() - base,
+    }
+
+
+def costly_alongside(mode: str) -> dict:
+    """Three checks of the 9.5 MB LZW file at once (threads, as in a threaded web worker) while
+    the same process serves a page-sized piece of Python work (~2 ms) over and over: the
+    slowest of those pieces. ``mode``: "portal" (check_pdf) or "naive" (pypdf in-process)."""
+    import threading
+
+    from django.core.exceptions import ValidationError
+    from pypdf import PdfReader
+
+    from portal.pdf import check_pdf
+
+    data = _costly("9.5 MB LZW stream")
+
+    def check():
+        if mode == "portal":
+            with contextlib.suppress(ValidationError):
+                check_pdf(io.BytesIO(data))
+        else:
+            PdfReader(io.BytesIO(data)).pages[0].get_contents().get_data()
+
+    def page() -> float:
+        t0 = time.perf_counter()
+        sum(i * i for i in range(40_000))
+        return time.perf_counter() - t0
+
+    alone = max(page() for _ in range(50))
+    threads = [threading.Thread(target=check) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    slowest = 0.0
+    while any(thread.is_alive() for thread in threads):
+        slowest = max(slowest, page())
+    for thread in threads:
+        thread.join()
+    return {"alone": alone, "slowest": slowest}
+
+
+JOBS = {
+    f.__name__: f
+    for f in (
+        sync_portal,
+        sync_naive,
+        pdf_portal,
+        pdf_naive,
+        costly_portal,
+        costly_naive,
+        costly_alongside,
+    )
+}
 
 
 def main() -> int:

@@ -32,7 +32,7 @@ class EventoInline(admin.TabularInline):
     model = Evento
     extra = 0
     can_delete = False
-    fields = ("at", "tipo", "stato", "messaggio", "user")
+    fields = ("at", "tipo", "stato", "testo", "user")
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):

@@ -15,6 +15,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from openapi_pec.types import Qualifica, StatoComunica
+from portal.history import HistoryLine
 from portal.remote_calls import RemoteCall
 
 from . import validators
@@ -297,8 +298,8 @@ class ProcuraFirmata(models.Model):
         return self.cf_diverso or self.certificato_scaduto
 
 
-class Evento(models.Model):
-    """One line of a request's timeline."""
+class Evento(HistoryLine):
+    """One line of a request's timeline (its text: :class:`portal.history.HistoryLine`)."""
 
     class Tipo(models.TextChoices):
         CREATA = "creata", _("Creata")
@@ -313,7 +314,6 @@ class Evento(models.Model):
     )
     tipo = models.CharField(max_length=20, choices=Tipo.choices)
     stato = models.CharField(max_length=30, choices=StatoRichiesta.choices, blank=True)
-    messaggio = models.TextField(blank=True)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -325,7 +325,7 @@ class Evento(models.Model):
         ordering = ["at", "pk"]
 
     def __str__(self) -> str:
-        return f"{self.get_tipo_display()}: {self.messaggio}"
+        return f"{self.get_tipo_display()}: {self.testo}"
 
 
 class ComunicaCallKind(models.TextChoices):

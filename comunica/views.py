@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.roles import office_required
 from openapi_pec import errors
 from portal.openapi import get_client
+from portal.params import object_id
 from portal.remote_calls import repeat_message
 
 from . import files, selectors, tasks
@@ -63,8 +64,8 @@ def richiesta_list(request):
 
 
 def _prefill(request) -> tuple[dict, object, object]:
-    titolare = selectors.titolare_for_prefill(request.user, request.GET.get("titolare"))
-    casella = selectors.casella_for_prefill(request.user, request.GET.get("casella"))
+    titolare = selectors.titolare_for_prefill(request.user, object_id(request.GET.get("titolare")))
+    casella = selectors.casella_for_prefill(request.user, object_id(request.GET.get("casella")))
     if casella is not None and titolare is None:
         titolare = casella.titolare
     if titolare is not None and casella is None:

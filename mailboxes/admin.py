@@ -50,7 +50,7 @@ class EventoInline(admin.TabularInline):
     model = Evento
     extra = 0
     can_delete = False
-    fields = ("at", "tipo", "da_stato", "a_stato", "messaggio", "user")
+    fields = ("at", "tipo", "da_stato", "a_stato", "testo", "user")
     readonly_fields = fields
     ordering = ("-at",)
 
@@ -119,7 +119,11 @@ class CasellaAdmin(admin.ModelAdmin):
         *REMOTE_FIELDS,
     )
     inlines = (DocumentoInline, CallInline, EventoInline)
-    actions = ("refresh_status", "sync_now", *admin_operations.ACTIONS)
+
+    @property
+    def actions(self):
+        # The operations' actions come from their registry, read when the page is built.
+        return ("refresh_status", "sync_now", *admin_operations.actions())
 
     def has_add_permission(self, request):
         return False  # boxes are registered through the portal (POST /pec) or imported
@@ -181,12 +185,13 @@ class DocumentoAdmin(admin.ModelAdmin):
 
 @admin.register(Evento)
 class EventoAdmin(admin.ModelAdmin):
-    list_display = ("at", "casella", "tipo", "da_stato", "a_stato", "messaggio", "user")
+    list_display = ("at", "casella", "tipo", "da_stato", "a_stato", "testo", "user")
     list_filter = ("tipo", "a_stato")
     search_fields = ("casella__casella_pec", "messaggio")
     list_select_related = ("casella", "user")
     date_hierarchy = "at"
-    readonly_fields = ("casella", "at", "tipo", "da_stato", "a_stato", "messaggio", "dati", "user")
+    readonly_fields = ("casella", "at", "tipo", "da_stato", "a_stato", "testo", "dati", "user")
+    fields = readonly_fields  # the line's text, not its stored msgid and parameters
 
     def has_add_permission(self, request):
         return False

@@ -7,5 +7,8 @@ class MailboxesConfig(AppConfig):
     verbose_name = _("Caselle PEC")
 
     def ready(self) -> None:
+        from .operations import registry
+
+        registry.autodiscover()  # each operation's module registers its spec
         # The tasks are registered in every process: services enqueue them by name.
         from . import tasks  # noqa: F401

@@ -9,12 +9,14 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from openapi_pec import errors
+from portal.history import Sentence
 from portal.remote_calls import CallHandler, Confirmed, NotPerformed, Undecided
 
 from .models import ACTIVATABLE, CallKind, Casella, CasellaCall, Documento, Stato, TipoEvento
-from .operations import HANDLERS as OPERATION_HANDLERS
+from .operations.registry import OPERATIONS
 from .remote import get_client
 from .services.activation import documents_for_call
 from .services.history import record
@@ -71,7 +73,9 @@ class RegistrazioneHandler(CallHandler):
             record(
                 casella,
                 TipoEvento.ERRORE,
-                _("Openapi ha rifiutato la registrazione: %(msg)s") % {"msg": message},
+                Sentence(
+                    gettext_lazy("Openapi ha rifiutato la registrazione: %(msg)s"), msg=message
+                ),
                 da=old,
                 a=Stato.NON_REGISTRATA,
                 dati={"http_status": call.http_status, "error": call.error_code},
@@ -140,7 +144,7 @@ class AttivazioneHandler(CallHandler):
         record(
             casella,
             TipoEvento.ERRORE,
-            _("Invio dei documenti non riuscito: %(msg)s") % {"msg": message},
+            Sentence(gettext_lazy("Invio dei documenti non riuscito: %(msg)s"), msg=message),
             dati={"http_status": call.http_status, "error": call.error_code},
         )
         notify_failure(call, message, credit=isinstance(error, errors.InsufficientCredit))
@@ -149,9 +153,11 @@ class AttivazioneHandler(CallHandler):
 HANDLERS: dict[str, CallHandler] = {
     CallKind.REGISTRAZIONE: RegistrazioneHandler(),
     CallKind.ATTIVAZIONE: AttivazioneHandler(),
-    **OPERATION_HANDLERS,  # the operations on active boxes (mailboxes/operations.py)
 }
 
 
 def handler_for(kind: str) -> CallHandler:
-    return HANDLERS[kind]
+    """The handler of a registration call or of an operation on an active box."""
+    if kind in HANDLERS:
+        return HANDLERS[kind]
+    return OPERATIONS[kind].handler

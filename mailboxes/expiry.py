@@ -27,8 +27,11 @@ from accounts import roles
 from openapi_pec import errors
 from portal.remote_calls import OPEN_STATES
 
-from . import operations, selectors
-from .models import CallKind, Casella, CasellaCall, PromemoriaScadenza, Stato
+from . import selectors
+from .models import Casella, CasellaCall, PromemoriaScadenza, Stato
+from .operations import rinnovo
+from .operations.pricing import euro
+from .operations.rules import check
 from .remote import get_client
 
 log = logging.getLogger(__name__)
@@ -128,16 +131,14 @@ def overview(user, *, within: int = 90, today: dt.date | None = None) -> Overvie
     groups: dict[object, Group] = {}
     counts = {key: 0 for key in BUCKET_LABELS}
     for casella in boxes:
-        verdict = operations.check(
-            casella, CallKind.RINNOVO, busy=open_calls.get(casella.pk) or False
-        )
+        verdict = check(casella, rinnovo.KIND, busy=open_calls.get(casella.pk) or False)
         bucket = bucket_of(casella.data_scadenza, today)
         counts[bucket] += 1
         row = Row(
             casella=casella,
             days=(casella.data_scadenza - today).days,
             bucket=bucket,
-            price=operations.renewal_price(casella.tipo_casella, 1),
+            price=rinnovo.renewal_price(casella.tipo_casella, 1),
             renewable=verdict.ok,
             reason=verdict.reason,
             open_call=open_calls.get(casella.pk),
@@ -212,7 +213,7 @@ def renew_many(*, caselle, anni: int, batch: str, user) -> BatchResult:
     started, refused = [], []
     for casella in caselle:
         try:
-            call = operations.renew(
+            call = rinnovo.renew(
                 casella=casella, anni=anni, intent_key=batch_key(batch, casella.pk), user=user
             )
         except ValidationError as exc:
@@ -224,7 +225,7 @@ def renew_many(*, caselle, anni: int, batch: str, user) -> BatchResult:
 
 def batch_calls(batch: str):
     return (
-        CasellaCall.objects.filter(intent_key__startswith=f"{batch}:", kind=CallKind.RINNOVO)
+        CasellaCall.objects.filter(intent_key__startswith=f"{batch}:", kind=rinnovo.KIND)
         .select_related("casella")
         .order_by("casella__data_scadenza", "pk")
     )
@@ -308,7 +309,7 @@ def _reminder_message(claimed: list[tuple[Casella, int]], today: dt.date) -> tup
     total = Decimal("0")
     for casella, _soglia in claimed:
         left = (casella.data_scadenza - today).days
-        price = operations.renewal_price(casella.tipo_casella, 1)
+        price = rinnovo.renewal_price(casella.tipo_casella, 1)
         total += price
         lines.append(
             _(
@@ -320,7 +321,7 @@ def _reminder_message(claimed: list[tuple[Casella, int]], today: dt.date) -> tup
                 "titolare": casella.titolare or "—",
                 "date": casella.data_scadenza.strftime("%d/%m/%Y"),
                 "days": left,
-                "price": operations.euro(price),
+                "price": euro(price),
                 "auto": (" " + _("Rinnovo automatico attivo: controlla il credito."))
                 if casella.autorinnovo
                 else "",
@@ -340,8 +341,7 @@ def _reminder_message(claimed: list[tuple[Casella, int]], today: dt.date) -> tup
             "",
             *lines,
             "",
-            _("Totale per rinnovarle di un anno: %(total)s € + IVA.")
-            % {"total": operations.euro(total)},
+            _("Totale per rinnovarle di un anno: %(total)s € + IVA.") % {"total": euro(total)},
             _("Rinnovale dalla pagina delle scadenze: %(url)s")
             % {"url": base + reverse("mailboxes:scadenze")},
             "",

@@ -20,9 +20,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from openapi_pec.types import SOTTOTIPI_CLIENTE, StatoCasella, TipoCasella, TipoCliente
+from portal.history import HistoryLine
 from portal.remote_calls import RemoteCall
 
 from . import validators
+from .operations import registry as operation_registry
 
 
 class TipoClienteChoices(models.TextChoices):
@@ -332,7 +334,7 @@ class TipoDocumentoCaricato(models.TextChoices):
     MODULO = "modulo", _("Modulo di attivazione firmato")
     IDENTITA = "identita", _("Documento d'identità")
     UNICO = "unico", _("Modulo firmato e documento d'identità (PDF unico)")
-    # Legal preservation (PATCH /pec/{id}/conservazione), see mailboxes/operations.py.
+    # Legal preservation (PATCH /pec/{id}/conservazione), see mailboxes/operations/conservazione.py.
     MODULO_CONSERVAZIONE = "mod_cons", _("Modulo di conservazione firmato")
     IDENTITA_CONSERVAZIONE = "id_cons", _("Documento d'identità (conservazione)")
 
@@ -390,8 +392,8 @@ class TipoEvento(models.TextChoices):
     OPERAZIONE = "operazione", _("Operazione sulla casella")
 
 
-class Evento(models.Model):
-    """One line of a box's history."""
+class Evento(HistoryLine):
+    """One line of a box's history (its text: :class:`portal.history.HistoryLine`)."""
 
     casella = models.ForeignKey(
         Casella, on_delete=models.CASCADE, related_name="eventi", verbose_name=_("casella")
@@ -400,7 +402,6 @@ class Evento(models.Model):
     tipo = models.CharField(_("tipo"), max_length=20, choices=TipoEvento.choices)
     da_stato = models.CharField(_("da"), max_length=30, blank=True, choices=Stato.choices)
     a_stato = models.CharField(_("a"), max_length=30, blank=True, choices=Stato.choices)
-    messaggio = models.TextField(_("descrizione"), blank=True)
     dati = models.JSONField(_("dettagli"), default=dict, blank=True)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -421,32 +422,23 @@ class Evento(models.Model):
 
 
 class CallKind(models.TextChoices):
+    """The calls of a box's registration; the operations on active boxes add their own kinds
+    (mailboxes/operations/registry.py)."""
+
     REGISTRAZIONE = "registrazione", _("Registrazione (POST /pec)")
     ATTIVAZIONE = "attivazione", _("Invio documenti (PATCH /pec/{id}/attivazione)")
-    # Operations on active boxes (mailboxes/operations.py).
-    RINNOVO = "rinnovo", _("Rinnovo (GET /pec/{id}/rinnovo)")
-    REVOCA = "revoca", _("Revoca (DELETE /pec/{id})")
-    MODIFICA = "modifica", _("Aumento spazio (PATCH /pec/{id}/modifica)")
-    CONSERVAZIONE = "conservazione", _("Conservazione a norma (PATCH /pec/{id}/conservazione)")
-    TRASFORMAZIONE = "trasformazione", _("Cambio tipo (PATCH /pec/{id}/trasformazione)")
-    MULTIUTENZA = "multiutenza", _("Utente aggiuntivo (POST /pec/{id}/multiutenza)")
 
 
-#: The kinds of mailboxes/operations.py: at most one of them open per box at a time.
-OPERATION_KINDS = (
-    CallKind.RINNOVO,
-    CallKind.REVOCA,
-    CallKind.MODIFICA,
-    CallKind.CONSERVAZIONE,
-    CallKind.TRASFORMAZIONE,
-    CallKind.MULTIUTENZA,
-)
+def call_kinds() -> list[tuple[str, str]]:
+    """The choices of ``CasellaCall.kind``: the registration's calls and every registered
+    operation (a callable, so a new operation needs no migration)."""
+    return [*CallKind.choices, *((s.kind, s.call_label) for s in operation_registry.in_order())]
 
 
 class CasellaCall(RemoteCall):
     """An at-most-once intent of a call on a box (see portal/remote_calls.py)."""
 
-    kind = models.CharField(_("operazione"), max_length=40, choices=CallKind.choices)
+    kind = models.CharField(_("operazione"), max_length=40, choices=call_kinds)
     casella = models.ForeignKey(
         Casella, on_delete=models.CASCADE, related_name="calls", verbose_name=_("casella")
     )
@@ -469,19 +461,11 @@ class CasellaCall(RemoteCall):
                 name="mailboxes_one_live_registration_per_box",
             ),
             # At most one open operation (renew, revoke, enlarge...) per box: two tabs or two
-            # people cannot renew the same box twice by accident.
+            # people cannot renew the same box twice by accident. Every kind that is not a
+            # registration call is an operation, so a new operation needs no migration.
             models.UniqueConstraint(
                 fields=["casella"],
-                condition=Q(
-                    kind__in=[
-                        "rinnovo",
-                        "revoca",
-                        "modifica",
-                        "conservazione",
-                        "trasformazione",
-                        "multiutenza",
-                    ]
-                )
+                condition=~Q(kind__in=CallKind.values)
                 & Q(state__in=["pending", "in_flight", "unclear"]),
                 name="mailboxes_one_open_operation_per_box",
             ),

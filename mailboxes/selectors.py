@@ -8,6 +8,7 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 
+from django.db import models
 from django.db.models import Count, F, Q, QuerySet
 from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
 from django.utils import timezone
@@ -192,26 +193,51 @@ def _encode(value, pk: int) -> str:
     return base64.urlsafe_b64encode(json.dumps(raw).encode()).decode().rstrip("=")
 
 
-def decode_cursor(token: str):
-    """(value, pk) from a cursor; None when it is absent or not one of ours."""
+#: The largest primary key (a 64-bit BigAutoField) and the years a cursor date may carry (a
+#: year at either end of Python's range overflows once moved to the database's time zone).
+MAX_PK = 2**63 - 1
+CURSOR_YEARS = range(1000, 9000)
+
+
+def _cursor_kind(field: str) -> str:
+    """The kind of value ("t" datetime, "d" date, "s" text) a cursor on ``field`` carries."""
+    model = Casella
+    for part in field.split("__"):
+        model_field = model._meta.get_field(part)
+        model = model_field.related_model or model
+    if isinstance(model_field, models.DateTimeField):
+        return "t"
+    if isinstance(model_field, models.DateField):
+        return "d"
+    return "s"
+
+
+def decode_cursor(token: str, field: str):
+    """(value, pk) from a cursor on ``field``; None when it is absent or not one we made for
+    that field (a tampered cursor then gives the first page, never an error)."""
     if not token or len(token) > 1000:
         return None
     try:
         kind, value, pk = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
-        pk = int(pk)
-        if kind == "t":
-            value = dt.datetime.fromisoformat(value)
-        elif kind == "d":
-            value = dt.date.fromisoformat(value)
-        elif kind == "n":
-            value = None
-        elif kind == "s":
-            value = str(value)
-        else:
-            return None
     except (ValueError, TypeError, UnicodeDecodeError, binascii.Error):
         return None
-    return value, pk
+    if type(pk) is not int or not 0 < pk <= MAX_PK:
+        return None
+    if kind == "n" and value is None and field in NULLABLE_SORTS:
+        return None, pk
+    if kind != _cursor_kind(field) or not isinstance(value, str) or "\x00" in value:
+        return None
+    if kind == "s":
+        return value, pk
+    try:
+        parsed = (dt.datetime if kind == "t" else dt.date).fromisoformat(value)
+    except ValueError:
+        return None
+    if parsed.year not in CURSOR_YEARS:
+        return None
+    if kind == "t" and timezone.is_naive(parsed):
+        return None
+    return parsed, pk
 
 
 def _key(obj, field: str):
@@ -228,8 +254,8 @@ def keyset_page(
     One query of ``size + 1`` rows: the extra row says whether there is a next page."""
     field, desc = _sort_field(sort)
     backwards = False
-    cursor = decode_cursor(after)
-    if cursor is None and (cursor := decode_cursor(before)) is not None:
+    cursor = decode_cursor(after, field)
+    if cursor is None and (cursor := decode_cursor(before, field)) is not None:
         backwards = True
     if cursor is not None:
         qs = qs.filter(_after(field, desc != backwards, *cursor))

@@ -15,7 +15,7 @@ from portal.remote_calls import CallState, due_calls, run_call
 from .calls import handler_for
 from .expiry import send_reminders
 from .models import CallKind, Casella, CasellaCall
-from .operations import purge_finished_preservation_documents
+from .operations.conservazione import purge_finished_preservation_documents
 from .services import callbacks, polling, retention
 from .services import sync as box_sync
 

@@ -1,22 +1,21 @@
-"""URLs of the operations on active boxes (issue 5): renew, revoke, enlarge, preservation,
-upgrade, extra users, and the expiry page. Included by mailboxes/urls.py."""
+"""URLs of the operations on active boxes, one per registered operation (its spec's path and
+kind), and of the expiry page. Included by mailboxes/urls.py."""
 
 from django.urls import path
 
 from . import views_operations as views
+from .operations.registry import in_order
 
 urlpatterns = [
-    path("<int:pk>/rinnovo/", views.rinnovo, name="rinnovo"),
-    path("<int:pk>/revoca/", views.revoca, name="revoca"),
-    path("<int:pk>/spazio/", views.modifica, name="modifica"),
-    path("<int:pk>/conservazione/", views.conservazione, name="conservazione"),
+    *(
+        path(f"<int:pk>/{spec.path}/", views.operation, {"kind": spec.kind}, name=spec.kind)
+        for spec in in_order()
+    ),
     path(
         "<int:pk>/modulo-conservazione/",
         views.modulo_conservazione,
         name="modulo_conservazione",
     ),
-    path("<int:pk>/tipo/", views.trasformazione, name="trasformazione"),
-    path("<int:pk>/utenti/", views.multiutenza, name="multiutenza"),
     path("scadenze/", views.scadenze, name="scadenze"),
     path("scadenze/avanzamento/", views.scadenze_avanzamento, name="scadenze_avanzamento"),
 ]

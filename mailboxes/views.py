@@ -14,11 +14,14 @@ from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.roles import is_office, office_required, portal_user_required
 from openapi_pec import errors
+from portal.history import Sentence
+from portal.params import object_id
 from portal.remote_calls import repeat_message
 
 from . import selectors, tasks
@@ -30,7 +33,14 @@ from .forms import (
     RichiedenteForm,
     TitolareForm,
 )
-from .models import CallKind, Casella, Stato, TipoCasellaChoices, TipoEvento
+from .models import (
+    CallKind,
+    Casella,
+    Stato,
+    TipoCasellaChoices,
+    TipoDocumentoCaricato,
+    TipoEvento,
+)
 from .remote import get_client
 from .services import activation, callbacks, history, registration
 from .services import address as addresses
@@ -81,8 +91,8 @@ def casella_list(request):
     titolari = selectors.titolari_for(request.user).order_by("denominazione", "cognome", "pk")
     ids = list(titolari.values_list("pk", flat=True)[: HOLDER_SELECT_MAX + 1])
     if len(ids) > HOLDER_SELECT_MAX:
-        chosen = request.GET.get("titolare", "")
-        ids = [int(chosen)] if chosen.isdigit() else []
+        chosen = object_id(request.GET.get("titolare"))
+        ids = [chosen] if chosen else []
     choices = list(titolari.filter(pk__in=ids)) if ids else []
     form = FiltriForm(request.GET or None, titolari=choices)
     filters = form.cleaned_data if form.is_valid() else {}
@@ -225,7 +235,10 @@ def documento_download(request, pk):
     history.record(
         doc.casella,
         TipoEvento.DOCUMENTI,
-        _("Documento scaricato: %(tipo)s") % {"tipo": doc.get_tipo_display()},
+        Sentence(
+            gettext_lazy("Documento scaricato: %(tipo)s"),
+            tipo=TipoDocumentoCaricato(doc.tipo).label,
+        ),
         user=request.user,
         dati={"documento": doc.pk, "accesso": "download"},
     )
@@ -385,8 +398,8 @@ def casella_new(request):
     if request.method != "POST":
         initial = {}
         richiedente_initial = {"nazione_nascita": "IT"}
-        pk = request.GET.get("titolare", "")
-        if pk.isdigit() and (t := titolari.filter(pk=int(pk)).first()):
+        pk = object_id(request.GET.get("titolare"))
+        if pk and (t := titolari.filter(pk=pk).first()):
             initial["titolare"] = t
             if t.is_person:
                 richiedente_initial.update(

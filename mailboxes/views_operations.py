@@ -1,14 +1,17 @@
 """Pages of the operations on active boxes and of the expiry page (office staff only).
 
-Each paid operation is two steps: the form (every choice with its price), then a confirmation
-page stating the cost with a hidden UUID intent key (a double submit is one intent). Revoking is
-one page where the user types the address. An operation the box cannot take is refused with
-the reason, whatever the request says, and nothing changes.
+One view serves every operation, driven by its spec (mailboxes/operations/registry.py). A paid
+operation is two steps: the form (every choice with its price), then a confirmation page stating
+the cost with a hidden UUID intent key (a double submit is one intent); files the operation
+needs are uploaded on the confirmation page. An irreversible one (revoking) is one page where
+the user types the address. An operation the box cannot take is refused with the reason,
+whatever the request says, and nothing changes.
 """
 
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -18,47 +21,32 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.roles import office_required
 from openapi_pec import errors
 from portal.remote_calls import repeat_message
 
-from . import expiry, operations, selectors
-from .forms_operations import (
-    ConservazioneDocumentiForm,
-    ConservazioneForm,
-    IntentForm,
-    ModificaForm,
-    MultiutenzaForm,
-    RevocaForm,
-    RinnovoForm,
-    RinnovoMultiploForm,
-    TrasformazioneForm,
-)
-from .models import CallKind, Casella, CasellaCall
+from . import expiry, selectors
+from .forms_operations import IntentForm, RinnovoMultiploForm
+from .models import Casella, CasellaCall
+from .operations import rinnovo
+from .operations.intents import recorded
+from .operations.pricing import euro, is_assumed
+from .operations.registry import OPERATIONS, OperationSpec
+from .operations.rules import check, label_of
 from .remote import get_client
-
-TITLES = {
-    CallKind.RINNOVO: gettext_lazy("Rinnova la casella"),
-    CallKind.MODIFICA: gettext_lazy("Aumenta lo spazio"),
-    CallKind.TRASFORMAZIONE: gettext_lazy("Cambia tipo di casella"),
-    CallKind.MULTIUTENZA: gettext_lazy("Aggiungi un utente"),
-    CallKind.CONSERVAZIONE: gettext_lazy("Attiva la conservazione a norma"),
-    CallKind.REVOCA: gettext_lazy("Revoca la casella"),
-}
 
 
 def _casella(request, pk) -> Casella:
     return get_object_or_404(selectors.caselle_for(request.user), pk=pk)
 
 
-def _refused(request, casella, kind, reason):
+def _refused(request, casella, spec: OperationSpec, reason):
     return render(
         request,
         "mailboxes/operations/refused.html",
-        {"casella": casella, "title": operations.LABELS[kind], "reason": reason},
+        {"casella": casella, "title": spec.label, "reason": reason},
         status=409,
     )
 
@@ -67,12 +55,12 @@ def _done(request, casella, call: CasellaCall):
     """The outcome page of an intent (the box's page, with the operation's live status), the
     same for the submit that recorded it and for any repeat of it."""
     if call.repeated:
-        messages.add_message(request, *repeat_message(call, operations.LABELS[call.kind]))
+        messages.add_message(request, *repeat_message(call, label_of(call.kind)))
     else:
         messages.success(
             request,
             _("Operazione «%(op)s» richiesta: la inviamo a Openapi, l'esito compare qui.")
-            % {"op": operations.LABELS[call.kind]},
+            % {"op": label_of(call.kind)},
         )
     return redirect("mailboxes:casella_detail", pk=casella.pk)
 
@@ -81,155 +69,120 @@ def _unless_recorded(request, casella, kind, key, refusal):
     """A confirmation refused (the box busy, a choice no longer valid...) because a concurrent
     submit of the same confirmation recorded the intent meanwhile gets that intent's outcome;
     any other refusal stands."""
-    same = operations.recorded(casella, kind, key) if key else None
+    same = recorded(casella, kind, key) if key else None
     return _done(request, casella, same) if same else refusal
 
 
-def _perform(kind, casella, form, intent_key, user) -> CasellaCall:
-    d = form.cleaned_data
-    if kind == CallKind.RINNOVO:
-        return operations.renew(casella=casella, anni=d["anni"], intent_key=intent_key, user=user)
-    if kind == CallKind.MODIFICA:
-        return operations.enlarge(
-            casella=casella,
-            disco_add=d.get("disco_add") or 0,
-            storico_add=d.get("storico_add") or 0,
-            conservazione_add=d.get("conservazione_add") or 0,
-            intent_key=intent_key,
-            user=user,
-        )
-    if kind == CallKind.TRASFORMAZIONE:
-        return operations.upgrade(casella=casella, tipo=d["tipo"], intent_key=intent_key, user=user)
-    if kind == CallKind.MULTIUTENZA:
-        return operations.add_user(
-            casella=casella,
-            nome=d["nome"],
-            cognome=d["cognome"],
-            descrizione=d["descrizione"],
-            email_gestione_password=d["email_gestione_password"],
-            intent_key=intent_key,
-            user=user,
-        )
-    raise Http404
-
-
-FORMS = {
-    CallKind.RINNOVO: RinnovoForm,
-    CallKind.MODIFICA: ModificaForm,
-    CallKind.TRASFORMAZIONE: TrasformazioneForm,
-    CallKind.MULTIUTENZA: MultiutenzaForm,
-}
-
-
-def _two_step(request, pk, kind):
-    """Form -> confirmation (cost + hidden intent key) -> intent."""
+@office_required
+@require_http_methods(["GET", "POST"])
+def operation(request, pk, kind):
+    """The page of operation ``kind`` (from the URL pattern its spec generated)."""
+    spec = OPERATIONS.get(kind)
+    if spec is None:
+        raise Http404
     casella = _casella(request, pk)
-    form_class = FORMS[kind]
+    flow = _typed if spec.irreversible else _two_step
+    return flow(request, casella, spec)
+
+
+def _context(casella, spec: OperationSpec) -> dict:
+    return {
+        "casella": casella,
+        "kind": spec.kind,
+        "spec": spec,
+        "title": spec.title,
+        "intro": spec.intro(casella) if spec.intro else "",
+    }
+
+
+def _two_step(request, casella, spec: OperationSpec):
+    """Form -> confirmation (cost, uploads if any, hidden intent key) -> intent."""
+    kind = spec.kind
     step = request.POST.get("step", "") if request.method == "POST" else ""
     intent = IntentForm(request.POST or None)
     key = ""
     if step == "conferma" and intent.is_valid():
         key = intent.cleaned_data["intent_key"]
-    if key and (same := operations.recorded(casella, kind, key)):
+    if key and (same := recorded(casella, kind, key)):
         return _done(request, casella, same)  # a repeated submit: the same intent
-    verdict = operations.check(casella, kind)
+    verdict = check(casella, kind)
     if not verdict:
         return _unless_recorded(
-            request, casella, kind, key, _refused(request, casella, kind, verdict.reason)
+            request, casella, kind, key, _refused(request, casella, spec, verdict.reason)
         )
-    context = {"casella": casella, "kind": kind, "title": TITLES[kind], "users": None}
-    if kind == CallKind.MULTIUTENZA:
-        context["users"] = operations.users_of(casella)
-        context["max_users"] = operations.MAX_USERS
+    context = _context(casella, spec)
     if request.method != "POST" or step == "modifica":
-        form = form_class(casella=casella)
+        form = spec.form(casella=casella)
         if step == "modifica":  # back from the confirmation, with the user's values
-            form = form_class(
-                initial={k: request.POST.get(k) for k in form.fields}, casella=casella
-            )
-        return render(request, "mailboxes/operations/form.html", {**context, "form": form})
-    form = form_class(request.POST, casella=casella)
+            form = spec.form(initial={k: request.POST.get(k) for k in form.fields}, casella=casella)
+        return render(request, spec.form_template, {**context, "form": form})
+    form = spec.form(request.POST, casella=casella)
     if not form.is_valid():
         return _unless_recorded(
             request,
             casella,
             kind,
             key,
-            render(
-                request, "mailboxes/operations/form.html", {**context, "form": form}, status=400
-            ),
+            render(request, spec.form_template, {**context, "form": form}, status=400),
         )
-    if not key:
-        return render(
-            request,
-            "mailboxes/operations/confirm.html",
-            {
-                **context,
-                "form": form,
-                "summary": form.summary(),
-                "price": form.price(),
-                "price_text": operations.euro(form.price()),
-                "assumed": operations.is_assumed(kind, casella.tipo_casella),
-                "intent_key": str(uuid.uuid4()),
-                "wallet": expiry.wallet_info(limit=0),
-            },
-        )
+    values = dict(form.cleaned_data)
+    price = spec.price(casella, values)
+    uploads = None
+    if spec.uploads is not None:
+        sent = step == "conferma"
+        uploads = spec.uploads(request.POST if sent else None, request.FILES if sent else None)
+    context.update(
+        form=form,
+        documents=uploads,
+        summary=form.summary(),
+        price=price,
+        price_text=euro(price),
+        assumed=is_assumed(kind, casella.tipo_casella if spec.priced_by_type else ""),
+        intent_key=key or str(uuid.uuid4()),
+        wallet=expiry.wallet_info(limit=0),
+    )
+    if step != "conferma" or (not key and uploads is None):
+        return render(request, spec.confirm_template, context)
+    if uploads is not None:
+        if not (uploads.is_valid() and key):
+            return _unless_recorded(
+                request,
+                casella,
+                kind,
+                key,
+                render(request, spec.confirm_template, context, status=400),
+            )
+        values.update(uploads.cleaned_data)
     try:
-        call = _perform(kind, casella, form, key, request.user)
+        call = spec.start(casella, values, intent_key=key, user=request.user)
     except ValidationError as exc:
+        if uploads is not None:
+            uploads.add_error(None, " ".join(exc.messages))
+            return render(request, spec.confirm_template, context, status=400)
         form.add_error(None, " ".join(exc.messages))
-        return render(
-            request, "mailboxes/operations/form.html", {**context, "form": form}, status=400
-        )
+        return render(request, spec.form_template, {**context, "form": form}, status=400)
     return _done(request, casella, call)
 
 
-@office_required
-@require_http_methods(["GET", "POST"])
-def rinnovo(request, pk):
-    return _two_step(request, pk, CallKind.RINNOVO)
-
-
-@office_required
-@require_http_methods(["GET", "POST"])
-def modifica(request, pk):
-    return _two_step(request, pk, CallKind.MODIFICA)
-
-
-@office_required
-@require_http_methods(["GET", "POST"])
-def trasformazione(request, pk):
-    return _two_step(request, pk, CallKind.TRASFORMAZIONE)
-
-
-@office_required
-@require_http_methods(["GET", "POST"])
-def multiutenza(request, pk):
-    return _two_step(request, pk, CallKind.MULTIUTENZA)
-
-
-@office_required
-@require_http_methods(["GET", "POST"])
-def revoca(request, pk):
-    """Irreversible: one page, the user types the address; no cost."""
-    casella = _casella(request, pk)
-    kind = CallKind.REVOCA
+def _typed(request, casella, spec: OperationSpec):
+    """Irreversible and free: one page, the user types the address; no cost step."""
+    kind = spec.kind
     key = request.POST.get("intent_key", "") if request.method == "POST" else ""
-    if key and (same := operations.recorded(casella, kind, key)):
+    if key and (same := recorded(casella, kind, key)):
         return _done(request, casella, same)  # a repeated submit: the same intent
-    verdict = operations.check(casella, kind)
+    verdict = check(casella, kind)
     if not verdict:
         return _unless_recorded(
-            request, casella, kind, key, _refused(request, casella, kind, verdict.reason)
+            request, casella, kind, key, _refused(request, casella, spec, verdict.reason)
         )
-    form = RevocaForm(request.POST or None, casella=casella)
-    context = {"casella": casella, "kind": kind, "title": TITLES[kind], "form": form}
+    form = spec.form(request.POST or None, casella=casella)
+    context = {**_context(casella, spec), "form": form}
     if request.method == "POST":
         if form.is_valid():
             try:
-                call = operations.revoke(
-                    casella=casella,
-                    conferma=form.cleaned_data["conferma"],
+                call = spec.start(
+                    casella,
+                    form.cleaned_data,
                     intent_key=form.cleaned_data["intent_key"],
                     user=request.user,
                 )
@@ -242,79 +195,9 @@ def revoca(request, pk):
             casella,
             kind,
             key,
-            render(request, "mailboxes/operations/revoca.html", context, status=400),
+            render(request, spec.form_template, context, status=400),
         )
-    return render(request, "mailboxes/operations/revoca.html", context)
-
-
-@office_required
-@require_http_methods(["GET", "POST"])
-def conservazione(request, pk):
-    """Step 1: the space (each with its price). Step 2 (the confirmation): the cost, the form
-    to download, the signed form and the ID document to upload, the hidden intent key."""
-    casella = _casella(request, pk)
-    kind = CallKind.CONSERVAZIONE
-    step = request.POST.get("step", "") if request.method == "POST" else ""
-    key = request.POST.get("intent_key", "") if step == "conferma" else ""
-    if key and (same := operations.recorded(casella, kind, key)):
-        return _done(request, casella, same)  # a repeated submit: the same intent
-    verdict = operations.check(casella, kind)
-    if not verdict:
-        return _unless_recorded(
-            request, casella, kind, key, _refused(request, casella, kind, verdict.reason)
-        )
-    context = {"casella": casella, "kind": kind, "title": TITLES[kind]}
-    form = ConservazioneForm(request.POST or None, casella=casella)
-    if request.method != "POST":
-        return render(request, "mailboxes/operations/form.html", {**context, "form": form})
-    if not form.is_valid():
-        return _unless_recorded(
-            request,
-            casella,
-            kind,
-            key,
-            render(
-                request, "mailboxes/operations/form.html", {**context, "form": form}, status=400
-            ),
-        )
-    intent = IntentForm(request.POST)
-    documents = ConservazioneDocumentiForm(
-        request.POST if step == "conferma" else None,
-        request.FILES if step == "conferma" else None,
-    )
-    context.update(
-        form=form,
-        documents=documents,
-        summary=form.summary(),
-        price=form.price(),
-        price_text=operations.euro(form.price()),
-        assumed=operations.is_assumed(kind),
-        wallet=expiry.wallet_info(limit=0),
-        intent_key=request.POST.get("intent_key") or str(uuid.uuid4()),
-    )
-    if step != "conferma":
-        return render(request, "mailboxes/operations/conservazione.html", context)
-    if not (documents.is_valid() and intent.is_valid() and intent.cleaned_data["intent_key"]):
-        return _unless_recorded(
-            request,
-            casella,
-            kind,
-            key,
-            render(request, "mailboxes/operations/conservazione.html", context, status=400),
-        )
-    try:
-        call = operations.enable_preservation(
-            casella=casella,
-            modulo=documents.cleaned_data["modulo"],
-            identita=documents.cleaned_data["identita"],
-            spazio=form.cleaned_data["spazio"],
-            intent_key=intent.cleaned_data["intent_key"],
-            user=request.user,
-        )
-    except ValidationError as exc:
-        documents.add_error(None, " ".join(exc.messages))
-        return render(request, "mailboxes/operations/conservazione.html", context, status=400)
-    return _done(request, casella, call)
+    return render(request, spec.form_template, context)
 
 
 @office_required
@@ -388,8 +271,8 @@ def scadenze(request):
                 for casella, reason in result.refused:
                     messages.error(request, f"{casella.casella_pec}: {reason}")
                 return redirect(f"{reverse('mailboxes:scadenze')}?batch={batch}")
-            lines = [(c, operations.renewal_price(c.tipo_casella, anni)) for c in chosen]
-            total = sum((p for _c, p in lines), operations.Decimal("0"))
+            lines = [(c, rinnovo.renewal_price(c.tipo_casella, anni)) for c in chosen]
+            total = sum((p for _c, p in lines), Decimal("0"))
             return render(
                 request,
                 "mailboxes/operations/scadenze_confirm.html",
@@ -397,7 +280,7 @@ def scadenze(request):
                     "lines": lines,
                     "anni": anni,
                     "total": total,
-                    "total_text": operations.euro(total),
+                    "total_text": euro(total),
                     "batch": str(uuid.uuid4()),
                     "wallet": expiry.wallet_info(limit=0),
                     "within": within,
@@ -426,7 +309,7 @@ def scadenze(request):
             "labels": expiry.BUCKET_LABELS,
             "wallet": wallet,
             "short": wallet.available and wallet.credit < view.total,
-            "total_text": operations.euro(view.total),
+            "total_text": euro(view.total),
             "batch": batch,
             "progress": _progress(batch) if batch else None,
         },

@@ -159,12 +159,14 @@ class Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
         self._status = 0
+        self._recorded = path.startswith("/_sandbox/")  # control calls are not API calls
+        self._path, self._fault = path, None
         fault = None
         try:
             if path.startswith("/_sandbox/"):
                 self._control(path, raw)
             else:
-                fault = self.server.roll(self.command, path)
+                fault = self._fault = self.server.roll(self.command, path)
                 if self.server.faults.latency:
                     time.sleep(self.server.faults.latency)
                 if fault == "error":
@@ -184,16 +186,7 @@ class Handler(BaseHTTPRequestHandler):
                 self._send_json(500, _envelope(None, message="internal error", ok=False))
         finally:
             elapsed = (time.monotonic() - started) * 1000
-            if not path.startswith("/_sandbox/"):
-                self.server.record(
-                    {
-                        "method": self.command,
-                        "path": path,
-                        "status": self._status,
-                        "fault": fault,
-                        "time": time.time(),
-                    }
-                )
+            self._record()
             logger.info(
                 "%s %s -> %s%s (%.0f ms)",
                 self.command,
@@ -203,8 +196,25 @@ class Handler(BaseHTTPRequestHandler):
                 elapsed,
             )
 
+    def _record(self) -> None:
+        """The call in the log, once, before the client can see its answer: a test that counts
+        calls right after its request returns sees this one."""
+        if self._recorded:
+            return
+        self._recorded = True
+        self.server.record(
+            {
+                "method": self.command,
+                "path": self._path,
+                "status": self._status,
+                "fault": self._fault,
+                "time": time.time(),
+            }
+        )
+
     def _send(self, status: int, body: bytes, ctype: str, headers: dict | None = None) -> None:
         self._status = status
+        self._record()
         self.send_response(status)
         if status != 204:
             self.send_header("Content-Type", ctype)
@@ -221,6 +231,7 @@ class Handler(BaseHTTPRequestHandler):
     def _drop(self) -> None:
         """Performed, but the answer is lost: close without a byte."""
         self._status = -1
+        self._record()
         self.close_connection = True
         with contextlib.suppress(OSError):
             self.connection.shutdown(socket.SHUT_RDWR)

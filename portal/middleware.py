@@ -3,7 +3,64 @@ import time
 from django.conf import settings
 from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import BadRequest
+from django.db import DataError
 from django.http import HttpResponse
+from django.template.loader import render_to_string
+
+
+class RequestSizeLimitMiddleware:
+    """Refuse a request body larger than REQUEST_MAX_BYTES before anything reads it.
+
+    DATA_UPLOAD_MAX_MEMORY_SIZE does not count files: without this, anyone (no login needed)
+    could make the portal read a 2 GB multipart body and write it to disk. The size is the one
+    the client announces; a body of unknown size (chunked, no Content-Length) is refused too,
+    as no form of the portal sends one.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        announced = request.META.get("CONTENT_LENGTH")
+        if not announced and request.META.get("HTTP_TRANSFER_ENCODING"):
+            return self.refuse(411)
+        # (a malformed length is read by Django as 0: nothing of the body is read)
+        if announced and announced.isdigit() and int(announced) > settings.REQUEST_MAX_BYTES:
+            return self.refuse(413)
+        return self.get_response(request)
+
+    def refuse(self, status):
+        context = {"limit_mb": settings.REQUEST_MAX_BYTES // (1024 * 1024), "status": status}
+        return HttpResponse(render_to_string("request_too_large.html", context), status=status)
+
+
+class TamperedUrlMiddleware:
+    """Answer 400, never 500, to URL parameters no page can use.
+
+    A NUL character (``%00``) in the path or query: PostgreSQL refuses it in any text parameter,
+    so a search, a filter or an admin lookup would otherwise fail. And a value the database
+    cannot represent (a 30-digit id, the year 1 moved to UTC) raising in a page that only
+    reads (GET), such as a filter of an admin list: nothing was changed, the input is at fault.
+    """
+
+    UNREPRESENTABLE = (OverflowError, DataError)
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if "\x00" in request.path or any(
+            "\x00" in key or any("\x00" in value for value in values)
+            for key, values in request.GET.lists()
+        ):
+            raise BadRequest("NUL character in the URL")
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if request.method in ("GET", "HEAD") and isinstance(exception, self.UNREPRESENTABLE):
+            raise BadRequest("a URL parameter the database cannot represent") from exception
+        return None
 
 
 class HealthCheckMiddleware:

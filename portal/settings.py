@@ -7,6 +7,9 @@ a missing or malformed one is collected in ``CONFIG_ERRORS`` and reported by a s
 (portal/checks.py) that names the variable, so start-up stops before anything is served.
 """
 
+import contextlib
+import os
+import secrets
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -31,22 +34,56 @@ def _read(reader, name, default, **kwargs):
         return default
 
 
-DEBUG = _read(env.bool, "DJANGO_DEBUG", True)
+DEBUG = _read(env.bool, "DJANGO_DEBUG", False)
 DATA_DIR = Path(_read(env.str, "DATA_DIR", str(BASE_DIR / "data")))
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 
-_DEV_SECRET_KEY = "dev-only-insecure-key-never-use-in-production-0123456789abcdefghij"  # noqa: S105
+_LOOPBACK_HOSTS = ["localhost", "127.0.0.1", "[::1]"]
+ALLOWED_HOSTS = _read(env.list, "DJANGO_ALLOWED_HOSTS", _LOOPBACK_HOSTS)
+# The demo: SQLite, the built-in sandbox and a server reachable from this machine only. Anything
+# else (a database server, Openapi credentials, a public host) is a deployment, and then every
+# production rule below applies, whatever DJANGO_DEBUG says.
+DEMO_MODE = not any(
+    env.str(name, default="")
+    for name in ("DATABASE_URL", "OPENAPI_TOKEN", "OPENAPI_EMAIL", "OPENAPI_APIKEY")
+) and set(ALLOWED_HOSTS) <= set(_LOOPBACK_HOSTS)
+if DEBUG and not DEMO_MODE:
+    # The debug page shows settings and local variables to whoever triggers an error.
+    CONFIG_ERRORS.append(
+        (
+            "DJANGO_DEBUG",
+            "must be false outside the local demo (a database server, Openapi credentials "
+            "or a public host are configured)",
+        )
+    )
+if not DEMO_MODE and not env.str("DJANGO_ALLOWED_HOSTS", default=""):
+    CONFIG_ERRORS.append(("DJANGO_ALLOWED_HOSTS", "required outside the local demo"))
+
+
+def _demo_secret_key(path: Path) -> str:
+    """This installation's own random key, made on first start and shared by its processes.
+
+    A key published in the source would let anyone sign sessions and callback secrets.
+    """
+    if not path.is_file():
+        draft = path.with_name(f"{path.name}.{os.getpid()}")
+        draft.write_text(secrets.token_urlsafe(50))
+        draft.chmod(0o600)
+        with contextlib.suppress(FileExistsError):  # another process made it first: use theirs
+            os.link(draft, path)
+        draft.unlink()
+    return path.read_text().strip()
+
+
 SECRET_KEY = _read(env.str, "DJANGO_SECRET_KEY", "")
-if not SECRET_KEY:
-    if not DEBUG:
-        CONFIG_ERRORS.append(("DJANGO_SECRET_KEY", "required when DJANGO_DEBUG=false"))
-    SECRET_KEY = _DEV_SECRET_KEY
-elif not DEBUG and len(SECRET_KEY) < 50:
+if DEMO_MODE and not SECRET_KEY:
+    SECRET_KEY = _demo_secret_key(DATA_DIR / "secret-key")
+elif not SECRET_KEY:
+    CONFIG_ERRORS.append(("DJANGO_SECRET_KEY", "required outside the local demo"))
+    SECRET_KEY = secrets.token_urlsafe(50)  # only so that the check can report the problem
+elif not DEMO_MODE and len(SECRET_KEY) < 50:
     CONFIG_ERRORS.append(("DJANGO_SECRET_KEY", "must be at least 50 characters"))
 
-ALLOWED_HOSTS = _read(env.list, "DJANGO_ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
-if not DEBUG and not env.str("DJANGO_ALLOWED_HOSTS", default=""):
-    CONFIG_ERRORS.append(("DJANGO_ALLOWED_HOSTS", "required when DJANGO_DEBUG=false"))
 CSRF_TRUSTED_ORIGINS = _read(env.list, "DJANGO_CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
@@ -65,6 +102,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "portal.middleware.RequestSizeLimitMiddleware",  # first: before anything reads the body
     "portal.middleware.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -78,6 +116,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "portal.middleware.SecurityHeadersMiddleware",
+    "portal.middleware.TamperedUrlMiddleware",  # 400 for URL values no database takes
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -105,8 +144,8 @@ TEMPLATES = [
 # --- Database -------------------------------------------------------------------------------
 _SQLITE_URL = f"sqlite:///{DATA_DIR / 'portal.sqlite3'}"
 DATABASE_URL = _read(env.str, "DATABASE_URL", "")
-if not DEBUG and not DATABASE_URL:
-    CONFIG_ERRORS.append(("DATABASE_URL", "required when DJANGO_DEBUG=false (PostgreSQL)"))
+if not DEMO_MODE and not DATABASE_URL:
+    CONFIG_ERRORS.append(("DATABASE_URL", "required outside the local demo (PostgreSQL)"))
 try:
     DATABASES = {"default": env.db_url_config(DATABASE_URL or _SQLITE_URL)}
     if DATABASES["default"].get("ENGINE") not in (
@@ -131,8 +170,8 @@ REDIS_URL = _read(env.str, "REDIS_URL", "")
 if REDIS_URL and not REDIS_URL.startswith(("redis://", "rediss://")):
     CONFIG_ERRORS.append(("REDIS_URL", "must start with redis:// or rediss://"))
     REDIS_URL = ""
-if not DEBUG and not REDIS_URL:
-    CONFIG_ERRORS.append(("REDIS_URL", "required when DJANGO_DEBUG=false"))
+if not DEMO_MODE and not REDIS_URL:
+    CONFIG_ERRORS.append(("REDIS_URL", "required outside the local demo"))
 
 if REDIS_URL:
     # The cache gets its own Redis database (the broker's + 1, or REDIS_CACHE_URL), so that
@@ -159,16 +198,22 @@ else:
             "LOCATION": str(DATA_DIR / "cache"),
         }
     }
+    # kombu's filesystem transport with atomic writes and stray files quarantined, not fatal
+    # (portal/broker.py): the queue is files in DATA_DIR/broker, shared by web, worker and beat.
     CELERY_BROKER_URL = "filesystem://"
+    CELERY_BROKER_TRANSPORT = "portal.broker:Transport"
     _broker_dir = DATA_DIR / "broker"
-    for _sub in ("out", "processed", "control"):
-        (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "out"),
         "data_folder_out": str(_broker_dir / "out"),
         "processed_folder": str(_broker_dir / "processed"),
         "control_folder": str(_broker_dir / "control"),
+        "temp_folder": str(_broker_dir / "tmp"),
+        "quarantine_folder": str(_broker_dir / "quarantine"),
         "store_processed": False,
+        # How long the worker waits before looking again when the queue is empty or its
+        # prefetch is full (kombu's default, 1 s, caps it at about two tasks a second).
+        "polling_interval": 0.1,
     }
 
 CELERY_TASK_IGNORE_RESULT = True
@@ -281,7 +326,10 @@ else:
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-_manifest_static = _read(env.bool, "STATIC_MANIFEST", not DEBUG)
+# A deployment serves the files collected at build time under hashed names (collectstatic with
+# STATIC_MANIFEST on); the demo needs no collectstatic: whitenoise serves the source folders.
+_manifest_static = _read(env.bool, "STATIC_MANIFEST", not DEMO_MODE)
+WHITENOISE_USE_FINDERS = not _manifest_static
 STORAGES = {
     "default": _default_storage,
     "staticfiles": {
@@ -294,8 +342,11 @@ FILE_UPLOAD_PERMISSIONS = 0o600
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 PDF_MAX_BYTES = _read(env.int, "PDF_MAX_BYTES", 10 * 1024 * 1024)
 PDF_MAX_PAGES = _read(env.int, "PDF_MAX_PAGES", 50)
-# Requests above the largest upload (two files and the form) are refused before parsing.
-DATA_UPLOAD_MAX_MEMORY_SIZE = PDF_MAX_BYTES * 3
+# Requests above the largest upload (two files and the form) are refused before parsing, by
+# their Content-Length (portal.middleware.RequestSizeLimitMiddleware); the form fields alone
+# have the same bound.
+REQUEST_MAX_BYTES = PDF_MAX_BYTES * 3
+DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_MAX_BYTES
 ID_DOCUMENT_RETENTION_DAYS = _read(env.int, "ID_DOCUMENT_RETENTION_DAYS", 30)
 # ...and, whether or not the box became active, this many days after upload (kept longer only
 # while Openapi may still need them: activation being sent, or the box in_evasione).
@@ -318,11 +369,11 @@ if bool(OPENAPI_EMAIL) != bool(OPENAPI_APIKEY):
 # Demo mode: no Openapi credentials, so the portal talks to the built-in sandbox.
 OPENAPI_DEMO = not (OPENAPI_TOKEN or (OPENAPI_EMAIL and OPENAPI_APIKEY))
 if OPENAPI_DEMO:
-    if not DEBUG and not _read(env.bool, "OPENAPI_ALLOW_DEMO", False):
+    if not DEMO_MODE and not _read(env.bool, "OPENAPI_ALLOW_DEMO", False):
         CONFIG_ERRORS.append(
             (
                 "OPENAPI_TOKEN",
-                "set OPENAPI_TOKEN, or OPENAPI_EMAIL and OPENAPI_APIKEY, when DJANGO_DEBUG=false",
+                "set OPENAPI_TOKEN, or OPENAPI_EMAIL and OPENAPI_APIKEY, outside the local demo",
             )
         )
     OPENAPI_PEC_URL = SANDBOX_URL
@@ -335,7 +386,7 @@ else:
         ("OPENAPI_PEC_URL", OPENAPI_PEC_URL),
         ("OPENAPI_OAUTH_URL", OPENAPI_OAUTH_URL),
     ):
-        if not _url.startswith("https://") and not DEBUG:
+        if not _url.startswith("https://"):
             CONFIG_ERRORS.append((_name, "must be an https:// URL"))
 
 # --- Auth, sessions, security ---------------------------------------------------------------
@@ -376,7 +427,7 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
-if not DEBUG:
+if not DEMO_MODE:  # the demo is plain http on this machine
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_SSL_REDIRECT = _read(env.bool, "DJANGO_SECURE_SSL_REDIRECT", True)
@@ -414,15 +465,38 @@ PORTAL_NAME = _("Portale PEC")
 # URL Openapi calls back on status changes. Empty: relative links, no callbacks (polling only).
 PORTAL_PUBLIC_URL = _read(env.str, "PORTAL_PUBLIC_URL", "")
 
+# Error reports (debug page, e-mails to ADMINS) hide the passwords inside URL settings too.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "portal.error_reports.UrlCredentialsFilter"
+
 # --- Logging: one line per event; documents and credentials are never logged ----------------
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "filters": {"redact": {"()": "portal.log_redaction.RedactSecrets"}},
+    "filters": {
+        "redact": {"()": "portal.log_redaction.RedactSecrets"},
+        "request_lines": {"()": "portal.log_redaction.RequestLineFilter"},
+    },
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        },
+    },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]}
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]},
+        "django.server": {"class": "logging.StreamHandler", "formatter": "django.server"},
     },
     "root": {"handlers": ["console"], "level": _read(env.str, "LOG_LEVEL", "INFO")},
-    "loggers": {"django.request": {"level": "ERROR"}},
+    "loggers": {
+        "django.request": {"level": "ERROR", "filters": ["request_lines"]},
+        # runserver's access log (the demo): no query strings, no callback secrets
+        "django.server": {
+            "handlers": ["django.server"],
+            "level": "INFO",
+            "propagate": False,
+            "filters": ["request_lines"],
+        },
+    },
 }

@@ -13,9 +13,11 @@ import datetime as dt
 
 from django.utils import timezone
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from openapi_pec import errors, types
 from portal import remote_calls
+from portal.history import Sentence
 from portal.openapi import get_client
 from portal.remote_calls import CallHandler, CallState, Confirmed, NotPerformed
 
@@ -28,7 +30,7 @@ from ..models import (
     RichiestaComunicazione,
     StatoRichiesta,
 )
-from .history import euro, record
+from .history import record
 from .mirror import apply_remote
 from .notifications import notify
 
@@ -85,8 +87,11 @@ class CreateHandler(CallHandler):
         record(
             r,
             Evento.Tipo.INVIO,
-            gettext("Richiesta accettata da Openapi (id %(id)s), costo %(price)s €.")
-            % {"id": result.id, "price": euro(call.price)},
+            Sentence(
+                _("Richiesta accettata da Openapi (id %(id)s), costo %(price)s €."),
+                id=result.id,
+                price=call.price,
+            ),
             user=call.requested_by,
         )
         apply_remote(r, result)
@@ -100,17 +105,20 @@ class CreateHandler(CallHandler):
         RichiestaComunicazione.objects.filter(pk=r.pk, remote_id=None).update(
             stato=StatoRichiesta.NON_INVIATA, last_error=message[:2000], updated_at=timezone.now()
         )
-        text = gettext("Openapi ha rifiutato la richiesta: %(msg)s") % {"msg": message}
+        text = Sentence(_("Openapi ha rifiutato la richiesta: %(msg)s"), msg=message)
         if isinstance(error, errors.InsufficientCredit):
-            text = gettext(
-                "Credito Openapi insufficiente: nulla è stato addebitato. Ricaricare il "
-                "portafoglio e riprovare. (%(msg)s)"
-            ) % {"msg": message}
+            text = Sentence(
+                _(
+                    "Credito Openapi insufficiente: nulla è stato addebitato. Ricaricare il "
+                    "portafoglio e riprovare. (%(msg)s)"
+                ),
+                msg=message,
+            )
         record(r, Evento.Tipo.ERRORE, text, stato=StatoRichiesta.NON_INVIATA)
         notify(
             r,
             gettext("Comunicazione PEC %(pec)s: invio non riuscito") % {"pec": r.casella_pec},
-            text,
+            str(text),
             user=call.requested_by,
             office=isinstance(error, errors.InsufficientCredit),
         )
@@ -138,7 +146,7 @@ class UploadHandler(CallHandler):
         record(
             r,
             Evento.Tipo.PROCURA,
-            gettext("Procura firmata inviata a Openapi."),
+            Sentence(_("Procura firmata inviata a Openapi.")),
             user=call.requested_by,
         )
         apply_remote(r, result)
@@ -150,12 +158,12 @@ class UploadHandler(CallHandler):
         r = call.richiesta
         message = call.last_error or (error.message if error else "")
         RichiestaComunicazione.objects.filter(pk=r.pk).update(last_error=message[:2000])
-        text = gettext("Openapi ha rifiutato la procura: %(msg)s") % {"msg": message}
+        text = Sentence(_("Openapi ha rifiutato la procura: %(msg)s"), msg=message)
         record(r, Evento.Tipo.ERRORE, text)
         notify(
             r,
             gettext("Comunicazione PEC %(pec)s: procura rifiutata") % {"pec": r.casella_pec},
-            text,
+            str(text),
             user=call.requested_by,
         )
 

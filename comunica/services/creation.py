@@ -7,16 +7,16 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from mailboxes.models import Casella, Titolare
 from openapi_pec import prices
 from portal import remote_calls
+from portal.history import Sentence
 
 from ..models import ComunicaCall, ComunicaCallKind, Evento, RichiestaComunicazione, StatoRichiesta
 from .calls import open_calls
-from .history import euro, record
+from .history import record
 
 
 def price():
@@ -99,8 +99,9 @@ def create_richiesta(*, data: dict, user, intent_key: str, titolare=None, casell
             record(
                 richiesta,
                 Evento.Tipo.CREATA,
-                gettext("Richiesta creata; invio a Openapi (costo %(price)s €).")
-                % {"price": euro(call.price)},
+                Sentence(
+                    _("Richiesta creata; invio a Openapi (costo %(price)s €)."), price=call.price
+                ),
                 stato=StatoRichiesta.NUOVA,
                 user=user,
             )
@@ -141,7 +142,7 @@ def retry_create(*, richiesta: RichiestaComunicazione, user, intent_key: str) ->
         record(
             r,
             Evento.Tipo.INVIO,
-            gettext("Nuovo invio a Openapi (costo %(price)s €).") % {"price": euro(call.price)},
+            Sentence(_("Nuovo invio a Openapi (costo %(price)s €)."), price=call.price),
             stato=StatoRichiesta.NUOVA,
             user=user,
         )

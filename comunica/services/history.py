@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from django.utils.formats import number_format
+from portal import history
+from portal.history import Sentence
 
 from ..models import Evento
 
 
-def euro(amount) -> str:
-    """An amount as the timeline shows it (localized: 15,70 in Italian)."""
-    return number_format(amount, 2) if amount is not None else ""
-
-
-def record(richiesta, tipo, messaggio="", *, stato="", user=None) -> Evento:
+def record(richiesta, tipo, messaggio: Sentence | str = "", *, stato="", user=None) -> Evento:
     return Evento.objects.create(
-        richiesta=richiesta, tipo=tipo, messaggio=str(messaggio)[:2000], stato=stato, user=user
+        richiesta=richiesta, tipo=tipo, **history.stored(messaggio), stato=stato, user=user
     )

@@ -7,9 +7,10 @@ import datetime as dt
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from openapi_pec import types
+from portal.history import Sentence
 
 from ..models import ORDER, REMOTE_STATI, Evento, RichiestaComunicazione, StatoRichiesta
 from .history import record
@@ -64,24 +65,27 @@ def apply_remote(
         set_next_poll(r, now=now, reset=changed)
         r.save()
         if changed:
-            message = str(StatoRichiesta(r.stato).label)
+            message = Sentence(StatoRichiesta(r.stato).label)
             if r.stato == StatoRichiesta.COMUNICAZIONE_EVASA and r.codice_registro_imprese:
-                message = gettext("%(stato)s: codice Registro Imprese %(codice)s") % {
-                    "stato": message,
-                    "codice": r.codice_registro_imprese,
-                }
+                message = Sentence(
+                    _("%(stato)s: codice Registro Imprese %(codice)s"),
+                    stato=StatoRichiesta(r.stato).label,
+                    codice=r.codice_registro_imprese,
+                )
             record(r, Evento.Tipo.STATO, message, stato=r.stato)
             if r.stato in (
                 StatoRichiesta.IN_ATTESA_DI_DOCUMENTI,
                 StatoRichiesta.COMUNICAZIONE_EVASA,
             ):
-                transaction.on_commit(lambda: notify_stato(r.pk, message))
+                transaction.on_commit(lambda: notify_stato(r.pk, str(message)))
         elif receipts_new:
             record(
                 r,
                 Evento.Tipo.STATO,
-                gettext("Ricevute del Registro Imprese disponibili: %(docs)s")
-                % {"docs": ", ".join(r.documenti_registro_imprese)},
+                Sentence(
+                    _("Ricevute del Registro Imprese disponibili: %(docs)s"),
+                    docs=", ".join(r.documenti_registro_imprese),
+                ),
                 stato=r.stato,
             )
     richiesta.refresh_from_db()

@@ -7,10 +7,10 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from portal import private_files
+from portal.history import Sentence
 
 from .. import files
 from ..models import ComunicaCall, ComunicaCallKind, Evento, ProcuraFirmata, RichiestaComunicazione
@@ -75,8 +75,11 @@ def upload_procura(
             record(
                 r,
                 Evento.Tipo.PROCURA,
-                gettext("Procura firmata caricata (firmatario: %(who)s, CF %(cf)s).")
-                % {"who": procura.firmatario or "?", "cf": procura.firmatario_cf or "?"},
+                Sentence(
+                    _("Procura firmata caricata (firmatario: %(who)s, CF %(cf)s)."),
+                    who=procura.firmatario or "?",
+                    cf=procura.firmatario_cf or "?",
+                ),
                 stato=r.stato,
                 user=user,
             )
@@ -119,7 +122,7 @@ def send_anyway(*, procura: ProcuraFirmata, user, intent_key: str) -> bool:
         record(
             r,
             Evento.Tipo.PROCURA,
-            gettext("Inviata nonostante gli avvisi sul firmatario."),
+            Sentence(_("Inviata nonostante gli avvisi sul firmatario.")),
             stato=r.stato,
             user=user,
         )

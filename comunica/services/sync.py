@@ -8,9 +8,10 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from openapi_pec import types
+from portal.history import Sentence
 from portal.openapi import get_client
 
 from ..models import ComunicaCallKind, Evento, RichiestaComunicazione, StatoRichiesta
@@ -87,5 +88,7 @@ def _import(remote: types.Comunica, *, now) -> RichiestaComunicazione | None:
             titolare=titolare,
             casella=casella,
         )
-        record(r, Evento.Tipo.SYNC, gettext("Importata da Openapi (avviata fuori dal portale)."))
+        record(
+            r, Evento.Tipo.SYNC, Sentence(_("Importata da Openapi (avviata fuori dal portale)."))
+        )
     return apply_remote(r, remote, now=now)

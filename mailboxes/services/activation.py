@@ -8,9 +8,11 @@ import hashlib
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from openapi_pec import errors
 from portal import private_files
+from portal.history import Sentence
 from portal.pdf import CheckedPdf, merge_pdfs
 from portal.remote_calls import OPEN_STATES, enqueue_on_commit
 
@@ -85,7 +87,10 @@ def upload_documents(
         record(
             casella,
             TipoEvento.DOCUMENTI,
-            _("Documenti caricati (%(n)d PDF): invio a Openapi in corso.") % {"n": len(stored)},
+            Sentence(
+                gettext_lazy("Documenti caricati (%(n)d PDF): invio a Openapi in corso."),
+                n=len(stored),
+            ),
             user=user,
         )
         enqueue_on_commit("mailboxes.run_call", call.pk)

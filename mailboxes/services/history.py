@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from portal import history
+from portal.history import Sentence
+
 from ..models import Casella, Evento
 
 
 def record(
     casella: Casella,
     tipo: str,
-    messaggio: str = "",
+    messaggio: Sentence | str = "",
     *,
     da: str = "",
     a: str = "",
@@ -18,7 +21,7 @@ def record(
     return Evento.objects.create(
         casella=casella,
         tipo=tipo,
-        messaggio=messaggio,
+        **history.stored(messaggio),
         da_stato=da,
         a_stato=a,
         user=user,

@@ -8,11 +8,12 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from openapi_pec.types import Casella as RemoteCasella
 from openapi_pec.types import CasellaSummary, Timestamps
+from portal import history
+from portal.history import Sentence
 
 from ..models import Casella, Evento, Stato, TipoCasellaChoices, TipoEvento
 from .next_poll import set_next_poll
@@ -197,13 +198,15 @@ def effects(
     on ``casella``), and whether to tell the registrant the box is active."""
     if "stato" in changed:
         old, new = changed["stato"][0], casella.stato
-        message = STATUS_MESSAGES.get(new) or _("Nuovo stato: %(stato)s.") % {
-            "stato": Stato(new).label if new in Stato.values else new
-        }
+        message = Sentence(STATUS_MESSAGES[new]) if new in STATUS_MESSAGES else None
+        message = message or Sentence(
+            gettext_lazy("Nuovo stato: %(stato)s."),
+            stato=Stato(new).label if new in Stato.values else new,
+        )
         event = Evento(
             casella=casella,
             tipo=TipoEvento.STATO,
-            messaggio=str(message),
+            **history.stored(message),
             da_stato=old,
             a_stato=new,
         )
@@ -220,12 +223,12 @@ def effects(
         event = Evento(
             casella=casella,
             tipo=TipoEvento.SYNC,
-            messaggio=_("Aggiornata da Openapi: %(fields)s.")
-            % {
-                "fields": ", ".join(
-                    str(Casella._meta.get_field(k).verbose_name) for k in interesting
+            **history.stored(
+                Sentence(
+                    gettext_lazy("Aggiornata da Openapi: %(fields)s."),
+                    fields=[Casella._meta.get_field(k).verbose_name for k in interesting],
                 )
-            },
+            ),
             dati={k: [str(a), str(b)] for k, (a, b) in interesting.items()},
         )
         return event, False

@@ -7,11 +7,12 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from openapi_pec import prices
 from openapi_pec.types import RegistrationRequest
+from portal.history import Sentence
 from portal.remote_calls import enqueue_on_commit, recorded_intent
 
 from ..models import CallKind, Casella, CasellaCall, Richiedente, Stato, TipoEvento, Titolare
@@ -74,8 +75,9 @@ def request_registration(
             record(
                 casella,
                 TipoEvento.REGISTRAZIONE,
-                _("Registrazione richiesta (costo %(price)s €).")
-                % {"price": number_format(call.price, 2)},
+                Sentence(
+                    gettext_lazy("Registrazione richiesta (costo %(price)s €)."), price=call.price
+                ),
                 a=Stato.NUOVA,
                 user=user,
             )
@@ -123,8 +125,10 @@ def retry_registration(*, casella: Casella, intent_key: str, user) -> CasellaCal
             record(
                 casella,
                 TipoEvento.REGISTRAZIONE,
-                _("Registrazione richiesta di nuovo (costo %(price)s €).")
-                % {"price": number_format(call.price, 2)},
+                Sentence(
+                    gettext_lazy("Registrazione richiesta di nuovo (costo %(price)s €)."),
+                    price=call.price,
+                ),
                 da=Stato.NON_REGISTRATA,
                 a=Stato.NUOVA,
                 user=user,

@@ -12,7 +12,9 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from portal.history import Sentence
 from portal.remote_calls import OPEN_STATES
 
 from ..models import (
@@ -131,8 +133,13 @@ def purge_documents(*, now: dt.datetime | None = None) -> int:
             record(
                 doc.casella,
                 TipoEvento.ELIMINAZIONE,
-                _("Eliminato il file «%(tipo)s» (documento d'identità) dopo %(days)d giorni.")
-                % {"tipo": doc.get_tipo_display(), "days": days},
+                Sentence(
+                    gettext_lazy(
+                        "Eliminato il file «%(tipo)s» (documento d'identità) dopo %(days)d giorni."
+                    ),
+                    tipo=TipoDocumentoCaricato(doc.tipo).label,
+                    days=days,
+                ),
             )
             scrub_requester(doc.casella_id)
             count += 1
@@ -172,10 +179,11 @@ def scrub_requester(casella_pk: int) -> None:
             text = text.replace(secret, SCRUBBED)
         return json.loads(text) if not isinstance(value, str) else text
 
-    for evento in Evento.objects.filter(casella=casella).only("messaggio", "dati"):
-        messaggio, dati = scrub(evento.messaggio), scrub(evento.dati)
-        if (messaggio, dati) != (evento.messaggio, evento.dati):
-            Evento.objects.filter(pk=evento.pk).update(messaggio=messaggio, dati=dati)
+    for evento in Evento.objects.filter(casella=casella).only("messaggio", "parametri", "dati"):
+        fields = {"messaggio": evento.messaggio, "parametri": evento.parametri, "dati": evento.dati}
+        scrubbed = {k: scrub(v) for k, v in fields.items()}
+        if scrubbed != fields:
+            Evento.objects.filter(pk=evento.pk).update(**scrubbed)
     for call in CasellaCall.objects.filter(casella=casella).only("params", "result", "last_error"):
         fields = {"params": call.params, "result": call.result, "last_error": call.last_error}
         scrubbed = {k: scrub(v) for k, v in fields.items()}

@@ -10,10 +10,12 @@ from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from openapi_pec import errors
 from openapi_pec.types import CasellaSummary, Timestamps, parse_date
+from portal import history
+from portal.history import Sentence
 
 from .. import remote
 from ..models import Casella, Evento, Stato, TipoEvento
@@ -215,7 +217,9 @@ def _import_many(client, unknown: list[CasellaSummary], *, user, now) -> int:
                 _import(client, summary, user=user, now=now)
         return len(unknown)
     created = 0
-    message = _("Casella registrata fuori dal portale, importata da Openapi.")
+    message = history.stored(
+        Sentence(gettext_lazy("Casella registrata fuori dal portale, importata da Openapi."))
+    )
     for batch in chunks(unknown, SYNC_BATCH):
         boxes = []
         for summary in batch:
@@ -245,7 +249,7 @@ def _import_many(client, unknown: list[CasellaSummary], *, user, now) -> int:
                         casella_id=ids[b.remote_id],
                         at=now,
                         tipo=TipoEvento.IMPORT,
-                        messaggio=message,
+                        **message,
                         a_stato=b.stato,
                         user=user,
                     )
@@ -273,7 +277,7 @@ def _import(client, summary: CasellaSummary, *, user, now) -> Casella:
     record(
         casella,
         TipoEvento.IMPORT,
-        _("Casella registrata fuori dal portale, importata da Openapi."),
+        Sentence(gettext_lazy("Casella registrata fuori dal portale, importata da Openapi.")),
         a=casella.stato,
         user=user,
     )

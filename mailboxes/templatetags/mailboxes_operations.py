@@ -7,44 +7,29 @@ from django import template
 
 from portal.remote_calls import OPEN_STATES, CallState
 
-from .. import operations
-from ..models import OPERATION_KINDS, CallKind
+from ..operations.multiutenza import MAX_USERS
+from ..operations.registry import in_order, kinds
+from ..operations.rules import LEGALMAIL, label_of, offered, users_of
 
 register = template.Library()
-
-URLS = {
-    CallKind.RINNOVO: "mailboxes:rinnovo",
-    CallKind.MODIFICA: "mailboxes:modifica",
-    CallKind.CONSERVAZIONE: "mailboxes:conservazione",
-    CallKind.TRASFORMAZIONE: "mailboxes:trasformazione",
-    CallKind.MULTIUTENZA: "mailboxes:multiutenza",
-    CallKind.REVOCA: "mailboxes:revoca",
-}
-ORDER = (
-    CallKind.RINNOVO,
-    CallKind.MODIFICA,
-    CallKind.TRASFORMAZIONE,
-    CallKind.MULTIUTENZA,
-    CallKind.CONSERVAZIONE,
-    CallKind.REVOCA,
-)
 
 
 @register.inclusion_tag("mailboxes/operations/partials/panel_body.html", takes_context=True)
 def operations_panel(context):
     casella = context["casella"]
-    verdicts = operations.offered(casella)
+    verdicts = offered(casella)
     ops = [
         {
-            "kind": kind,
-            "label": operations.LABELS[kind],
-            "url": URLS[kind],
-            "ok": verdicts[kind].ok,
-            "reason": verdicts[kind].reason,
+            "kind": spec.kind,
+            "label": spec.label,
+            "url": spec.url_name,
+            "irreversible": spec.irreversible,
+            "ok": verdicts[spec.kind].ok,
+            "reason": verdicts[spec.kind].reason,
         }
-        for kind in ORDER
+        for spec in in_order()
     ]
-    calls = casella.calls.filter(kind__in=OPERATION_KINDS).order_by("-created_at")
+    calls = casella.calls.filter(kind__in=kinds()).order_by("-created_at")
     current = calls.filter(state__in=OPEN_STATES).first()
     last = calls.exclude(state__in=OPEN_STATES).first()
     # The box was read before the call finished (its answer committed in between): the facts
@@ -62,12 +47,12 @@ def operations_panel(context):
         "offered": [o for o in ops if o["ok"]],
         "not_offered": [o for o in ops if not o["ok"]],
         "current": current,
-        "current_label": operations.LABELS.get(current.kind) if current else "",
+        "current_label": label_of(current.kind) if current else "",
         "last": last,
-        "last_label": operations.LABELS.get(last.kind) if last else "",
+        "last_label": label_of(last.kind) if last else "",
         "live": context.get("live", False),
         "stale": stale,
-        "users": operations.users_of(casella),
-        "max_users": operations.MAX_USERS,
-        "legalmail": casella.tipo_casella in operations.LEGALMAIL,
+        "users": users_of(casella),
+        "max_users": MAX_USERS,
+        "legalmail": casella.tipo_casella in LEGALMAIL,
     }

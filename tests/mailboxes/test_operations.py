@@ -9,8 +9,16 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from mailboxes import operations
-from mailboxes.models import CallKind, Casella, CasellaCall, Documento, Stato
+from mailboxes.models import Casella, CasellaCall, Documento, Stato
+from mailboxes.operations import (
+    conservazione,
+    modifica,
+    multiutenza,
+    revoca,
+    rinnovo,
+    rules,
+    trasformazione,
+)
 from mailboxes.tasks import run_casella_call
 
 from .conftest import checked, pdf_bytes, run_calls
@@ -41,25 +49,25 @@ def box(tipo="STANDARD", stato="evasa", **kw) -> Casella:
 # --------------------------------------------------------------------------- the rules
 
 ALLOWED_STATES = {
-    CallKind.RINNOVO: {"evasa", "revocata"},
-    CallKind.REVOCA: {"evasa"},
-    CallKind.MODIFICA: {"evasa"},
-    CallKind.CONSERVAZIONE: {"evasa"},
-    CallKind.TRASFORMAZIONE: {"evasa"},
-    CallKind.MULTIUTENZA: {"evasa"},
+    "rinnovo": {"evasa", "revocata"},
+    "revoca": {"evasa"},
+    "modifica": {"evasa"},
+    "conservazione": {"evasa"},
+    "trasformazione": {"evasa"},
+    "multiutenza": {"evasa"},
 }
 LEGALMAIL_ONLY = {
-    CallKind.MODIFICA,
-    CallKind.CONSERVAZIONE,
-    CallKind.TRASFORMAZIONE,
-    CallKind.MULTIUTENZA,
+    "modifica",
+    "conservazione",
+    "trasformazione",
+    "multiutenza",
 }
 
 
 @pytest.mark.parametrize("kind", list(ALLOWED_STATES))
 @pytest.mark.parametrize("stato", ALL_STATES)
 def test_status_rules(kind, stato):
-    verdict = operations.check(box("STANDARD", stato), kind, busy=False)
+    verdict = rules.check(box("STANDARD", stato), kind, busy=False)
     assert verdict.ok is (stato in ALLOWED_STATES[kind])
     if not verdict.ok:
         assert verdict.reason  # an Italian reason the page shows
@@ -68,9 +76,9 @@ def test_status_rules(kind, stato):
 @pytest.mark.parametrize("kind", list(ALLOWED_STATES))
 @pytest.mark.parametrize("tipo", LEGALMAIL + OTHERS)
 def test_type_rules(kind, tipo):
-    verdict = operations.check(box(tipo, "evasa"), kind, busy=False)
+    verdict = rules.check(box(tipo, "evasa"), kind, busy=False)
     expected = tipo in LEGALMAIL or kind not in LEGALMAIL_ONLY
-    if kind == CallKind.TRASFORMAZIONE and tipo == "GOLD":
+    if kind == "trasformazione" and tipo == "GOLD":
         expected = False  # nothing above Gold
     assert verdict.ok is expected, verdict.reason
     if tipo in OTHERS and kind in LEGALMAIL_ONLY:
@@ -78,24 +86,20 @@ def test_type_rules(kind, tipo):
 
 
 def test_limits():
-    assert not operations.check(box(conservazione=True), CallKind.CONSERVAZIONE, busy=False)
+    assert not rules.check(box(conservazione=True), "conservazione", busy=False)
     users = [{"nome": str(i)} for i in range(25)]
-    assert not operations.check(
-        box(last_payload={"multiutenza": users}), CallKind.MULTIUTENZA, busy=False
-    )
-    assert operations.check(
-        box(last_payload={"multiutenza": users[:24]}), CallKind.MULTIUTENZA, busy=False
-    )
-    assert not operations.check(box(), CallKind.RINNOVO, busy=True)
-    assert not operations.check(box(remote_id=None), CallKind.RINNOVO, busy=False)
-    assert operations.higher_types("STANDARD") == ["BRONZE", "SILVER", "GOLD"]
-    assert operations.higher_types("SILVER") == ["GOLD"]
-    assert operations.higher_types("DOMICILIODIGITALE") == []
+    assert not rules.check(box(last_payload={"multiutenza": users}), "multiutenza", busy=False)
+    assert rules.check(box(last_payload={"multiutenza": users[:24]}), "multiutenza", busy=False)
+    assert not rules.check(box(), "rinnovo", busy=True)
+    assert not rules.check(box(remote_id=None), "rinnovo", busy=False)
+    assert rules.higher_types("STANDARD") == ["BRONZE", "SILVER", "GOLD"]
+    assert rules.higher_types("SILVER") == ["GOLD"]
+    assert rules.higher_types("DOMICILIODIGITALE") == []
 
 
 def test_absolute_sizes_and_multiples():
     b = box(spazio_disco=2048, spazio_storico=1024, spazio_conservazione=512, conservazione=True)
-    assert operations.modifica_targets(b, disco_add=1024, conservazione_add=512) == {
+    assert modifica.modifica_targets(b, disco_add=1024, conservazione_add=512) == {
         "spazio_disco": 3072,
         "spazio_conservazione": 1024,
     }
@@ -107,9 +111,9 @@ def test_absolute_sizes_and_multiples():
         {"disco_add": 100 * 1024},
     ):
         with pytest.raises(ValidationError):
-            operations.modifica_targets(b, **bad)
+            modifica.modifica_targets(b, **bad)
     with pytest.raises(ValidationError, match="conservazione"):
-        operations.modifica_targets(box(), conservazione_add=512)
+        modifica.modifica_targets(box(), conservazione_add=512)
 
 
 # --------------------------------------------------------------------------- each operation
@@ -118,18 +122,18 @@ def test_absolute_sizes_and_multiples():
 def test_renew_for_two_years(pec, active_box, office_user):
     casella = active_box()
     before = casella.data_scadenza
-    call = operations.renew(casella=casella, anni=2, intent_key=key(), user=office_user)
-    assert call.price == operations.renewal_price("STANDARD", 2) == 22
+    call = rinnovo.renew(casella=casella, anni=2, intent_key=key(), user=office_user)
+    assert call.price == rinnovo.renewal_price("STANDARD", 2) == 22
     assert run_calls(casella) == ["done"]
     casella.refresh_from_db()
     assert casella.data_scadenza == before.replace(year=before.year + 2)
     assert [c["operation"] for c in pec.charges()] == ["registrazione", "rinnovo"]
-    assert "Rinnovata per 2 anni" in casella.eventi.first().messaggio
+    assert "Rinnovata per 2 anni" in casella.eventi.first().testo
 
 
 def test_renew_a_revoked_box_reactivates_it(pec, active_box, office_user):
     casella = active_box(stato="revocata")
-    operations.renew(casella=casella, anni=1, intent_key=key(), user=office_user)
+    rinnovo.renew(casella=casella, anni=1, intent_key=key(), user=office_user)
     assert run_calls(casella) == ["done"]
     casella.refresh_from_db()
     assert casella.stato == Stato.EVASA
@@ -137,7 +141,7 @@ def test_renew_a_revoked_box_reactivates_it(pec, active_box, office_user):
 
 def test_running_the_renew_task_twice_renews_once(pec, active_box, office_user):
     casella = active_box()
-    call = operations.renew(casella=casella, anni=1, intent_key=key(), user=office_user)
+    call = rinnovo.renew(casella=casella, anni=1, intent_key=key(), user=office_user)
     assert run_casella_call(call.pk) == "done"
     assert run_casella_call(call.pk) == "done"
     renewals = [c for c in pec.charges() if c["operation"] == "rinnovo"]
@@ -151,18 +155,18 @@ def test_running_the_renew_task_twice_renews_once(pec, active_box, office_user):
 def test_double_submit_is_one_intent(pec, active_box, office_user):
     casella = active_box()
     k = key()
-    a = operations.renew(casella=casella, anni=1, intent_key=k, user=office_user)
-    b = operations.renew(casella=casella, anni=1, intent_key=k, user=office_user)
+    a = rinnovo.renew(casella=casella, anni=1, intent_key=k, user=office_user)
+    b = rinnovo.renew(casella=casella, anni=1, intent_key=k, user=office_user)
     assert a.pk == b.pk and CasellaCall.objects.filter(kind="rinnovo").count() == 1
 
 
 def test_a_second_operation_waits_for_the_first(pec, active_box, office_user):
     casella = active_box()
-    operations.renew(casella=casella, anni=1, intent_key=key(), user=office_user)
+    rinnovo.renew(casella=casella, anni=1, intent_key=key(), user=office_user)
     with pytest.raises(ValidationError, match="in corso"):
-        operations.renew(casella=casella, anni=1, intent_key=key(), user=office_user)
+        rinnovo.renew(casella=casella, anni=1, intent_key=key(), user=office_user)
     with pytest.raises(ValidationError, match="in corso"):
-        operations.revoke(
+        revoca.revoke(
             casella=casella, conferma=casella.casella_pec, intent_key=key(), user=office_user
         )
     assert CasellaCall.objects.filter(kind__in=["rinnovo", "revoca"]).count() == 1
@@ -173,7 +177,7 @@ def test_lost_renewal_answer_is_settled_by_reading(pec, active_box, office_user)
     so the intent is done without a second renewal."""
     casella = active_box()
     before = casella.data_scadenza
-    call = operations.renew(casella=casella, anni=1, intent_key=key(), user=office_user)
+    call = rinnovo.renew(casella=casella, anni=1, intent_key=key(), user=office_user)
     pec.set_faults(lost_next=1, path_prefix=f"/pec/{casella.remote_id}/rinnovo")
     assert run_calls(casella) == ["unclear"]
     CasellaCall.objects.filter(pk=call.pk).update(next_attempt_at=timezone.now())
@@ -189,7 +193,7 @@ def test_unclear_renewal_not_performed_is_sent_again(pec, active_box, office_use
     period GET /pec/{id} shows the old expiry, so it is sent once more, and charged once."""
     settings.REMOTE_CALL_SETTLE_GRACE = 0
     casella = active_box()
-    call = operations.renew(casella=casella, anni=1, intent_key=key(), user=office_user)
+    call = rinnovo.renew(casella=casella, anni=1, intent_key=key(), user=office_user)
     CasellaCall.objects.filter(pk=call.pk).update(
         state="unclear", last_sent_at=timezone.now() - dt.timedelta(seconds=5)
     )
@@ -205,7 +209,7 @@ def test_insufficient_credit_fails_once_and_alerts_the_staff(
     colleague = make_user(roles.OFFICE, username="collega")
     casella = active_box(tipo="GOLD")
     pec.set_credit("10.00")
-    call = operations.renew(casella=casella, anni=1, intent_key=key(), user=office_user)
+    call = rinnovo.renew(casella=casella, anni=1, intent_key=key(), user=office_user)
     assert run_calls(casella) == ["failed"]
     call.refresh_from_db()
     assert call.http_status == 402 and "Insufficient Credit" in call.last_error
@@ -216,29 +220,27 @@ def test_insufficient_credit_fails_once_and_alerts_the_staff(
     assert set(mailoutbox[0].to) >= {office_user.email, colleague.email}
     assert "Insufficient Credit" in mailoutbox[0].body
     casella.refresh_from_db()
-    assert "non riuscita" in casella.eventi.first().messaggio
+    assert "non riuscita" in casella.eventi.first().testo
 
 
 def test_revoke_needs_the_typed_address(pec, active_box, office_user):
     casella = active_box()
     with pytest.raises(ValidationError, match="scrivi esattamente"):
-        operations.revoke(
-            casella=casella, conferma="altro@x.it", intent_key=key(), user=office_user
-        )
+        revoca.revoke(casella=casella, conferma="altro@x.it", intent_key=key(), user=office_user)
     assert not CasellaCall.objects.filter(kind="revoca").exists()
-    operations.revoke(
+    revoca.revoke(
         casella=casella, conferma=casella.casella_pec.upper(), intent_key=key(), user=office_user
     )
     assert run_calls(casella) == ["done"]
     casella.refresh_from_db()
     assert casella.stato == Stato.REVOCATA
-    assert not operations.check(casella, CallKind.REVOCA)
-    assert operations.check(casella, CallKind.RINNOVO)
+    assert not rules.check(casella, "revoca")
+    assert rules.check(casella, "rinnovo")
 
 
 def test_revoke_lost_answer_settled_by_reading(pec, active_box, office_user):
     casella = active_box()
-    call = operations.revoke(
+    call = revoca.revoke(
         casella=casella, conferma=casella.casella_pec, intent_key=key(), user=office_user
     )
     pec.set_faults(lost_next=1, methods=["DELETE"])
@@ -251,7 +253,7 @@ def test_revoke_lost_answer_settled_by_reading(pec, active_box, office_user):
 def test_enlarge_sends_absolute_sizes_and_a_repeat_adds_nothing(pec, active_box, office_user):
     casella = active_box()
     assert casella.spazio_disco == 1024
-    call = operations.enlarge(
+    call = modifica.enlarge(
         casella=casella, disco_add=2048, storico_add=1024, intent_key=key(), user=office_user
     )
     assert call.params["targets"] == {"spazio_disco": 3072, "spazio_storico": 2048}
@@ -268,7 +270,7 @@ def test_enlarge_sends_absolute_sizes_and_a_repeat_adds_nothing(pec, active_box,
 def test_enlarge_refused_for_domicilio_digitale(pec, active_box, office_user):
     casella = active_box(tipo="DOMICILIODIGITALE")
     with pytest.raises(ValidationError, match="Legalmail"):
-        operations.enlarge(casella=casella, disco_add=1024, intent_key=key(), user=office_user)
+        modifica.enlarge(casella=casella, disco_add=1024, intent_key=key(), user=office_user)
     assert not CasellaCall.objects.filter(kind="modifica").exists()
 
 
@@ -278,7 +280,7 @@ def test_preservation_with_signed_form_and_id_document(
     casella = active_box(tipo="SILVER")
     modulo = pec.client().modulo_conservazione(casella.remote_id)
     assert modulo.startswith(b"%PDF")
-    call = operations.enable_preservation(
+    call = conservazione.enable_preservation(
         casella=casella,
         modulo=checked(pdf_bytes("Modulo di conservazione firmato")),
         identita=checked(pdf_bytes("Carta d'identita")),
@@ -286,7 +288,7 @@ def test_preservation_with_signed_form_and_id_document(
         intent_key=key(),
         user=office_user,
     )
-    assert call.price == operations.conservazione_price(1024) == 35
+    assert call.price == conservazione.conservazione_price(1024) == 35
     with django_capture_on_commit_callbacks(execute=True):
         assert run_calls(casella) == ["done"]
     casella.refresh_from_db()
@@ -294,9 +296,9 @@ def test_preservation_with_signed_form_and_id_document(
     identity = Documento.objects.get(casella=casella, tipo="id_cons")
     assert identity.deleted_at is not None and not identity.file  # Openapi has it now
     assert Documento.objects.get(casella=casella, tipo="mod_cons").sent_at is not None
-    assert not operations.check(casella, CallKind.CONSERVAZIONE)
+    assert not rules.check(casella, "conservazione")
     # Now the preservation space can be enlarged too (multiples of 512).
-    operations.enlarge(casella=casella, conservazione_add=512, intent_key=key(), user=office_user)
+    modifica.enlarge(casella=casella, conservazione_add=512, intent_key=key(), user=office_user)
     assert run_calls(casella) == ["done"]
     casella.refresh_from_db()
     assert casella.spazio_conservazione == 1536
@@ -306,7 +308,7 @@ def test_preservation_refused_with_the_same_file_twice(pec, active_box, office_u
     casella = active_box()
     pdf = checked(pdf_bytes("x"))
     with pytest.raises(ValidationError, match="stesso file"):
-        operations.enable_preservation(
+        conservazione.enable_preservation(
             casella=casella, modulo=pdf, identita=pdf, intent_key=key(), user=office_user
         )
     assert not Documento.objects.filter(casella=casella).exclude(tipo__in=["modulo"]).exists()
@@ -315,18 +317,20 @@ def test_preservation_refused_with_the_same_file_twice(pec, active_box, office_u
 def test_upgrade_only_upwards(pec, active_box, office_user):
     casella = active_box(tipo="BRONZE")
     with pytest.raises(ValidationError, match="superiore"):
-        operations.upgrade(casella=casella, tipo="STANDARD", intent_key=key(), user=office_user)
-    call = operations.upgrade(casella=casella, tipo="GOLD", intent_key=key(), user=office_user)
-    assert call.price == operations.trasformazione_price("BRONZE", "GOLD") == 45
+        trasformazione.upgrade(casella=casella, tipo="STANDARD", intent_key=key(), user=office_user)
+    call = trasformazione.upgrade(casella=casella, tipo="GOLD", intent_key=key(), user=office_user)
+    assert call.price == trasformazione.trasformazione_price("BRONZE", "GOLD") == 45
     assert run_calls(casella) == ["done"]
     casella.refresh_from_db()
     assert casella.tipo_casella == "GOLD"
-    assert not operations.check(casella, CallKind.TRASFORMAZIONE)
+    assert not rules.check(casella, "trasformazione")
 
 
 def test_upgrade_lost_answer_settled_by_reading(pec, active_box, office_user):
     casella = active_box()
-    call = operations.upgrade(casella=casella, tipo="SILVER", intent_key=key(), user=office_user)
+    call = trasformazione.upgrade(
+        casella=casella, tipo="SILVER", intent_key=key(), user=office_user
+    )
     pec.set_faults(lost_next=1, methods=["PATCH"])
     assert run_calls(casella) == ["unclear"]
     CasellaCall.objects.filter(pk=call.pk).update(next_attempt_at=timezone.now())
@@ -336,7 +340,7 @@ def test_upgrade_lost_answer_settled_by_reading(pec, active_box, office_user):
 
 def test_add_user_and_lost_answer(pec, active_box, office_user):
     casella = active_box()
-    call = operations.add_user(
+    call = multiutenza.add_user(
         casella=casella,
         nome="Anna",
         cognome="Bianchi",
@@ -350,16 +354,14 @@ def test_add_user_and_lost_answer(pec, active_box, office_user):
     CasellaCall.objects.filter(pk=call.pk).update(next_attempt_at=timezone.now())
     assert run_calls(casella) == ["done"]
     casella.refresh_from_db()
-    assert [u["email_gestione_password"] for u in operations.users_of(casella)] == [
-        "anna@example.com"
-    ]
+    assert [u["email_gestione_password"] for u in rules.users_of(casella)] == ["anna@example.com"]
     assert [c["operation"] for c in pec.charges()].count("multiutenza") == 1
 
 
 def test_add_user_refused_on_a_full_box_and_bad_input(pec, active_box, office_user):
     casella = active_box()
     with pytest.raises(ValidationError, match="obbligatori"):
-        operations.add_user(
+        multiutenza.add_user(
             casella=casella,
             nome="",
             cognome="B",
@@ -373,7 +375,7 @@ def test_add_user_refused_on_a_full_box_and_bad_input(pec, active_box, office_us
     )
     casella.refresh_from_db()
     with pytest.raises(ValidationError, match="25"):
-        operations.add_user(
+        multiutenza.add_user(
             casella=casella,
             nome="A",
             cognome="B",
@@ -389,7 +391,7 @@ def test_operation_not_sent_when_openapi_says_the_box_moved_on(pec, active_box, 
     """Allowed locally, but Openapi already shows the box revoked: nothing is sent or charged,
     the intent fails with the reason and the mirror catches up."""
     casella = active_box()
-    call = operations.upgrade(casella=casella, tipo="GOLD", intent_key=key(), user=office_user)
+    call = trasformazione.upgrade(casella=casella, tipo="GOLD", intent_key=key(), user=office_user)
     pec.set_stato("casella", casella.remote_id, "revocata")
     assert run_calls(casella) == ["failed"]
     call.refresh_from_db()
@@ -412,7 +414,7 @@ def test_operation_not_sent_when_openapi_says_the_box_moved_on(pec, active_box, 
 def test_renewal_is_confirmed_by_a_later_expiry(before, after, performed):
     from types import SimpleNamespace
 
-    from mailboxes.operations import RinnovoHandler
+    from mailboxes.operations.rinnovo import RinnovoHandler
 
     call = SimpleNamespace(params={"anni": 1, "scadenza_prima": before})
     current = SimpleNamespace(

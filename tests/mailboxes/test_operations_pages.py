@@ -287,11 +287,11 @@ def test_admin_other_actions_render(pec, active_box, admin_client):
 def test_panel_asks_again_when_the_box_was_read_before_the_outcome(pec, active_box, office_user):
     """The box page read the box, then the call's answer committed, then the panel read the
     call: the facts shown are older than the outcome, so the panel refreshes once more."""
-    from mailboxes import operations
+    from mailboxes.operations import rinnovo
     from mailboxes.templatetags.mailboxes_operations import operations_panel
 
     casella = active_box()
-    operations.renew(casella=casella, anni=1, intent_key=key(), user=office_user)
+    rinnovo.renew(casella=casella, anni=1, intent_key=key(), user=office_user)
     read_before = type(casella).objects.get(pk=casella.pk)
     run_calls(casella)
     assert operations_panel({"casella": read_before, "live": False})["stale"] is True

@@ -11,10 +11,12 @@ from pathlib import Path
 
 import pytest
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from mailboxes.models import CallKind, CasellaCall, Documento, Evento, Richiedente, Stato
 from mailboxes.services import activation, history, retention
 from mailboxes.services import sync as box_sync
+from portal.history import Sentence
 
 from .conftest import CF_MARIO, checked, pdf_bytes, run_calls
 
@@ -122,6 +124,14 @@ def test_the_purge_scrubs_the_requesters_data_wherever_it_was_copied(pec, make_c
     history.record(
         casella, "errore", f"Openapi: documento {DOC_NUMBER} scaduto", dati={"cf": CF_MARIO}
     )
+    history.record(
+        casella,
+        "errore",
+        Sentence(
+            gettext_lazy("Openapi ha rifiutato la registrazione: %(msg)s"),
+            msg=f"codice fiscale {CF_MARIO} non valido",
+        ),
+    )
 
     assert retention.purge_documents(now=_days(365)) == 1
 
@@ -134,7 +144,7 @@ def test_the_purge_scrubs_the_requesters_data_wherever_it_was_copied(pec, make_c
     assert casella.last_payload["stato"] == "documenti_errati"
     assert "callback" in casella.last_payload
     rows = [
-        *Evento.objects.filter(casella=casella).values_list("messaggio", "dati"),
+        *Evento.objects.filter(casella=casella).values_list("messaggio", "parametri", "dati"),
         *CasellaCall.objects.filter(casella=casella).values_list("params", "result", "last_error"),
     ]
     assert CF_MARIO not in json.dumps(rows) and DOC_NUMBER not in json.dumps(rows)

@@ -76,7 +76,6 @@ def test_cli_exit_status_and_stderr(sandbox, tmp_path):
     env = {
         **os.environ,
         "SANDBOX_URL": sandbox.url,
-        "DJANGO_DEBUG": "true",
         "DATA_DIR": str(tmp_path),
         "OPENAPI_TOKEN": "",
         "OPENAPI_EMAIL": "",

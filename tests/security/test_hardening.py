@@ -116,6 +116,34 @@ def test_login_throttling_locks_after_five_failures(world):
     figures.record("login throttling", "5 failures -> 429, also with the right password")
 
 
+def test_password_change_throttles_wrong_current_passwords(world):
+    """The current password is an oracle for whoever holds a session: 5 wrong ones lock it."""
+    c = logged_in(world.office)
+    new = {"new_password1": "a-New-passw0rd-2026", "new_password2": "a-New-passw0rd-2026"}
+    statuses = []
+    for attempt in range(5):
+        response = c.post("/account/password/", {"old_password": f"guess-{attempt}", **new})
+        statuses.append(response.status_code)
+        if response.status_code == 200:
+            assert "password attuale" in response.content.decode()  # the form's own error
+    assert statuses == [200, 200, 200, 200, 429]
+    assert "cambio password" in response.content.decode()
+    # locked: the right password changes nothing, and logging in is locked too
+    locked = c.post("/account/password/", {"old_password": PASSWORD, **new})
+    assert locked.status_code == 429
+    world.office.refresh_from_db()
+    assert world.office.check_password(PASSWORD)
+    login = Client().post("/account/login/", {"username": "ufficio", "password": PASSWORD})
+    assert login.status_code == 429
+    # another user is not affected, and a right current password changes the password
+    other = logged_in(world.assigned)
+    changed = other.post("/account/password/", {"old_password": PASSWORD, **new})
+    assert changed.status_code == 302 and changed["Location"] == "/account/password/done/"
+    world.assigned.refresh_from_db()
+    assert world.assigned.check_password(new["new_password1"])
+    figures.record("password change", "5 wrong current passwords -> 429, also with the right one")
+
+
 def test_session_ends_after_30_idle_minutes(world, settings):
     from django.contrib.sessions.models import Session
 

@@ -1,0 +1,96 @@
+"""The registry of the operations on active boxes: each one is declared once, by an
+:class:`OperationSpec` in its own module of this package, and everything else reads it.
+
+The pages (one generic view), the URL patterns, the admin actions, the box page's panel, the
+choices of ``CasellaCall.kind`` and the call runner's handler all come from here. A module of
+this package that calls :func:`register` is found at start-up (:func:`autodiscover`, from the
+app's ``ready()``): adding an operation is its spec module, its client method, its price and the
+sandbox's handler.
+
+This module imports nothing of the app, so models.py can read it.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+#: kind -> spec, in the order they were registered (see :func:`in_order` for the page order).
+OPERATIONS: dict[str, OperationSpec] = {}
+
+
+@dataclass(frozen=True)
+class OperationSpec:
+    """Everything the portal knows of one operation on an active box.
+
+    ``allowed(casella) -> Verdict``: may the box take it now (after the checks every operation
+    shares: registered at Openapi, no other operation open). ``price(casella, values)``: the cost
+    of the values of its form (``None``: free). ``start(casella, values, *, intent_key, user)``:
+    the service that records the intent (raises ``ValidationError`` with the reason).
+    ``handler``: how the call is sent at most once and settled (portal/remote_calls.py)."""
+
+    kind: str  #: stored in CasellaCall.kind; also the URL name (mailboxes:<kind>)
+    label: Any  #: short name: the panel's button, messages, the history
+    call_label: Any  #: the call's name in the box's calls table and in admin
+    title: Any  #: the heading of its page
+    path: str  #: the URL segment after the box: caselle/<pk>/<path>/
+    order: int  #: position on the box page
+    allowed: Callable[..., Any]
+    price: Callable[..., Decimal | None]
+    start: Callable[..., Any]
+    handler: Any
+    form: type  #: the portal's form, built with ``casella=``
+    admin_form: type  #: the admin action's form, built with ``caselle=``
+    admin_action: str  #: the admin action's name
+    admin_description: Any
+    #: a form of files asked on the confirmation page (one box at a time in admin)
+    uploads: type | None = None
+    admin_single_box: Any = ""  #: the message when more than one box is selected
+    #: irreversible and free: one page where the user types the box's address, no cost step
+    irreversible: bool = False
+    intro: Callable[..., str] | None = None  #: text above the form, from the box
+    warning: Any = ""  #: stressed above the admin action's table
+    admin_intro: Any = ""  #: text above the admin action's table
+    form_template: str = "mailboxes/operations/form.html"
+    confirm_template: str = "mailboxes/operations/confirm.html"
+    #: the price depends on the box's type: a placeholder type price makes it indicative
+    priced_by_type: bool = True
+
+    @property
+    def url_name(self) -> str:
+        return f"mailboxes:{self.kind}"
+
+
+def register(spec: OperationSpec) -> OperationSpec:
+    """Declare an operation; its kind, path and admin action must be new."""
+    for other in OPERATIONS.values():
+        if other.kind == spec.kind or other.path == spec.path:
+            raise ValueError(f"operation {spec.kind!r}: kind or path already registered")
+        if other.admin_action == spec.admin_action:
+            raise ValueError(f"operation {spec.kind!r}: admin action already registered")
+    OPERATIONS[spec.kind] = spec
+    return spec
+
+
+def unregister(kind: str) -> None:
+    OPERATIONS.pop(kind, None)
+
+
+def in_order() -> list[OperationSpec]:
+    return sorted(OPERATIONS.values(), key=lambda s: (s.order, s.kind))
+
+
+def kinds() -> tuple[str, ...]:
+    return tuple(OPERATIONS)
+
+
+def autodiscover() -> None:
+    """Import every module of this package: each operation's registers its spec (the others
+    register nothing)."""
+    package = importlib.import_module(__package__)
+    for module in pkgutil.iter_modules(package.__path__):
+        importlib.import_module(f"{__package__}.{module.name}")

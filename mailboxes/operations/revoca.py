@@ -1,0 +1,152 @@
+"""Revocation: DELETE /pec/{id}, for an active box of any type. Irreversible and free: the user
+types the box's address to confirm. Confirmed when Openapi shows the box revoked."""
+
+from __future__ import annotations
+
+import uuid
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from portal.history import Sentence
+
+from ..models import Casella, CasellaCall, Stato
+from .forms import AdminBatchForm
+from .handlers import OperationHandler, not_allowed, remote_stato
+from .intents import record_intent, recorded_for, refuse
+from .registry import OperationSpec, register
+from .rules import ALLOWED, Verdict, state_label
+
+KIND = "revoca"
+
+
+def allowed(casella: Casella) -> Verdict:
+    if casella.stato != Stato.EVASA:
+        return Verdict(
+            False,
+            _("Si revocano solo caselle attive (questa è «%(stato)s»).")
+            % {"stato": state_label(casella)},
+        )
+    return ALLOWED
+
+
+def revoke(*, casella: Casella, conferma: str, intent_key: str, user) -> CasellaCall:
+    """DELETE /pec/{id}, once; irreversible: ``conferma`` must be the box's address."""
+    if same := recorded_for(casella, KIND, intent_key):
+        return same  # a repeated submit: its values were checked when it was recorded
+    if (conferma or "").strip().lower() != casella.casella_pec.lower():
+        raise refuse(
+            _("Per confermare la revoca scrivi esattamente l'indirizzo %(address)s.")
+            % {"address": casella.casella_pec},
+            "conferma",
+        )
+    return record_intent(
+        casella=casella,
+        kind=KIND,
+        params={},
+        price=None,
+        intent_key=intent_key,
+        user=user,
+        message=Sentence(gettext_lazy("Revoca richiesta (irreversibile).")),
+    )
+
+
+class RevocaHandler(OperationHandler):
+    """Confirmed when Openapi shows the box revoked."""
+
+    kind = KIND
+
+    def precheck(self, call, current):
+        if remote_stato(current) != Stato.EVASA:
+            raise not_allowed(
+                _("Revoca non inviata: per Openapi la casella è «%(stato)s».")
+                % {"stato": remote_stato(current)}
+            )
+
+    def send(self, client, call, casella):
+        return client.revoke_casella(casella.remote_id)
+
+    def reached(self, call, current) -> bool:
+        return remote_stato(current) == Stato.REVOCATA
+
+    def done_message(self, call, casella):
+        return Sentence(gettext_lazy("Revoca eseguita."))
+
+
+class RevocaForm(forms.Form):
+    conferma = forms.CharField(
+        label=gettext_lazy("Scrivi l'indirizzo della casella per confermare"), max_length=254
+    )
+    intent_key = forms.CharField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, casella: Casella, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.casella = casella
+        self.fields["conferma"].widget.attrs.update(
+            {"autocomplete": "off", "spellcheck": "false", "placeholder": casella.casella_pec}
+        )
+        self.initial.setdefault("intent_key", str(uuid.uuid4()))
+
+    def clean_conferma(self):
+        value = (self.cleaned_data.get("conferma") or "").strip()
+        if value.lower() != self.casella.casella_pec.lower():
+            raise ValidationError(
+                _("L'indirizzo scritto non corrisponde: scrivi esattamente %(address)s.")
+                % {"address": self.casella.casella_pec},
+                code="conferma",
+            )
+        return value
+
+    def clean_intent_key(self):
+        try:
+            return str(uuid.UUID(self.cleaned_data["intent_key"]))
+        except ValueError:
+            raise ValidationError(_("Richiesta non valida: ricomincia."), code="intent") from None
+
+
+class RevocaAdminForm(AdminBatchForm):
+    """The address typed for each box: a box without it is not revoked."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for c in self.caselle:
+            self.fields[f"conferma_{c.pk}"] = forms.CharField(
+                label=_("Scrivi %(address)s") % {"address": c.casella_pec},
+                required=False,
+                widget=forms.TextInput(attrs={"autocomplete": "off"}),
+            )
+
+    def values_for(self, casella) -> dict:
+        return {"conferma": self.cleaned_data.get(f"conferma_{casella.pk}", "")}
+
+    def box_field(self, casella):
+        return self[f"conferma_{casella.pk}"]
+
+
+SPEC = register(
+    OperationSpec(
+        kind=KIND,
+        label=gettext_lazy("Revoca"),
+        call_label=gettext_lazy("Revoca (DELETE /pec/{id})"),
+        title=gettext_lazy("Revoca la casella"),
+        path="revoca",
+        order=60,
+        allowed=allowed,
+        price=lambda casella, v: None,
+        start=lambda casella, v, **kw: revoke(casella=casella, conferma=v.get("conferma"), **kw),
+        handler=RevocaHandler(),
+        form=RevocaForm,
+        admin_form=RevocaAdminForm,
+        admin_action="op_revoca",
+        admin_description=gettext_lazy("Revoca le caselle selezionate…"),
+        irreversible=True,
+        warning=gettext_lazy("La revoca è irreversibile."),
+        admin_intro=gettext_lazy(
+            "Scrivi l'indirizzo di ogni casella da revocare: quelle senza indirizzo scritto non "
+            "vengono revocate."
+        ),
+        form_template="mailboxes/operations/revoca.html",
+    )
+)
