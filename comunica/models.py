@@ -89,6 +89,11 @@ class QualificaChoices(models.TextChoices):
     TITOLARE = Qualifica.TITOLARE.value, _("Titolare")
 
 
+def _stato_is(value: str) -> property:
+    """A flag of the status (``casella.is_active``): pages ask these, not the status values."""
+    return property(lambda self: self.stato == value)
+
+
 class RichiestaComunicazione(models.Model):
     """A request to register a company's (or its director's) PEC at the Registro Imprese."""
 
@@ -209,30 +214,12 @@ class RichiestaComunicazione(models.Model):
         return bool(self.remote_id) and self.stato == StatoRichiesta.IN_ATTESA_DI_DOCUMENTI
 
     # Where the request is, for the pages (they ask these, not the status values).
-    @property
-    def is_sending(self) -> bool:
-        return self.stato == StatoRichiesta.NUOVA
-
-    @property
-    def send_failed(self) -> bool:
-        return self.stato == StatoRichiesta.NON_INVIATA
-
-    @property
-    def awaits_procura(self) -> bool:
-        """Openapi is preparing the procura to sign."""
-        return self.stato == StatoRichiesta.CODICE_IN_RICHIESTA
-
-    @property
-    def awaits_documents(self) -> bool:
-        return self.stato == StatoRichiesta.IN_ATTESA_DI_DOCUMENTI
-
-    @property
-    def documents_uploaded(self) -> bool:
-        return self.stato == StatoRichiesta.DOCUMENTI_CARICATI
-
-    @property
-    def is_done(self) -> bool:
-        return self.stato == StatoRichiesta.COMUNICAZIONE_EVASA
+    is_sending = _stato_is(StatoRichiesta.NUOVA)
+    send_failed = _stato_is(StatoRichiesta.NON_INVIATA)
+    awaits_procura = _stato_is(StatoRichiesta.CODICE_IN_RICHIESTA)
+    awaits_documents = _stato_is(StatoRichiesta.IN_ATTESA_DI_DOCUMENTI)
+    documents_uploaded = _stato_is(StatoRichiesta.DOCUMENTI_CARICATI)
+    is_done = _stato_is(StatoRichiesta.COMUNICAZIONE_EVASA)
 
     @property
     def step(self) -> int:

@@ -160,6 +160,11 @@ def _document_path(instance, filename: str) -> str:
     return f"documenti/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.pdf"
 
 
+def _stato_is(value: str) -> property:
+    """A flag of the status (``casella.is_active``): pages ask these, not the status values."""
+    return property(lambda self: self.stato == value)
+
+
 class Casella(models.Model):
     """A PEC box, mirroring Openapi's Casella."""
 
@@ -265,29 +270,12 @@ class Casella(models.Model):
         return bool(self.remote_id) and self.stato in ACTIVATABLE
 
     # Where the box is in its life, for the pages (they ask these, not the status values).
-    @property
-    def is_registering(self) -> bool:
-        return self.stato == Stato.NUOVA
-
-    @property
-    def registration_failed(self) -> bool:
-        return self.stato == Stato.NON_REGISTRATA
-
-    @property
-    def awaits_documents(self) -> bool:
-        return self.stato == Stato.REGISTRATA
-
-    @property
-    def documents_refused(self) -> bool:
-        return self.stato == Stato.DOCUMENTI_ERRATI
-
-    @property
-    def is_being_activated(self) -> bool:
-        return self.stato == Stato.IN_EVASIONE
-
-    @property
-    def is_active(self) -> bool:
-        return self.stato == Stato.EVASA
+    is_registering = _stato_is(Stato.NUOVA)
+    registration_failed = _stato_is(Stato.NON_REGISTRATA)
+    awaits_documents = _stato_is(Stato.REGISTRATA)
+    documents_refused = _stato_is(Stato.DOCUMENTI_ERRATI)
+    is_being_activated = _stato_is(Stato.IN_EVASIONE)
+    is_active = _stato_is(Stato.EVASA)
 
 
 class Richiedente(models.Model):

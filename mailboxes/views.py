@@ -7,15 +7,13 @@ import uuid
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import SuspiciousOperation, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse, JsonResponse
-from django.http.multipartparser import MultiPartParserError
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.roles import is_office, office_required, portal_user_required
@@ -42,7 +40,7 @@ from .models import (
     TipoEvento,
 )
 from .remote import get_client
-from .services import activation, callbacks, history, registration
+from .services import activation, history, registration
 from .services import address as addresses
 from .services import sync as box_sync
 
@@ -296,59 +294,6 @@ def sync_now(request):
         _("Sincronizzazione con Openapi avviata: le caselle si aggiornano tra pochi secondi."),
     )
     return redirect("mailboxes:casella_list")
-
-
-#: A callback's body is one box record (a few KB): anything larger is refused unread.
-CALLBACK_MAX_BYTES = 64 * 1024
-#: What reading a callback's body can raise, whatever bytes it holds.
-UNREADABLE_BODY = (
-    ValueError,  # invalid JSON, or numbers too long to convert
-    UnicodeError,
-    RecursionError,  # JSON nested thousands deep
-    LookupError,  # an unknown charset
-    SuspiciousOperation,  # too many fields
-    MultiPartParserError,
-)
-
-
-def _content_length(request) -> int | None:
-    try:
-        return int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        return None
-
-
-def _payload(request):
-    """A callback's body: JSON, or form data with the JSON in one field ("data" by default).
-    None when it holds anything else: it is only a hint (see services/callbacks.py)."""
-    import json
-
-    try:
-        if request.content_type == "application/json":
-            raw = request.body
-        else:
-            raw = next(iter(request.POST.values()), None)
-        return json.loads(raw) if raw else None
-    except UNREADABLE_BODY:
-        return None
-
-
-@csrf_exempt
-@require_POST
-def casella_callback(request, pk, token):
-    """Openapi's callback on a status change (the URL the portal gave in POST /pec's
-    ``callback``). Refused without the box's secret, or above CALLBACK_MAX_BYTES (413, unread);
-    otherwise a read of the box is queued for a worker (one per box however many callbacks
-    arrive) and only what that read confirms is applied. The answer does not depend on what the
-    body holds: the web worker makes no Openapi call and cannot fail on the body."""
-    length = _content_length(request)
-    if length is None or length > CALLBACK_MAX_BYTES:
-        return JsonResponse({"ok": False}, status=413)
-    if not callbacks.check_callback_token(pk, token):
-        log.warning("mailboxes: callback refused for box %s (wrong secret)", pk)
-        return JsonResponse({"ok": False}, status=403)
-    queued = callbacks.handle_callback(pk, claimed=callbacks.claimed_state(_payload(request)))
-    return JsonResponse({"ok": True, "queued": bool(queued)})
 
 
 # --------------------------------------------------------------------------- new box

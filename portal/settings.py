@@ -226,10 +226,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = _read(env.bool, "CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 POLL_TICK_SECONDS = _read(env.float, "POLL_TICK_SECONDS", 5.0)
-# Polling of the boxes in_evasione (mailboxes/services/next_poll.py, polling.py): the first
-# interval, its ceiling (it doubles while nothing changes), from how many due boxes one GET /pec
-# serves them all, at most how many boxes per cycle, and the interval of a box that asked for
-# callbacks while they arrive.
+# Polling of the boxes in_evasione: see .env.example and mailboxes/services/next_poll.py.
 MAILBOX_POLL_MIN_SECONDS = _read(env.float, "MAILBOX_POLL_MIN_SECONDS", 2.0)
 MAILBOX_POLL_MAX_SECONDS = _read(env.float, "MAILBOX_POLL_MAX_SECONDS", 600.0)
 MAILBOX_POLL_BULK_THRESHOLD = _read(env.int, "MAILBOX_POLL_BULK_THRESHOLD", 3)

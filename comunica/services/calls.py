@@ -55,7 +55,12 @@ def _request_body(r: RichiestaComunicazione) -> types.ComunicaRequest:
     )
 
 
-class CreateHandler(CallHandler):
+class _ComunicaHandler(CallHandler):
+    def summarize(self, result):
+        return {"id": result.id, "stato": str(result.stato)}
+
+
+class CreateHandler(_ComunicaHandler):
     """POST /comunica_pec (paid)."""
 
     def perform(self, call):
@@ -96,9 +101,6 @@ class CreateHandler(CallHandler):
         )
         apply_remote(r, result)
 
-    def summarize(self, result):
-        return {"id": result.id, "stato": str(result.stato)}
-
     def on_failed(self, call, error):
         r = call.richiesta
         message = call.last_error or (error.message if error else "")
@@ -124,7 +126,7 @@ class CreateHandler(CallHandler):
         )
 
 
-class UploadHandler(CallHandler):
+class UploadHandler(_ComunicaHandler):
     """PATCH /comunica_pec/{id} with the signed .p7m."""
 
     def perform(self, call):
@@ -150,9 +152,6 @@ class UploadHandler(CallHandler):
             user=call.requested_by,
         )
         apply_remote(r, result)
-
-    def summarize(self, result):
-        return {"id": result.id, "stato": str(result.stato)}
 
     def on_failed(self, call, error):
         r = call.richiesta

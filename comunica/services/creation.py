@@ -89,23 +89,13 @@ def create_richiesta(*, data: dict, user, intent_key: str, titolare=None, casell
                 created_by=user,
                 stato=StatoRichiesta.NUOVA,
             )
-            call = ComunicaCall.objects.create(
-                richiesta=richiesta,
-                kind=ComunicaCallKind.CREATE,
-                intent_key=key,
-                price=price(),
-                requested_by=user,
-            )
-            record(
+            call = _record_intent(
                 richiesta,
-                Evento.Tipo.CREATA,
-                Sentence(
-                    _("Richiesta creata; invio a Openapi (costo %(price)s €)."), price=call.price
-                ),
-                stato=StatoRichiesta.NUOVA,
+                key=key,
                 user=user,
+                tipo=Evento.Tipo.CREATA,
+                message=_("Richiesta creata; invio a Openapi (costo %(price)s €)."),
             )
-            enqueue(call)
     except IntegrityError:
         existing = create_intent(intent_key)
         if existing is None:
@@ -132,21 +122,32 @@ def retry_create(*, richiesta: RichiestaComunicazione, user, intent_key: str) ->
         r.stato = StatoRichiesta.NUOVA
         r.last_error = ""
         r.save(update_fields=["stato", "last_error", "updated_at"])
-        call = ComunicaCall.objects.create(
-            richiesta=r,
-            kind=ComunicaCallKind.CREATE,
-            intent_key=key,
-            price=price(),
-            requested_by=user,
-        )
-        record(
+        return _record_intent(
             r,
-            Evento.Tipo.INVIO,
-            Sentence(_("Nuovo invio a Openapi (costo %(price)s €)."), price=call.price),
-            stato=StatoRichiesta.NUOVA,
+            key=key,
             user=user,
+            tipo=Evento.Tipo.INVIO,
+            message=_("Nuovo invio a Openapi (costo %(price)s €)."),
         )
-        enqueue(call)
+
+
+def _record_intent(richiesta, *, key: str, user, tipo: str, message) -> ComunicaCall:
+    """The POST intent of a request now nuova, its timeline line, its task after commit."""
+    call = ComunicaCall.objects.create(
+        richiesta=richiesta,
+        kind=ComunicaCallKind.CREATE,
+        intent_key=key,
+        price=price(),
+        requested_by=user,
+    )
+    record(
+        richiesta,
+        tipo,
+        Sentence(message, price=call.price),
+        stato=StatoRichiesta.NUOVA,
+        user=user,
+    )
+    enqueue(call)
     return call
 
 

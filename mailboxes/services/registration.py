@@ -64,34 +64,15 @@ def request_registration(
                 registered_by=user,
             )
             Richiedente.objects.create(casella=casella, **richiedente)
-            call = CasellaCall.objects.create(
-                casella=casella,
-                kind=CallKind.REGISTRAZIONE,
-                intent_key=intent_key,
-                params={"casella_pec": address, "tipo_casella": tipo_casella},
-                price=registration_price(tipo_casella),
-                requested_by=user,
-            )
-            record(
+            return _record_intent(
                 casella,
-                TipoEvento.REGISTRAZIONE,
-                Sentence(
-                    gettext_lazy("Registrazione richiesta (costo %(price)s €)."), price=call.price
-                ),
-                a=Stato.NUOVA,
+                intent_key=intent_key,
                 user=user,
+                message=gettext_lazy("Registrazione richiesta (costo %(price)s €)."),
             )
-            enqueue_on_commit("mailboxes.run_call", call.pk)
     except IntegrityError:
         # The same address, or this very intent, recorded by a concurrent submit.
-        again = registration_intent(intent_key)
-        if again:
-            return again
-        raise ValidationError(
-            _("L'indirizzo %(address)s è già registrato nel portale.") % {"address": address},
-            code="duplicate",
-        ) from None
-    return call
+        return _recorded_by_another(intent_key, address)
 
 
 def retry_registration(*, casella: Casella, intent_key: str, user) -> CasellaCall:
@@ -114,36 +95,51 @@ def retry_registration(*, casella: Casella, intent_key: str, user) -> CasellaCal
             casella.stato = Stato.NUOVA
             casella.last_error = ""
             casella.save(update_fields=["stato", "last_error", "updated_at"])
-            call = CasellaCall.objects.create(
-                casella=casella,
-                kind=CallKind.REGISTRAZIONE,
-                intent_key=intent_key,
-                params={"casella_pec": casella.casella_pec, "tipo_casella": casella.tipo_casella},
-                price=registration_price(casella.tipo_casella),
-                requested_by=user,
-            )
-            record(
+            return _record_intent(
                 casella,
-                TipoEvento.REGISTRAZIONE,
-                Sentence(
-                    gettext_lazy("Registrazione richiesta di nuovo (costo %(price)s €)."),
-                    price=call.price,
-                ),
-                da=Stato.NON_REGISTRATA,
-                a=Stato.NUOVA,
+                intent_key=intent_key,
                 user=user,
+                message=gettext_lazy("Registrazione richiesta di nuovo (costo %(price)s €)."),
+                before=Stato.NON_REGISTRATA,
             )
-            enqueue_on_commit("mailboxes.run_call", call.pk)
     except IntegrityError:
-        again = registration_intent(intent_key)
-        if again:
-            return again
-        raise ValidationError(
-            _("L'indirizzo %(address)s è già registrato nel portale.")
-            % {"address": casella.casella_pec},
-            code="duplicate",
-        ) from None
+        return _recorded_by_another(intent_key, casella.casella_pec)
+
+
+def _record_intent(
+    casella: Casella, *, intent_key: str, user, message, before: str = ""
+) -> CasellaCall:
+    """The POST /pec intent of a box now nuova, its history line, its task after commit."""
+    call = CasellaCall.objects.create(
+        casella=casella,
+        kind=CallKind.REGISTRAZIONE,
+        intent_key=intent_key,
+        params={"casella_pec": casella.casella_pec, "tipo_casella": casella.tipo_casella},
+        price=registration_price(casella.tipo_casella),
+        requested_by=user,
+    )
+    record(
+        casella,
+        TipoEvento.REGISTRAZIONE,
+        Sentence(message, price=call.price),
+        da=before,
+        a=Stato.NUOVA,
+        user=user,
+    )
+    enqueue_on_commit("mailboxes.run_call", call.pk)
     return call
+
+
+def _recorded_by_another(intent_key: str, address: str) -> CasellaCall:
+    """After an IntegrityError: this intent, recorded by a concurrent submit; or the address,
+    registered by another one."""
+    again = registration_intent(intent_key)
+    if again:
+        return again
+    raise ValidationError(
+        _("L'indirizzo %(address)s è già registrato nel portale.") % {"address": address},
+        code="duplicate",
+    ) from None
 
 
 def registration_request(casella: Casella) -> RegistrationRequest:
