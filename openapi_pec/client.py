@@ -125,31 +125,9 @@ class PecClient:
                 retry=retry,
                 binary=binary,
             )
-        token = self.auth.token()
-        try:
-            return self.transport.request(
-                method,
-                url,
-                authorization=f"Bearer {token}",
-                json_body=json_body,
-                params=params,
-                retry=retry,
-                binary=binary,
-            )
-        except errors.AuthError as exc:
-            if exc.status != 401 or not self.auth.can_mint:
-                raise
-            logger.info("openapi_pec: 401 on %s %s, renewing the token once", method, path)
-            token = self.auth.renew(rejected=token)
-            return self.transport.request(
-                method,
-                url,
-                authorization=f"Bearer {token}",
-                json_body=json_body,
-                params=params,
-                retry=retry,
-                binary=binary,
-            )
+        return self.auth.request(
+            method, url, json_body=json_body, params=params, retry=retry, binary=binary
+        )
 
     @staticmethod
     def _object(answer: Answer) -> dict[str, Any]:
