@@ -4,7 +4,6 @@ of the OAuth v2 service."""
 from __future__ import annotations
 
 import base64
-import logging
 from collections.abc import Iterable
 from typing import Any
 from urllib.parse import quote
@@ -15,8 +14,6 @@ from . import errors, types
 from .auth import TokenProvider, TokenStore
 from .domains import is_sandbox_url
 from .transport import Answer, RetryPolicy, Transport
-
-logger = logging.getLogger("openapi_pec")
 
 __all__ = ["PecClient"]
 
