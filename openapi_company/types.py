@@ -107,7 +107,7 @@ class RegisteredPec:
     code: str
     pec: str
     history: tuple[PecChange, ...] = ()
-    fetched_at: dt.datetime | None = None
+    fetched_at: dt.datetime | None = field(default=None, compare=False)
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
@@ -138,7 +138,7 @@ class Closure:
     code: str
     ceased: bool
     company_id: str = ""
-    fetched_at: dt.datetime | None = None
+    fetched_at: dt.datetime | None = field(default=None, compare=False)
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
@@ -230,7 +230,7 @@ class Stakeholders:
     managers: tuple[Manager, ...]
     rea_code: str = ""
     cciaa: str = ""
-    fetched_at: dt.datetime | None = None
+    fetched_at: dt.datetime | None = field(default=None, compare=False)
     raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def with_role(self, code: RoleCode | str) -> list[Manager]:
