@@ -4,7 +4,6 @@ of the OAuth v2 service."""
 from __future__ import annotations
 
 import base64
-import logging
 from collections.abc import Iterable
 from typing import Any
 from urllib.parse import quote
@@ -15,8 +14,6 @@ from . import errors, types
 from .auth import TokenProvider, TokenStore
 from .domains import is_sandbox_url
 from .transport import Answer, RetryPolicy, Transport
-
-logger = logging.getLogger("openapi_pec")
 
 __all__ = ["PecClient"]
 
@@ -125,31 +122,9 @@ class PecClient:
                 retry=retry,
                 binary=binary,
             )
-        token = self.auth.token()
-        try:
-            return self.transport.request(
-                method,
-                url,
-                authorization=f"Bearer {token}",
-                json_body=json_body,
-                params=params,
-                retry=retry,
-                binary=binary,
-            )
-        except errors.AuthError as exc:
-            if exc.status != 401 or not self.auth.can_mint:
-                raise
-            logger.info("openapi_pec: 401 on %s %s, renewing the token once", method, path)
-            token = self.auth.renew(rejected=token)
-            return self.transport.request(
-                method,
-                url,
-                authorization=f"Bearer {token}",
-                json_body=json_body,
-                params=params,
-                retry=retry,
-                binary=binary,
-            )
+        return self.auth.request(
+            method, url, json_body=json_body, params=params, retry=retry, binary=binary
+        )
 
     @staticmethod
     def _object(answer: Answer) -> dict[str, Any]:
