@@ -190,7 +190,12 @@ class PecClient:
 
     def list_caselle(self) -> list[types.CasellaSummary]:
         """GET /pec (404 "no pec linked to this account" -> [])."""
-        return [types.CasellaSummary.from_raw(item) for item in self._list("/pec")]
+        return [types.CasellaSummary.from_raw(item) for item in self.list_caselle_raw()]
+
+    def list_caselle_raw(self) -> list[dict[str, Any]]:
+        """GET /pec's items as the API sends them (objects, unparsed): for a caller that reads
+        a few fields of many boxes and parses them on demand (the daily sync of 100,000)."""
+        return self._list("/pec")
 
     def register_casella(self, req: types.RegistrationRequest) -> types.Casella:
         """POST /pec (paid; never retried)."""

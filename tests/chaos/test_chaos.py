@@ -25,6 +25,7 @@ import uuid
 from collections import Counter
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from tests import figures
 from tests.security.objects import richiedente_data, titolare
@@ -104,8 +105,9 @@ class CallsLog:
 def test_paid_calls_survive_kills_faults_and_a_broker_restart(sandbox, start_worker, office_user):
     from django.conf import settings
 
-    from mailboxes import services, tasks
+    from mailboxes import tasks
     from mailboxes.models import CallKind, Casella, CasellaCall, Documento, Stato
+    from mailboxes.services import activation, registration
     from openapi_pec.domains import SANDBOX_DOMAINS
     from pec_sandbox.pdf import make_pdf
     from portal.pdf import check_pdf
@@ -124,7 +126,7 @@ def test_paid_calls_survive_kills_faults_and_a_broker_restart(sandbox, start_wor
     holder = titolare()
     cases = []
     for i in range(N):
-        casella = services.register_casella(
+        casella = registration.register_casella(
             titolare=holder,
             tipo_casella="STANDARD",
             casella_pec=f"chaos-{i:03d}-{uuid.uuid4().hex[:6]}@{SANDBOX_DOMAINS['STANDARD']}",
@@ -159,9 +161,9 @@ def test_paid_calls_survive_kills_faults_and_a_broker_restart(sandbox, start_wor
         for casella in ready:
             modulo = make_pdf("Modulo firmato", [f"box {casella.pk}", uuid.uuid4().hex])
             identita = make_pdf("Carta d'identita", [f"box {casella.pk}", uuid.uuid4().hex])
-            with contextlib.suppress(services.ValidationError):
+            with contextlib.suppress(ValidationError):
                 quietly(
-                    services.upload_documents,
+                    activation.upload_documents,
                     casella=casella,
                     modulo=check_pdf(io.BytesIO(modulo)),
                     identita=check_pdf(io.BytesIO(identita)),
