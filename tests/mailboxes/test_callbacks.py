@@ -355,12 +355,14 @@ def test_a_callback_claiming_what_the_portal_already_has_costs_no_read(
 
 @pytest.mark.integration
 @pytest.mark.django_db(transaction=True)
-def test_a_hundred_callbacks_make_at_most_two_reads_by_a_real_worker(
+def test_a_hundred_callbacks_make_a_few_reads_by_a_real_worker(
     pec, make_casella, client, celery_worker_process
 ):
-    """The same through the broker and a real worker: one or two reads in all (one more if a
-    callback lands while the first read runs), the box active. (That the web requests make
-    none is shown above: here the worker may read while the callbacks are still arriving.)"""
+    """The same through the broker and a real worker: a few reads in all, the box active. At
+    most one read is queued and one running per box; a callback landing while a read runs
+    queues one more (the answer being read may predate it), so the reads follow the length of
+    the burst, not its count: one or two on an idle machine, a handful when the hundred posts
+    take seconds. (That the web requests make none is shown above.)"""
     from tests import figures
 
     casella = _registered(make_casella)
@@ -377,5 +379,5 @@ def test_a_hundred_callbacks_make_at_most_two_reads_by_a_real_worker(
     assert casella.stato == Stato.EVASA
     time.sleep(1)  # a second read, if one was queued, has had time to run
     reads = len(_gets(pec, casella)) - before
-    assert 1 <= reads <= 2
+    assert 1 <= reads <= 10
     figures.record("callbacks", f"100 callbacks for one box: {reads} read(s), by the worker")
