@@ -1,8 +1,0 @@
-from django.shortcuts import redirect
-
-from accounts.roles import portal_user_required
-
-
-@portal_user_required
-def home(request):
-    return redirect("mailboxes:casella_list")
