@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from openapi_pec.types import Qualifica, StatoComunica
 from portal.history import HistoryLine
 from portal.remote_calls import RemoteCall
-from portal.search import search_text
+from portal.search import SearchableQuerySet, search_text
 from portal.turno import Turno
 
 from . import validators
@@ -182,6 +182,8 @@ class RichiestaComunicazione(models.Model):
     search_text = models.TextField(editable=False, blank=True, default="")
     created_at = models.DateTimeField(_("creata"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modificata"), auto_now=True)
+
+    objects = SearchableQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("comunicazione PEC")

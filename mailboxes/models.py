@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from openapi_pec.types import SOTTOTIPI_CLIENTE, StatoCasella, TipoCasella, TipoCliente
 from portal.history import HistoryLine
 from portal.remote_calls import RemoteCall
-from portal.search import search_text
+from portal.search import SearchableQuerySet, search_text
 from portal.turno import Turno
 
 from . import validators
@@ -151,6 +151,8 @@ class Titolare(models.Model):
     search_text = models.TextField(editable=False, blank=True, default="")
     created_at = models.DateTimeField(_("creato"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modificato"), auto_now=True)
+
+    objects = SearchableQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("titolare")
