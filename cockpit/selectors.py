@@ -26,6 +26,7 @@ from comunica.models import Stato as StatoComunica
 from mailboxes import expiry
 from mailboxes import selectors as mailbox_selectors
 from mailboxes.models import (
+    ACTIVATABLE,
     CallKind,
     Casella,
     CasellaCall,
@@ -151,14 +152,28 @@ def _boxes_list_url(**params) -> str:
 
 
 def _box_counts(boxes) -> dict[str, int]:
-    """Per status (those of the cockpit), and the waiting boxes split by accountant: one query."""
-    counted = (Stato.NON_REGISTRATA, Stato.DOCUMENTI_ERRATI, Stato.NUOVA, Stato.IN_EVASIONE)
+    """Per status (those of the cockpit), the boxes waiting for documents split by accountant,
+    and those whose documents are being sent: one query."""
+    counted = (Stato.NON_REGISTRATA, Stato.NUOVA, Stato.IN_EVASIONE)
     assisted = Q(Exists(_accountants()))
+    sending = Q(Exists(_sending()))
     return boxes.aggregate(
         **{s.value: Count("pk", filter=Q(stato=s)) for s in counted},
-        registrata_commercialista=Count("pk", filter=Q(stato=Stato.REGISTRATA) & assisted),
-        registrata_cliente=Count("pk", filter=Q(stato=Stato.REGISTRATA) & ~assisted),
+        documenti_errati=Count("pk", filter=Q(stato=Stato.DOCUMENTI_ERRATI) & ~sending),
+        registrata_commercialista=Count(
+            "pk", filter=Q(stato=Stato.REGISTRATA) & assisted & ~sending
+        ),
+        registrata_cliente=Count("pk", filter=Q(stato=Stato.REGISTRATA) & ~assisted & ~sending),
+        in_invio=Count("pk", filter=Q(stato__in=ACTIVATABLE) & sending),
         senza_titolare=Count("pk", filter=Q(stato=Stato.EVASA, titolare__isnull=True)),
+    )
+
+
+def _sending():
+    """The open call that sends a box's documents: from upload until Openapi has them, the
+    move is Openapi's, not the uploader's."""
+    return CasellaCall.objects.filter(
+        casella_id=OuterRef("pk"), kind=CallKind.ATTIVAZIONE, state__in=OPEN_STATES
     )
 
 
@@ -174,7 +189,8 @@ def todo(user, *, now: dt.datetime | None = None) -> Todo:
     office = roles.is_office(user)
     boxes = mailbox_selectors.caselle_for(user)
     counts = _box_counts(boxes)
-    waiting = boxes.filter(stato=Stato.REGISTRATA).annotate(con=Exists(_accountants()))
+    idle = boxes.filter(~Exists(_sending()))
+    waiting = idle.filter(stato=Stato.REGISTRATA).annotate(con=Exists(_accountants()))
     registered_at = ("ts_registrazione", "created_at", "pk")
 
     def since_registration(c):
@@ -207,7 +223,7 @@ def todo(user, *, now: dt.datetime | None = None) -> Todo:
             _("Documenti rifiutati da Openapi"),
             counts[Stato.DOCUMENTI_ERRATI],
             _box_entries(
-                boxes.filter(stato=Stato.DOCUMENTI_ERRATI),
+                idle.filter(stato=Stato.DOCUMENTI_ERRATI),
                 lambda c, m: _("Carica di nuovo il modulo firmato e il documento d'identità."),
                 order=("updated_at", "pk"),
                 since=since_change,
@@ -317,6 +333,21 @@ def todo(user, *, now: dt.datetime | None = None) -> Todo:
                 normal=NORMAL_WAIT["in_evasione"],
             ),
             _boxes_list_url(stato=Stato.IN_EVASIONE),
+        )
+    )
+    openapi.append(
+        Kind(
+            "in_invio",
+            _("Documenti in invio"),
+            counts["in_invio"],
+            _box_entries(
+                boxes.filter(Exists(_sending()), stato__in=ACTIVATABLE),
+                lambda c, m: _("Il portale invia i documenti a Openapi."),
+                order=("updated_at", "pk"),
+                since=lambda c: c.updated_at,
+                now=now,
+                normal=NORMAL_WAIT["operazione"],
+            ),
         )
     )
     openapi.append(_open_operations(boxes, now))

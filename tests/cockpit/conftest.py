@@ -1,5 +1,7 @@
 import pytest
 
+from tests.mailboxes.conftest import pec  # noqa: F401  (the portal pointed at the sandbox)
+
 
 @pytest.fixture
 def credit(monkeypatch):

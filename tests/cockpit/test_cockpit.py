@@ -192,3 +192,14 @@ def test_trends_of_an_accountant_leave_out_the_spend(client, accountants, credit
     client.force_login(accountants[0])
     html = client.get("/cruscotto/andamento/").content.decode()
     assert html.count("<svg") == 3 and "tabella-spesa" not in html
+
+
+def test_documents_being_sent_are_openapis_move(client, office, accountants, credit):
+    p = portfolio.seed(*accountants)
+    key = sorted(p.expected["commercialista"])[0]
+    from mailboxes.models import Casella
+
+    portfolio.call(Casella.objects.get(pk=int(key.split("-")[1])), "attivazione", "pending")
+    client.force_login(office)
+    got = _keys_by_group(client.get("/cruscotto/da-fare/").content.decode())
+    assert key not in got["commercialista"] and key in got["openapi"]
