@@ -9,8 +9,8 @@ from django.utils.formats import number_format
 
 ROW = 22  #: height of a row, bar and gap
 BAR = 15
-LABEL = 190  #: width of the labels' column
-AREA = 250  #: width of the longest bar
+LABEL = 250  #: width of the labels' column
+AREA = 220  #: width of the longest bar
 WIDTH = LABEL + AREA + 80
 
 
