@@ -13,7 +13,7 @@ export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/portal
 export REDIS_URL ?= redis://127.0.0.1:6379/0
 endif
 
-.PHONY: run test lint format bench messages clean
+.PHONY: run test lint format bench soak messages clean
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "Python 3.11 or newer is needed (set PYTHON=...)"; exit 1; }
@@ -46,8 +46,14 @@ messages: $(STAMP)
 	$(PY) manage.py makemessages -l it -l en --ignore '.venv' --ignore 'tests' --ignore 'bench' --ignore 'data'
 	$(PY) scripts/translate_en.py
 
+# The figures of BENCHMARKS.md, then the demo's 30-minute soak (RELIABILITY.md); the soak alone:
+# make soak SOAK_ARGS="--minutes 3 --tasks 2000".
 bench: $(STAMP)
 	$(PY) -m bench
+	$(PY) -m bench.soak $(SOAK_ARGS)
+
+soak: $(STAMP)
+	$(PY) -m bench.soak $(SOAK_ARGS)
 
 clean:
 	rm -rf $(VENV) data staticfiles

@@ -14,7 +14,7 @@ from .state import Sandbox
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="pec_sandbox", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--port", type=int, default=8765, help="0: any free port (printed first)")
     parser.add_argument("--state", default="data/sandbox.json", help="JSON state file")
     parser.add_argument(
         "--evasione-seconds",
@@ -58,7 +58,14 @@ def main(argv: list[str] | None = None) -> int:
         logging.getLogger("pec_sandbox").warning(
             "sandbox: listening on %s; /_sandbox/ stays loopback-only", args.host
         )
-    server = serve(args.host, args.port, sandbox)
+    try:
+        server = serve(args.host, args.port, sandbox)
+    except OSError as exc:
+        print(
+            f"pec_sandbox: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}",
+            file=sys.stderr,
+        )
+        return 2
 
     def _stop(*_: object) -> None:
         raise KeyboardInterrupt

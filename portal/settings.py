@@ -199,16 +199,22 @@ else:
             "LOCATION": str(DATA_DIR / "cache"),
         }
     }
+    # kombu's filesystem transport with atomic writes and stray files quarantined, not fatal
+    # (portal/broker.py): the queue is files in DATA_DIR/broker, shared by web, worker and beat.
     CELERY_BROKER_URL = "filesystem://"
+    CELERY_BROKER_TRANSPORT = "portal.broker:Transport"
     _broker_dir = DATA_DIR / "broker"
-    for _sub in ("out", "processed", "control"):
-        (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "out"),
         "data_folder_out": str(_broker_dir / "out"),
         "processed_folder": str(_broker_dir / "processed"),
         "control_folder": str(_broker_dir / "control"),
+        "temp_folder": str(_broker_dir / "tmp"),
+        "quarantine_folder": str(_broker_dir / "quarantine"),
         "store_processed": False,
+        # How long the worker waits before looking again when the queue is empty or its
+        # prefetch is full (kombu's default, 1 s, caps it at about two tasks a second).
+        "polling_interval": 0.1,
     }
 
 CELERY_TASK_IGNORE_RESULT = True
