@@ -276,6 +276,10 @@ class Casella(models.Model):
                 fields=["tipo_casella", "created_at", "id"], name="mb_box_tipo_created_idx"
             ),
             models.Index(fields=["titolare", "created_at", "id"], name="mb_box_holder_created_idx"),
+            # The cockpit's renewal plan: active boxes by expiry month and type, index only.
+            models.Index(
+                fields=["stato", "data_scadenza", "tipo_casella"], name="mb_box_renewals_idx"
+            ),
         ]
         constraints = [
             # One live registration per address (a refused one may be tried again).

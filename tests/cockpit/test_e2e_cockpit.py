@@ -139,6 +139,7 @@ def test_cockpit_lists_each_item_once_and_updates_itself(
     # Uploading the documents of one of them takes it off their list, without a reload.
     key, url = mine["commercialista"][0]
     page.evaluate("window.__noReload = true")
+    before = int(page.inner_text('[data-count="commercialista"]'))
     other_tab = page.context.new_page()
     other_tab.goto(url)
     modulo, identita = tmp_path / "modulo.pdf", tmp_path / "identita.pdf"
@@ -148,7 +149,6 @@ def test_cockpit_lists_each_item_once_and_updates_itself(
     other_tab.set_input_files("#id_identita", str(identita))
     other_tab.click("#invia-documenti")
     other_tab.wait_for_selector("#casella-live")
-    before = int(page.inner_text('[data-count="commercialista"]'))
     page.wait_for_selector(f'#turno-commercialista li[data-key="{key}"]', state="detached")
     assert page.evaluate("window.__noReload === true")
     assert int(page.inner_text('[data-count="commercialista"]')) == before - 1
