@@ -50,7 +50,7 @@ def _seed_time(remote_id: str) -> dt.datetime:
     return dt.datetime.fromtimestamp(int(remote_id[:8], 16), tz=dt.UTC)
 
 
-def _steady(services) -> None:
+def _steady() -> None:
     """The boxes as a previous cycle left them (timestamps known), all due again now."""
     from django.utils import timezone
 
@@ -63,36 +63,37 @@ def naive_poll_cycle() -> int:
     """The naive peer: one GET /pec/{id} per pending box, each applied."""
     from django.utils import timezone
 
-    from mailboxes import services
+    from mailboxes import remote
     from mailboxes.models import Casella, Stato
+    from mailboxes.services import mirror
 
-    client = services.get_client()
+    client = remote.get_client()
     calls = 0
     now = timezone.now()
     for casella in Casella.objects.filter(stato=Stato.IN_EVASIONE, remote_id__isnull=False):
         remote = client.get_casella(casella.remote_id)
         calls += 1
-        services.apply_remote(casella, remote.raw, full=True, now=now)
+        mirror.apply_remote(casella, remote.raw, full=True, now=now)
     return calls
 
 
 def p1(sandbox, sizes) -> list[Row]:
     from django.db import connection
 
-    from mailboxes import services
+    from mailboxes.services import polling
 
     rows = []
     for n in sizes:
         sandbox.reset()
         data.wipe()
         _pending_boxes(sandbox, n)
-        _steady(services)
+        _steady()
         before = sandbox.calls_total()
         t0 = time.perf_counter()
-        services.poll_due()
+        polling.poll_due()
         t_portal = time.perf_counter() - t0
         portal = sandbox.calls_total() - before
-        _steady(services)
+        _steady()
         before = sandbox.calls_total()
         t0 = time.perf_counter()
         naive_poll_cycle()
@@ -465,7 +466,7 @@ class Poller:
     def _run(self):
         from django.db import connection
 
-        from mailboxes import services
+        from mailboxes.services import polling
         from mailboxes.tasks import KICK_MAX
 
         next_tick = time.monotonic()
@@ -474,9 +475,9 @@ class Poller:
                 naive_poll_cycle()
                 time.sleep(self.tick)
                 continue
-            services.poll_due()
+            polling.poll_due()
             next_tick += self.tick
-            due = services.seconds_to_next_poll()
+            due = polling.seconds_to_next_poll()
             wait = next_tick - time.monotonic()
             if due is not None and due <= KICK_MAX:
                 wait = min(wait, due + 0.05)
@@ -495,8 +496,8 @@ def _latencies(sandbox, k: int, window: float, *, callbacks: bool, naive: bool =
 
     from django.utils import timezone
 
-    from mailboxes import services
     from mailboxes.models import Casella
+    from mailboxes.services import callbacks, next_poll
 
     sandbox.reset()
     data.wipe()
@@ -506,13 +507,13 @@ def _latencies(sandbox, k: int, window: float, *, callbacks: bool, naive: bool =
             casella_pec=f"lat{i:04d}@legalmail.it",
             tipo_casella="STANDARD",
             stato="in_evasione",
-            poll_interval=services.POLL_MIN,
-            next_poll_at=now + dt.timedelta(seconds=services.POLL_MIN),
+            poll_interval=next_poll.poll_min(),
+            next_poll_at=now + dt.timedelta(seconds=next_poll.poll_min()),
         )
         for i in range(k)
     ]
     for casella in boxes:
-        cb = services.callback_for(casella) if callbacks else None
+        cb = callbacks.callback_for(casella) if callbacks else None
         (rid,) = sandbox.seed(
             1,
             stato="in_evasione",

@@ -63,8 +63,9 @@ def run_flow(sandbox, env, n: int, *, callbacks: bool, naive_poll: bool = False)
     from django.core.cache import cache
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from mailboxes import services, tasks
+    from mailboxes import tasks
     from mailboxes.models import Casella, Stato
+    from mailboxes.services import activation, registration
     from openapi_pec.domains import SANDBOX_DOMAINS
     from pec_sandbox.pdf import make_pdf
     from portal.pdf import check_pdf
@@ -104,7 +105,7 @@ def run_flow(sandbox, env, n: int, *, callbacks: bool, naive_poll: bool = False)
         boxes = []
         for i in range(n):
             boxes.append(
-                services.register_casella(
+                registration.register_casella(
                     titolare=holder,
                     tipo_casella="STANDARD",
                     casella_pec=f"flow{i:05d}@{SANDBOX_DOMAINS['STANDARD']}",
@@ -125,7 +126,7 @@ def run_flow(sandbox, env, n: int, *, callbacks: bool, naive_poll: bool = False)
         if refused:
             raise RuntimeError(f"P6: a registration was refused: {refused.last_error}")
         for casella in Casella.objects.filter(pk__in=pks, stato=Stato.REGISTRATA):
-            services.upload_documents(
+            activation.upload_documents(
                 casella=casella,
                 modulo=check_pdf(SimpleUploadedFile("m.pdf", modulo)),
                 identita=check_pdf(SimpleUploadedFile("i.pdf", ident)),

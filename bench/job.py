@@ -13,9 +13,9 @@ from . import core
 
 
 def sync_portal() -> dict:
-    from mailboxes import services
+    from mailboxes.services import sync as box_sync
 
-    figures = services.sync_account()
+    figures = box_sync.sync_account()
     return {"written": figures["updated"] + figures["imported"], "figures": figures}
 
 

@@ -22,7 +22,7 @@ from accounts import roles
 from comunica import selectors as comunica_selectors
 from comunica.models import MOVING as COMUNICA_MOVING
 from comunica.models import ComunicaCall
-from comunica.models import Stato as StatoComunica
+from comunica.models import StatoRichiesta as StatoComunica
 from mailboxes import expiry
 from mailboxes import selectors as mailbox_selectors
 from mailboxes.models import (

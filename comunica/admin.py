@@ -4,8 +4,9 @@ from django.utils.translation import gettext_lazy as _
 
 from openapi_pec import errors
 
-from . import services
 from .models import ComunicaCall, Evento, ProcuraFirmata, RichiestaComunicazione
+from .services.polling import refresh_richiesta
+from .services.sync import sync_account
 
 REMOTE_FIELDS = (
     "remote_id",
@@ -139,7 +140,7 @@ class RichiestaAdmin(admin.ModelAdmin):
         done = failed = 0
         for richiesta in queryset.exclude(remote_id=None):
             try:
-                services.refresh(richiesta)
+                refresh_richiesta(richiesta)
                 done += 1
             except errors.OpenapiError:
                 failed += 1
@@ -152,7 +153,7 @@ class RichiestaAdmin(admin.ModelAdmin):
     @admin.action(description=_("Sincronizza tutto l'account da Openapi (GET /comunica_pec)"))
     def sync_account(self, request, queryset):
         try:
-            result = services.sync_account()
+            result = sync_account()
         except errors.OpenapiError as exc:
             self.message_user(request, str(exc), messages.ERROR)
             return

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from . import validators
-from .models import QualificaChoices, RichiestaComunicazione, Stato
+from .models import QualificaChoices, RichiestaComunicazione, StatoRichiesta
 from .p7m import P7mRejected, validate_p7m
 
 DIRECTOR_RULE = _(
@@ -105,7 +105,7 @@ class RichiestaForm(forms.ModelForm):
         return data
 
 
-class ConfermaForm(RichiestaForm):
+class RichiestaConfermaForm(RichiestaForm):
     """The same data, carried as hidden fields, plus the intent key: one submit, one request."""
 
     intent_key = forms.UUIDField(widget=forms.HiddenInput)
@@ -178,6 +178,6 @@ class SearchForm(forms.Form):
         ),
     )
     stato = forms.ChoiceField(
-        label=_("Stato"), required=False, choices=[("", _("Tutti")), *Stato.choices]
+        label=_("Stato"), required=False, choices=[("", _("Tutti")), *StatoRichiesta.choices]
     )
     tipo = forms.ChoiceField(label=_("PEC"), required=False, choices=TIPO_CHOICES)

@@ -5,7 +5,7 @@
 before Openapi knows the request), the last payload seen and when. :class:`ProcuraFirmata` is a
 signed power of attorney (.p7m) uploaded by the office, stored privately; :class:`Evento` is the
 request's timeline; :class:`ComunicaCall` the at-most-once intents of POST /comunica_pec and
-PATCH /comunica_pec/{id}. Transitions happen in comunica/services.py only.
+PATCH /comunica_pec/{id}. Transitions happen in comunica/services/mirror.py only.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from portal.turno import Turno
 from . import validators
 
 
-class Stato(models.TextChoices):
+class StatoRichiesta(models.TextChoices):
     # Local, before Openapi knows the request.
     NUOVA = "nuova", _("In invio a Openapi")
     NON_INVIATA = "non_inviata", _("Invio non riuscito")
@@ -45,34 +45,48 @@ class Stato(models.TextChoices):
 
 REMOTE_STATI = {s.value for s in StatoComunica}
 #: Statuses that change by themselves, without the office doing anything.
-MOVING = {Stato.NUOVA, Stato.CODICE_IN_RICHIESTA, Stato.DOCUMENTI_CARICATI}
+MOVING = {
+    StatoRichiesta.NUOVA,
+    StatoRichiesta.CODICE_IN_RICHIESTA,
+    StatoRichiesta.DOCUMENTI_CARICATI,
+}
 #: Where the status no longer changes.
-SETTLED = {Stato.COMUNICAZIONE_EVASA, Stato.NON_INVIATA}
+SETTLED = {StatoRichiesta.COMUNICAZIONE_EVASA, StatoRichiesta.NON_INVIATA}
 BADGE = {
-    Stato.NUOVA: "moving",
-    Stato.NON_INVIATA: "bad",
-    Stato.CODICE_IN_RICHIESTA: "moving",
-    Stato.IN_ATTESA_DI_DOCUMENTI: "turn-cliente",
-    Stato.DOCUMENTI_CARICATI: "moving",
-    Stato.COMUNICAZIONE_EVASA: "ok",
+    StatoRichiesta.NUOVA: "moving",
+    StatoRichiesta.NON_INVIATA: "bad",
+    StatoRichiesta.CODICE_IN_RICHIESTA: "moving",
+    StatoRichiesta.IN_ATTESA_DI_DOCUMENTI: "turn-cliente",
+    StatoRichiesta.DOCUMENTI_CARICATI: "moving",
+    StatoRichiesta.COMUNICAZIONE_EVASA: "ok",
 }
 #: Whose move it is in each status (the client signs the power of attorney).
 TURNO = {
-    Stato.NUOVA: Turno.OPENAPI,
-    Stato.NON_INVIATA: Turno.UFFICIO,
-    Stato.CODICE_IN_RICHIESTA: Turno.OPENAPI,
-    Stato.IN_ATTESA_DI_DOCUMENTI: Turno.CLIENTE,
-    Stato.DOCUMENTI_CARICATI: Turno.OPENAPI,
-    Stato.COMUNICAZIONE_EVASA: Turno.NESSUNO,
+    StatoRichiesta.NUOVA: Turno.OPENAPI,
+    StatoRichiesta.NON_INVIATA: Turno.UFFICIO,
+    StatoRichiesta.CODICE_IN_RICHIESTA: Turno.OPENAPI,
+    StatoRichiesta.IN_ATTESA_DI_DOCUMENTI: Turno.CLIENTE,
+    StatoRichiesta.DOCUMENTI_CARICATI: Turno.OPENAPI,
+    StatoRichiesta.COMUNICAZIONE_EVASA: Turno.NESSUNO,
 }
 #: Order of the remote statuses: a poll never moves a request backwards.
 ORDER = {
-    Stato.NUOVA: 0,
-    Stato.NON_INVIATA: 0,
-    Stato.CODICE_IN_RICHIESTA: 1,
-    Stato.IN_ATTESA_DI_DOCUMENTI: 2,
-    Stato.DOCUMENTI_CARICATI: 3,
-    Stato.COMUNICAZIONE_EVASA: 4,
+    StatoRichiesta.NUOVA: 0,
+    StatoRichiesta.NON_INVIATA: 0,
+    StatoRichiesta.CODICE_IN_RICHIESTA: 1,
+    StatoRichiesta.IN_ATTESA_DI_DOCUMENTI: 2,
+    StatoRichiesta.DOCUMENTI_CARICATI: 3,
+    StatoRichiesta.COMUNICAZIONE_EVASA: 4,
+}
+
+#: The page's steps: sending (0), Openapi prepares the procura (1), signed and uploaded (2), the
+#: Registro Imprese processes it (3); 4: all done.
+STEP = {
+    StatoRichiesta.NUOVA: 0,
+    StatoRichiesta.CODICE_IN_RICHIESTA: 1,
+    StatoRichiesta.IN_ATTESA_DI_DOCUMENTI: 2,
+    StatoRichiesta.DOCUMENTI_CARICATI: 3,
+    StatoRichiesta.COMUNICAZIONE_EVASA: 4,
 }
 
 
@@ -84,6 +98,11 @@ class QualificaChoices(models.TextChoices):
     LIQUIDATORE = Qualifica.LIQUIDATORE.value, _("Liquidatore")
     SOCIO = Qualifica.SOCIO.value, _("Socio")
     TITOLARE = Qualifica.TITOLARE.value, _("Titolare")
+
+
+def _stato_is(value: str) -> property:
+    """A flag of the status (``casella.is_active``): pages ask these, not the status values."""
+    return property(lambda self: self.stato == value)
 
 
 class RichiestaComunicazione(models.Model):
@@ -132,7 +151,11 @@ class RichiestaComunicazione(models.Model):
     )
     # Openapi's side.
     stato = models.CharField(
-        _("stato"), max_length=30, choices=Stato.choices, default=Stato.NUOVA, db_index=True
+        _("stato"),
+        max_length=30,
+        choices=StatoRichiesta.choices,
+        default=StatoRichiesta.NUOVA,
+        db_index=True,
     )
     codice_registro_imprese = models.CharField(
         _("codice Registro Imprese"), max_length=100, blank=True
@@ -227,7 +250,21 @@ class RichiestaComunicazione(models.Model):
 
     @property
     def can_upload(self) -> bool:
-        return bool(self.remote_id) and self.stato == Stato.IN_ATTESA_DI_DOCUMENTI
+        return bool(self.remote_id) and self.stato == StatoRichiesta.IN_ATTESA_DI_DOCUMENTI
+
+    # Where the request is, for the pages (they ask these, not the status values).
+    is_sending = _stato_is(StatoRichiesta.NUOVA)
+    send_failed = _stato_is(StatoRichiesta.NON_INVIATA)
+    awaits_procura = _stato_is(StatoRichiesta.CODICE_IN_RICHIESTA)
+    awaits_documents = _stato_is(StatoRichiesta.IN_ATTESA_DI_DOCUMENTI)
+    documents_uploaded = _stato_is(StatoRichiesta.DOCUMENTI_CARICATI)
+    is_done = _stato_is(StatoRichiesta.COMUNICAZIONE_EVASA)
+
+    @property
+    def step(self) -> int:
+        """The step of the page's four (0-3) under way; 4 when all are done, -1 when the
+        request was not accepted (no step done)."""
+        return STEP.get(self.stato, -1)
 
     @property
     def richiedente(self) -> str:
@@ -302,7 +339,7 @@ class Evento(HistoryLine):
         RichiestaComunicazione, on_delete=models.CASCADE, related_name="eventi"
     )
     tipo = models.CharField(max_length=20, choices=Tipo.choices)
-    stato = models.CharField(max_length=30, choices=Stato.choices, blank=True)
+    stato = models.CharField(max_length=30, choices=StatoRichiesta.choices, blank=True)
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -317,7 +354,7 @@ class Evento(HistoryLine):
         return f"{self.get_tipo_display()}: {self.testo}"
 
 
-class CallKind(models.TextChoices):
+class ComunicaCallKind(models.TextChoices):
     CREATE = "create", _("Invio della richiesta (POST /comunica_pec)")
     UPLOAD = "upload", _("Invio della procura firmata (PATCH /comunica_pec/{id})")
 
@@ -326,9 +363,7 @@ class ComunicaCall(RemoteCall):
     """An at-most-once intent: POST /comunica_pec (kind ``create``, paid) or
     PATCH /comunica_pec/{id} (kind ``upload``)."""
 
-    Kind = CallKind
-
-    kind = models.CharField(_("operazione"), max_length=40, choices=CallKind.choices)
+    kind = models.CharField(_("operazione"), max_length=40, choices=ComunicaCallKind.choices)
 
     richiesta = models.ForeignKey(
         RichiestaComunicazione,

@@ -15,20 +15,23 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.roles import office_required
 from openapi_pec import errors
+from portal.openapi import get_client
 from portal.params import object_id
 from portal.remote_calls import repeat_message
 
-from . import selectors, services
+from . import files, selectors, tasks
 from .forms import (
     DIRECTOR_RULE,
-    ConfermaForm,
     InviaComunqueForm,
     ProcuraUploadForm,
     RetryForm,
+    RichiestaConfermaForm,
     RichiestaForm,
     SearchForm,
 )
-from .models import ComunicaCall, ProcuraFirmata, Stato
+from .models import ComunicaCallKind, ProcuraFirmata, StatoRichiesta
+from .services import creation, polling
+from .services.procura_upload import send_anyway, upload_procura
 
 log = logging.getLogger(__name__)
 
@@ -130,16 +133,16 @@ def _model_data(cleaned: dict) -> dict:
 
 @office_required
 def richiesta_new(request):
-    price = services.price()
+    price = creation.price()
     if request.method == "POST" and "conferma" in request.POST:
-        form = ConfermaForm(request.POST)
-        same = services.create_intent(_intent_key(request.POST))
+        form = RichiestaConfermaForm(request.POST)
+        same = creation.create_intent(_intent_key(request.POST))
         if same:  # a repeated submit: the same intent
-            return _created(request, services.Created(same))
+            return _created(request, creation.Created(same))
         if form.is_valid():
             titolare, casella = _links(request, form.cleaned_data)
             try:
-                created = services.create_richiesta(
+                created = creation.create_richiesta(
                     data=_model_data(form.cleaned_data),
                     user=request.user,
                     intent_key=str(form.cleaned_data["intent_key"]),
@@ -177,7 +180,7 @@ def richiesta_new(request):
                 **form.cleaned_data,
                 "pec_amministratore": "1" if form.cleaned_data["pec_amministratore"] else "0",
             }
-            confirm = ConfermaForm(initial=initial)
+            confirm = RichiestaConfermaForm(initial=initial)
             return render(
                 request,
                 "comunica/richiesta_confirm.html",
@@ -214,10 +217,10 @@ def richiesta_new(request):
 
 def _status_context(request, richiesta, *, upload_form=None, send_form=None):
     procura = selectors.latest_procura(richiesta)
-    open_create = selectors.open_call(richiesta, ComunicaCall.Kind.CREATE)
-    open_upload = selectors.open_call(richiesta, ComunicaCall.Kind.UPLOAD)
-    last_upload = selectors.last_call(richiesta, ComunicaCall.Kind.UPLOAD)
-    last_create = selectors.last_call(richiesta, ComunicaCall.Kind.CREATE)
+    open_create = selectors.open_call(richiesta, ComunicaCallKind.CREATE)
+    open_upload = selectors.open_call(richiesta, ComunicaCallKind.UPLOAD)
+    last_upload = selectors.last_call(richiesta, ComunicaCallKind.UPLOAD)
+    last_create = selectors.last_call(richiesta, ComunicaCallKind.CREATE)
     pending_warning = (
         procura is not None
         and procura.has_warnings
@@ -239,7 +242,7 @@ def _status_context(request, richiesta, *, upload_form=None, send_form=None):
         "upload_form": upload_form or ProcuraUploadForm(),
         "send_form": send_form or InviaComunqueForm(),
         "retry_form": RetryForm(initial={"intent_key": uuid.uuid4()}),
-        "price": services.price(),
+        "price": creation.price(),
     }
 
 
@@ -262,13 +265,16 @@ def richiesta_status(request, pk):
 def procura_pdf(request, pk):
     """The power of attorney to sign, fetched from Openapi through the portal."""
     richiesta = _richiesta(request, pk)
-    if not richiesta.remote_id or richiesta.stato in (Stato.NUOVA, Stato.CODICE_IN_RICHIESTA):
+    if not richiesta.remote_id or richiesta.stato in (
+        StatoRichiesta.NUOVA,
+        StatoRichiesta.CODICE_IN_RICHIESTA,
+    ):
         messages.error(
             request, _("La procura non è ancora disponibile: Openapi la sta preparando.")
         )
         return redirect("comunica:richiesta_detail", pk=richiesta.pk)
     try:
-        data = services.client().procura_registro_imprese(richiesta.remote_id)
+        data = get_client().procura_registro_imprese(richiesta.remote_id)
     except errors.OpenapiError as exc:
         log.warning("procura download failed for #%s: %s", richiesta.pk, exc.__class__.__name__)
         messages.error(
@@ -296,7 +302,7 @@ def procura_upload(request, pk):
         return redirect("comunica:richiesta_detail", pk=richiesta.pk)
     if form.is_valid():
         try:
-            procura = services.upload_procura(
+            procura = upload_procura(
                 richiesta=richiesta,
                 info=form.p7m,
                 original_name=form.cleaned_data["file"].name,
@@ -328,7 +334,7 @@ def procura_send_anyway(request, pk, doc):
         context = _status_context(request, richiesta, send_form=form)
         return render(request, "comunica/richiesta_detail.html", context, status=400)
     try:
-        services.send_anyway(
+        send_anyway(
             procura=procura, user=request.user, intent_key=str(form.cleaned_data["intent_key"])
         )
     except ValidationError as exc:
@@ -342,8 +348,6 @@ def procura_send_anyway(request, pk, doc):
 @require_GET
 def procura_file(request, pk, doc):
     """The uploaded .p7m, through a checked view (never a public URL)."""
-    from . import files
-
     richiesta = _richiesta(request, pk)
     procura = get_object_or_404(ProcuraFirmata, pk=doc, richiesta=richiesta)
     try:
@@ -359,7 +363,7 @@ def procura_file(request, pk, doc):
 def richiesta_refresh(request, pk):
     richiesta = _richiesta(request, pk)
     try:
-        services.refresh(richiesta)
+        polling.refresh_richiesta(richiesta)
     except errors.OpenapiError as exc:
         messages.error(
             request, _("Openapi non risponde: %(msg)s") % {"msg": exc.message or exc.status}
@@ -376,7 +380,7 @@ def richiesta_retry(request, pk):
     form = RetryForm(request.POST)
     if form.is_valid():
         try:
-            call = services.retry_create(
+            call = creation.retry_create(
                 richiesta=richiesta,
                 user=request.user,
                 intent_key=str(form.cleaned_data["intent_key"]),
@@ -394,8 +398,6 @@ def richiesta_retry(request, pk):
 @office_required
 @require_POST
 def sync(request):
-    from . import tasks
-
     tasks.sync_account.delay()
     messages.success(
         request,

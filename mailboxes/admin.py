@@ -3,9 +3,10 @@ from django.utils.translation import gettext_lazy as _
 
 from openapi_pec import errors
 
-from . import admin_operations, services, tasks
+from . import admin_operations, tasks
 from .forms import TitolareForm
 from .models import Casella, CasellaCall, Documento, Evento, Richiedente, Titolare
+from .services.sync import refresh_casella
 
 #: Fields that mirror Openapi: read-only in admin (Openapi is the source of truth).
 REMOTE_FIELDS = (
@@ -132,7 +133,7 @@ class CasellaAdmin(admin.ModelAdmin):
         done = failed = 0
         for casella in queryset.exclude(remote_id__isnull=True):
             try:
-                services.refresh_casella(casella)
+                refresh_casella(casella)
                 done += 1
             except errors.OpenapiError:
                 failed += 1

@@ -15,10 +15,14 @@ from openapi_pec import errors
 from portal.history import Sentence
 from portal.remote_calls import CallHandler, Confirmed, NotPerformed, Undecided
 
-from . import services
 from .models import ACTIVATABLE, CallKind, Casella, CasellaCall, Documento, Stato, TipoEvento
 from .operations.registry import OPERATIONS
 from .remote import get_client
+from .services.activation import documents_for_call
+from .services.history import record
+from .services.mirror import apply_remote
+from .services.notifications import notify_failure
+from .services.registration import registration_request
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +41,7 @@ class RegistrazioneHandler(CallHandler):
         client = get_client()
         if casella.remote_id:  # already linked (sync found it): never POST again
             return client.get_casella(casella.remote_id).raw
-        return client.register_casella(services.registration_request(casella)).raw
+        return client.register_casella(registration_request(casella)).raw
 
     def confirm(self, call: CasellaCall):
         client = get_client()
@@ -56,7 +60,7 @@ class RegistrazioneHandler(CallHandler):
     def apply(self, call: CasellaCall, result: Any) -> None:
         casella = Casella.objects.select_for_update().get(pk=call.casella_id)
         full = isinstance(result, dict) and "tipo_cliente" in result
-        services.apply_remote(casella, result, full=full, source=TipoEvento.REGISTRAZIONE)
+        apply_remote(casella, result, full=full, source=TipoEvento.REGISTRAZIONE)
 
     def on_failed(self, call: CasellaCall, error: errors.OpenapiError | None) -> None:
         message = call.last_error or (error.message if error else "")
@@ -66,7 +70,7 @@ class RegistrazioneHandler(CallHandler):
             casella.stato = Stato.NON_REGISTRATA
             casella.last_error = message[:2000]
             casella.save(update_fields=["stato", "last_error", "updated_at"])
-            services.record(
+            record(
                 casella,
                 TipoEvento.ERRORE,
                 Sentence(
@@ -76,7 +80,7 @@ class RegistrazioneHandler(CallHandler):
                 a=Stato.NON_REGISTRATA,
                 dati={"http_status": call.http_status, "error": call.error_code},
             )
-        services.notify_failure(call, message, credit=isinstance(error, errors.InsufficientCredit))
+        notify_failure(call, message, credit=isinstance(error, errors.InsufficientCredit))
 
 
 class AttivazioneHandler(CallHandler):
@@ -92,13 +96,13 @@ class AttivazioneHandler(CallHandler):
         if str(current.stato) not in ACTIVATABLE:
             with transaction.atomic():
                 locked = Casella.objects.select_for_update().get(pk=casella.pk)
-                services.apply_remote(locked, current.raw, full=True)
+                apply_remote(locked, current.raw, full=True)
             raise errors.PreconditionFailed(
                 None,
                 _("Documenti non inviati: la casella è già nello stato «%(stato)s».")
                 % {"stato": current.stato},
             )
-        documents = services.documents_for_call(call)
+        documents = documents_for_call(call)
         return client.attivazione(casella.remote_id, documents).raw
 
     def confirm(self, call: CasellaCall):
@@ -132,18 +136,18 @@ class AttivazioneHandler(CallHandler):
         casella = Casella.objects.select_for_update().get(pk=call.casella_id)
         now = timezone.now()
         Documento.objects.filter(pk__in=call.params.get("documenti", [])).update(sent_at=now)
-        services.apply_remote(casella, result, full=True, source=TipoEvento.DOCUMENTI, now=now)
+        apply_remote(casella, result, full=True, source=TipoEvento.DOCUMENTI, now=now)
 
     def on_failed(self, call: CasellaCall, error: errors.OpenapiError | None) -> None:
         casella = Casella.objects.get(pk=call.casella_id)
         message = call.last_error or (error.message if error else "")
-        services.record(
+        record(
             casella,
             TipoEvento.ERRORE,
             Sentence(gettext_lazy("Invio dei documenti non riuscito: %(msg)s"), msg=message),
             dati={"http_status": call.http_status, "error": call.error_code},
         )
-        services.notify_failure(call, message, credit=isinstance(error, errors.InsufficientCredit))
+        notify_failure(call, message, credit=isinstance(error, errors.InsufficientCredit))
 
 
 HANDLERS: dict[str, CallHandler] = {

@@ -17,7 +17,8 @@ from portal.pdf import check_pdf
 
 from . import validators
 from .italy import ESTERO
-from .models import PERSON_TYPES, Casella, Richiedente, TipoCasellaChoices, Titolare
+from .models import PERSON_TYPES, Casella, Richiedente, Stato, TipoCasellaChoices, Titolare
+from .services.address import check_address
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -156,8 +157,6 @@ class IndirizzoForm(forms.Form):
         return self.cleaned_data["casella_pec"].strip().lower()
 
     def clean(self):
-        from .services import check_address
-
         data = super().clean()
         if self.check_remote and data.get("tipo_casella") and data.get("casella_pec"):
             result = check_address(tipo_casella=data["tipo_casella"], address=data["casella_pec"])
@@ -356,8 +355,6 @@ class FiltriForm(forms.Form):
     sort = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, titolari=None, **kwargs):
-        from .models import Stato
-
         super().__init__(*args, **kwargs)
         self.fields["stato"].choices = [("", _("Tutti")), *Stato.choices]
         self.fields["tipo"].choices = [("", _("Tutti")), *TipoCasellaChoices.choices]

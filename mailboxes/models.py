@@ -5,7 +5,7 @@ A box mirrors Openapi's ``Casella``: the remote id (unique, null until known), t
 the API's own values, expiry, spaces, timestamps, the last payload seen, when it was last synced,
 attempts and last error. Two local statuses come before the remote ones: ``nuova`` (the
 registration intent is recorded, POST /pec not confirmed yet) and ``non_registrata`` (POST /pec
-was refused). Transitions happen in mailboxes/services.py only.
+was refused). Transitions happen in mailboxes/services/mirror.py only.
 """
 
 from __future__ import annotations
@@ -159,7 +159,7 @@ class Titolare(models.Model):
         verbose_name_plural = _("titolari")
         ordering = ["denominazione", "cognome", "nome"]
         indexes = [
-            # The holders select and the boxes list sorted by holder (issue 8).
+            # The holders select and the boxes list sorted by holder, at 100,000 boxes.
             models.Index(fields=["denominazione", "cognome", "id"], name="mb_holder_name_idx"),
             # Search: codice fiscale / partita IVA compared case-insensitively.
             models.Index(Upper("codice_fiscale"), name="mb_holder_cf_upper_idx"),
@@ -200,6 +200,11 @@ class Titolare(models.Model):
 def _document_path(instance, filename: str) -> str:
     """A generated name: nothing of the user's file name or of the person reaches the disk."""
     return f"documenti/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.pdf"
+
+
+def _stato_is(value: str) -> property:
+    """A flag of the status (``casella.is_active``): pages ask these, not the status values."""
+    return property(lambda self: self.stato == value)
 
 
 class Casella(models.Model):
@@ -264,7 +269,8 @@ class Casella(models.Model):
         verbose_name_plural = _("caselle PEC")
         ordering = ["-created_at"]
         indexes = [
-            # One per sort of the boxes list, ending with id as its keyset pages do (issue 8);
+            # One per sort of the boxes list, ending with id as its keyset pages do (a page of
+            # 100,000 boxes reads one index range);
             # the filters by status, type and holder keep the default order in their index.
             models.Index(fields=["created_at", "id"], name="mb_box_created_idx"),
             models.Index(fields=["casella_pec", "id"], name="mb_box_address_idx"),
@@ -322,6 +328,14 @@ class Casella(models.Model):
     @property
     def can_upload(self) -> bool:
         return bool(self.remote_id) and self.stato in ACTIVATABLE
+
+    # Where the box is in its life, for the pages (they ask these, not the status values).
+    is_registering = _stato_is(Stato.NUOVA)
+    registration_failed = _stato_is(Stato.NON_REGISTRATA)
+    awaits_documents = _stato_is(Stato.REGISTRATA)
+    documents_refused = _stato_is(Stato.DOCUMENTI_ERRATI)
+    is_being_activated = _stato_is(Stato.IN_EVASIONE)
+    is_active = _stato_is(Stato.EVASA)
 
 
 class Richiedente(models.Model):
@@ -476,6 +490,10 @@ class CasellaCall(RemoteCall):
     casella = models.ForeignKey(
         Casella, on_delete=models.CASCADE, related_name="calls", verbose_name=_("casella")
     )
+
+    @property
+    def is_activation(self) -> bool:
+        return self.kind == CallKind.ATTIVAZIONE
 
     class Meta(RemoteCall.Meta):
         verbose_name = _("chiamata Openapi")

@@ -12,9 +12,12 @@ from django.utils import timezone
 from openapi_pec import errors
 from portal.remote_calls import CallState, due_calls, run_call
 
-from . import services
 from .calls import handler_for
-from .models import CallKind, CasellaCall
+from .expiry import send_reminders
+from .models import CallKind, Casella, CasellaCall
+from .operations.conservazione import purge_finished_preservation_documents
+from .services import callbacks, polling, retention
+from .services import sync as box_sync
 
 log = logging.getLogger(__name__)
 
@@ -58,35 +61,31 @@ def run_due_calls() -> int:
 def poll_due() -> dict:
     """The beat tick. When a box is due again before long, one extra tick is also queued (at
     most one at a time): beat's ticks expire quickly and may be discarded by a slow broker."""
-    figures = services.poll_due()
+    figures = polling.poll_due()
     kick_poll()
     return figures
 
 
 def kick_poll() -> None:
-    delay = services.seconds_to_next_poll()
+    delay = polling.seconds_to_next_poll()
     if delay is not None and delay <= KICK_MAX and cache.add(KICK_KEY, 1, timeout=delay + 2):
         poll_due.apply_async(countdown=max(delay, 0.2))
 
 
 @shared_task(name="mailboxes.sync_account")
 def sync_account() -> dict:
-    return services.sync_account()
+    return box_sync.sync_account()
 
 
 @shared_task(name="mailboxes.purge_documents")
 def purge_documents() -> int:
-    from .operations.conservazione import purge_finished_preservation_documents
-
-    return services.purge_documents() + purge_finished_preservation_documents()
+    return retention.purge_documents() + purge_finished_preservation_documents()
 
 
 @shared_task(name="mailboxes.send_expiry_reminders")
 def send_expiry_reminders() -> dict:
     """E-mail the office about boxes reaching EXPIRY_REMINDER_DAYS (once per box, threshold
     and expiry date); see mailboxes/expiry.py."""
-    from .expiry import send_reminders
-
     return send_reminders()
 
 
@@ -94,7 +93,7 @@ def send_expiry_reminders() -> dict:
 def refresh_after_callback(self, casella_pk: int) -> str:
     """The read Openapi's callbacks asked for (queued once per box by the callback view)."""
     try:
-        outcome = services.refresh_after_callback(casella_pk)
+        outcome = callbacks.refresh_after_callback(casella_pk)
     except errors.OpenapiError as exc:
         if exc.permanent:
             log.warning("mailboxes: callback read for box %s refused: %s", casella_pk, exc.status)
@@ -107,7 +106,5 @@ def refresh_after_callback(self, casella_pk: int) -> str:
 
 @shared_task(name="mailboxes.refresh_casella")
 def refresh_casella(casella_pk: int) -> list:
-    from .models import Casella
-
     casella = Casella.objects.filter(pk=casella_pk).first()
-    return services.refresh_casella(casella) if casella else []
+    return box_sync.refresh_casella(casella) if casella else []

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from . import views
+from . import views, views_callback
 
 app_name = "mailboxes"
 urlpatterns = [
@@ -15,7 +15,9 @@ urlpatterns = [
     path("<int:pk>/modulo-attivazione/", views.modulo_attivazione, name="modulo_attivazione"),
     path("<int:pk>/aggiorna/", views.casella_refresh, name="casella_refresh"),
     path("<int:pk>/riprova/", views.casella_retry, name="casella_retry"),
-    path("<int:pk>/callback/<str:token>/", views.casella_callback, name="casella_callback"),
+    path(
+        "<int:pk>/callback/<str:token>/", views_callback.casella_callback, name="casella_callback"
+    ),
     path("documenti/<int:pk>/", views.documento_download, name="documento_download"),
     path("titolari/", views.titolare_list, name="titolare_list"),
     path("titolari/nuovo/", views.titolare_new, name="titolare_new"),

@@ -7,15 +7,13 @@ import uuid
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import SuspiciousOperation, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse, JsonResponse
-from django.http.multipartparser import MultiPartParserError
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.roles import is_office, office_required, portal_user_required
@@ -24,7 +22,7 @@ from portal.history import Sentence
 from portal.params import object_id
 from portal.remote_calls import repeat_message
 
-from . import selectors, services, tasks
+from . import selectors, tasks
 from .forms import (
     ConfermaForm,
     DocumentiForm,
@@ -42,6 +40,9 @@ from .models import (
     TipoEvento,
 )
 from .remote import get_client
+from .services import activation, history, registration
+from .services import address as addresses
+from .services import sync as box_sync
 
 log = logging.getLogger(__name__)
 PAGE_SIZE = 25
@@ -148,7 +149,7 @@ def _detail_context(request, casella, *, form=None):
         "can_upload": casella.can_upload and not selectors.attivazione_in_corso(casella),
         "pdf_max_mb": f"{settings.PDF_MAX_BYTES / 1048576:g}",
         "retry_key": str(uuid.uuid4()),
-        "price": services.registration_price(casella.tipo_casella),
+        "price": registration.registration_price(casella.tipo_casella),
     }
     if context["can_upload"]:
         context["upload_form"] = form or DocumentiForm(casella=casella)
@@ -184,7 +185,7 @@ def casella_upload(request, pk):
     form = DocumentiForm(request.POST, request.FILES, casella=casella)
     if form.is_valid():
         try:
-            services.upload_documents(
+            activation.upload_documents(
                 casella=casella,
                 modulo=form.cleaned_data["modulo"],
                 identita=form.cleaned_data["identita"],
@@ -230,7 +231,7 @@ def documento_download(request, pk):
     if not doc.available:
         raise Http404
     # ID documents are personal data: who downloads one goes into the box's history.
-    services.record(
+    history.record(
         doc.casella,
         TipoEvento.DOCUMENTI,
         Sentence(
@@ -255,7 +256,7 @@ def documento_download(request, pk):
 def casella_refresh(request, pk):
     casella = _casella_or_404(request, pk)
     try:
-        services.refresh_casella(casella)
+        box_sync.refresh_casella(casella)
         messages.success(request, _("Stato aggiornato da Openapi."))
     except errors.OpenapiError as exc:
         messages.error(request, _("Openapi non risponde: %(msg)s") % {"msg": exc.message})
@@ -269,7 +270,7 @@ def casella_retry(request, pk):
     form = ConfermaForm(request.POST)
     if form.is_valid():
         try:
-            call = services.retry_registration(
+            call = registration.retry_registration(
                 casella=casella, intent_key=form.cleaned_data["intent_key"], user=request.user
             )
         except ValidationError as exc:
@@ -296,59 +297,6 @@ def sync_now(request):
     return redirect("mailboxes:casella_list")
 
 
-#: A callback's body is one box record (a few KB): anything larger is refused unread.
-CALLBACK_MAX_BYTES = 64 * 1024
-#: What reading a callback's body can raise, whatever bytes it holds.
-UNREADABLE_BODY = (
-    ValueError,  # invalid JSON, or numbers too long to convert
-    UnicodeError,
-    RecursionError,  # JSON nested thousands deep
-    LookupError,  # an unknown charset
-    SuspiciousOperation,  # too many fields
-    MultiPartParserError,
-)
-
-
-def _content_length(request) -> int | None:
-    try:
-        return int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        return None
-
-
-def _payload(request):
-    """A callback's body: JSON, or form data with the JSON in one field ("data" by default).
-    None when it holds anything else: it is only a hint (see services.handle_callback)."""
-    import json
-
-    try:
-        if request.content_type == "application/json":
-            raw = request.body
-        else:
-            raw = next(iter(request.POST.values()), None)
-        return json.loads(raw) if raw else None
-    except UNREADABLE_BODY:
-        return None
-
-
-@csrf_exempt
-@require_POST
-def casella_callback(request, pk, token):
-    """Openapi's callback on a status change (the URL the portal gave in POST /pec's
-    ``callback``). Refused without the box's secret, or above CALLBACK_MAX_BYTES (413, unread);
-    otherwise a read of the box is queued for a worker (one per box however many callbacks
-    arrive) and only what that read confirms is applied. The answer does not depend on what the
-    body holds: the web worker makes no Openapi call and cannot fail on the body."""
-    length = _content_length(request)
-    if length is None or length > CALLBACK_MAX_BYTES:
-        return JsonResponse({"ok": False}, status=413)
-    if not services.check_callback_token(pk, token):
-        log.warning("mailboxes: callback refused for box %s (wrong secret)", pk)
-        return JsonResponse({"ok": False}, status=403)
-    queued = services.handle_callback(pk, claimed=services.claimed_state(_payload(request)))
-    return JsonResponse({"ok": True, "queued": bool(queued)})
-
-
 # --------------------------------------------------------------------------- new box
 
 
@@ -360,9 +308,9 @@ def check_address(request):
     address = request.GET.get("casella_pec", "")
     context = {"tipo": tipo}
     if tipo in TipoCasellaChoices.values:
-        context["expected"] = services.expected_domain(tipo)
+        context["expected"] = addresses.expected_domain(tipo)
     if address.strip():
-        context["result"] = services.check_address(tipo_casella=tipo, address=address)
+        context["result"] = addresses.check_address(tipo_casella=tipo, address=address)
     return render(request, "mailboxes/partials/address_answer.html", context)
 
 
@@ -385,7 +333,7 @@ def _new_context(indirizzo, richiedente, has_titolari=True) -> dict:
         "richiedente": richiedente,
         "has_titolari": has_titolari,
         "tipo": tipo,
-        "expected": services.expected_domain(tipo) if tipo in TipoCasellaChoices.values else "",
+        "expected": addresses.expected_domain(tipo) if tipo in TipoCasellaChoices.values else "",
     }
 
 
@@ -417,7 +365,7 @@ def casella_new(request):
 
     conferma = ConfermaForm(request.POST) if step == "conferma" else None
     key = conferma.cleaned_data["intent_key"] if conferma and conferma.is_valid() else ""
-    if key and (same := services.registration_intent(key)):
+    if key and (same := registration.registration_intent(key)):
         return _registration_outcome(request, same)  # a repeated submit: the same intent
     indirizzo = IndirizzoForm(request.POST, titolari=titolari, check_remote=step != "modifica")
     richiedente = RichiedenteForm(request.POST, prefix="r")
@@ -429,7 +377,7 @@ def casella_new(request):
         )
     if not (indirizzo.is_valid() and richiedente.is_valid()):
         # "Address already registered": by a concurrent submit of this very confirmation?
-        if key and (same := services.registration_intent(key)):
+        if key and (same := registration.registration_intent(key)):
             return _registration_outcome(request, same)
         return render(
             request,
@@ -440,7 +388,7 @@ def casella_new(request):
     data = indirizzo.cleaned_data
     if key:
         try:
-            call = services.request_registration(
+            call = registration.request_registration(
                 titolare=data["titolare"],
                 tipo_casella=data["tipo_casella"],
                 casella_pec=data["casella_pec"],
@@ -467,7 +415,7 @@ def casella_new(request):
             "data": data,
             "r": richiedente.cleaned_data,
             "tipo_label": TipoCasellaChoices(data["tipo_casella"]).label,
-            "price": services.registration_price(data["tipo_casella"]),
+            "price": registration.registration_price(data["tipo_casella"]),
             "intent_key": str(uuid.uuid4()),
         },
     )

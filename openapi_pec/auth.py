@@ -1,6 +1,7 @@
 """Tokens: either a ready Bearer token, or one minted from the account e-mail + API key through
-OAuth v2 ``POST /tokens`` (Basic auth) with exactly the PEC scopes the client needs, cached in a
-token store shared between processes and renewed before it expires.
+OAuth v2 ``POST /tokens`` (Basic auth) with exactly the scopes the client needs (the PEC scopes
+by default; another Openapi API's client passes its own), cached in a token store shared between
+processes and renewed before it expires.
 
 Secrets (token, API key) are never logged, never in exception messages, never in a repr.
 """
@@ -22,7 +23,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from . import errors
 from .domains import pec_host_for_url
-from .transport import Transport
+from .transport import Answer, Transport
 from .types import parse_iso
 
 logger = logging.getLogger("openapi_pec.auth")
@@ -144,14 +145,15 @@ def _needs_renewal(expires_at: float, ttl: float, now: float) -> bool:
 
 
 class TokenProvider:
-    """Hands out a Bearer token for the PEC API."""
+    """Hands out a Bearer token for the PEC API, or for the API whose ``scopes`` are given."""
 
     def __init__(
         self,
         *,
-        pec_url: str,
         oauth_url: str,
         transport: Transport,
+        pec_url: str | None = None,
+        scopes: list[str] | None = None,
         token: str | None = None,
         email: str | None = None,
         apikey: str | None = None,
@@ -159,7 +161,9 @@ class TokenProvider:
         token_ttl: int = DEFAULT_TOKEN_TTL,
     ) -> None:
         self.oauth_url = oauth_url.rstrip("/")
-        self.scopes = pec_scopes(pec_url)
+        if scopes is None and pec_url is None:
+            raise ValueError("TokenProvider needs the PEC URL or the scopes to ask for")
+        self.scopes = list(scopes) if scopes is not None else pec_scopes(str(pec_url))
         self._transport = transport
         self._static = token or None
         self._email = email or None
@@ -236,6 +240,43 @@ class TokenProvider:
             self._static = None
             return self._mint()
 
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        json_body: Any = None,
+        params: dict[str, Any] | None = None,
+        retry: bool = False,
+        binary: bool = False,
+    ) -> Answer:
+        """Send with the Bearer token; a 401 leads to one renewal and one more try."""
+        token = self.token()
+        try:
+            return self._transport.request(
+                method,
+                url,
+                authorization=f"Bearer {token}",
+                json_body=json_body,
+                params=params,
+                retry=retry,
+                binary=binary,
+            )
+        except errors.AuthError as exc:
+            if exc.status != 401 or not self.can_mint:
+                raise
+            logger.info("openapi_pec: 401 on %s %s, renewing the token once", method, exc.path)
+            token = self.renew(rejected=token)
+            return self._transport.request(
+                method,
+                url,
+                authorization=f"Bearer {token}",
+                json_body=json_body,
+                params=params,
+                retry=retry,
+                binary=binary,
+            )
+
     def _mint(self) -> str:
         body = {"scopes": self.scopes, "ttl": self.token_ttl, "name": "pec-portal"}
         try:
@@ -280,7 +321,8 @@ class TokenProvider:
             int(ttl),
         )
         logger.info(
-            "openapi_pec: minted a PEC token valid until %s",
+            "openapi_pec: minted a token for %d scope(s) valid until %s",
+            len(self.scopes),
             dt.datetime.fromtimestamp(expires_at, tz=dt.UTC).isoformat(timespec="seconds"),
         )
         return token

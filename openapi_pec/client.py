@@ -4,7 +4,6 @@ of the OAuth v2 service."""
 from __future__ import annotations
 
 import base64
-import logging
 from collections.abc import Iterable
 from typing import Any
 from urllib.parse import quote
@@ -15,8 +14,6 @@ from . import errors, types
 from .auth import TokenProvider, TokenStore
 from .domains import is_sandbox_url
 from .transport import Answer, RetryPolicy, Transport
-
-logger = logging.getLogger("openapi_pec")
 
 __all__ = ["PecClient"]
 
@@ -125,31 +122,9 @@ class PecClient:
                 retry=retry,
                 binary=binary,
             )
-        token = self.auth.token()
-        try:
-            return self.transport.request(
-                method,
-                url,
-                authorization=f"Bearer {token}",
-                json_body=json_body,
-                params=params,
-                retry=retry,
-                binary=binary,
-            )
-        except errors.AuthError as exc:
-            if exc.status != 401 or not self.auth.can_mint:
-                raise
-            logger.info("openapi_pec: 401 on %s %s, renewing the token once", method, path)
-            token = self.auth.renew(rejected=token)
-            return self.transport.request(
-                method,
-                url,
-                authorization=f"Bearer {token}",
-                json_body=json_body,
-                params=params,
-                retry=retry,
-                binary=binary,
-            )
+        return self.auth.request(
+            method, url, json_body=json_body, params=params, retry=retry, binary=binary
+        )
 
     @staticmethod
     def _object(answer: Answer) -> dict[str, Any]:
@@ -215,7 +190,12 @@ class PecClient:
 
     def list_caselle(self) -> list[types.CasellaSummary]:
         """GET /pec (404 "no pec linked to this account" -> [])."""
-        return [types.CasellaSummary.from_raw(item) for item in self._list("/pec")]
+        return [types.CasellaSummary.from_raw(item) for item in self.list_caselle_raw()]
+
+    def list_caselle_raw(self) -> list[dict[str, Any]]:
+        """GET /pec's items as the API sends them (objects, unparsed): for a caller that reads
+        a few fields of many boxes and parses them on demand (the daily sync of 100,000)."""
+        return self._list("/pec")
 
     def register_casella(self, req: types.RegistrationRequest) -> types.Casella:
         """POST /pec (paid; never retried)."""

@@ -14,8 +14,10 @@ class CallbackSender:
     """Delivers the callbacks of POST /pec and POST /comunica_pec on status changes, as the
     platform documents them: ``method`` "JSON" posts the record as a JSON body; "POST" (the
     default) posts it form-encoded, as JSON inside the field named ``field`` (default "data").
-    The record carries its ``callback`` object, ``data`` included. Three attempts (0.5 s, 2 s
-    apart); every delivery is logged for ``GET /_sandbox/callbacks``."""
+    The record carries its ``callback`` object, ``data`` included; a Company API monitor's
+    callback sends its ``headers`` too and, with "JSON", the body the spec gives it
+    (``{"data": monitor}``). Three attempts (0.5 s, 2 s apart); every delivery is logged for
+    ``GET /_sandbox/callbacks``."""
 
     def __init__(self) -> None:
         self.queue: queue.Queue = queue.Queue()
@@ -24,16 +26,26 @@ class CallbackSender:
         self.enabled = True
         threading.Thread(target=self._run, name="sandbox-callbacks", daemon=True).start()
 
-    def enqueue(self, kind: str, record: dict[str, Any]) -> None:
+    def enqueue(self, kind: str, record: dict[str, Any], body: Any = None) -> None:
         if self.enabled:
-            self.queue.put((kind, record, time.time()))
+            self.queue.put((kind, record, record if body is None else body, time.time()))
 
     def stop(self) -> None:
         self.queue.put(None)
 
     def clear(self) -> None:
+        """Forget the log and the deliveries still waiting (a reset account has no records to
+        call back for; a backlog of unreachable URLs would otherwise delay the next test's)."""
         with self.lock:
             self.log.clear()
+        while True:
+            try:
+                item = self.queue.get_nowait()
+            except queue.Empty:
+                return
+            if item is None:  # stop() stays in force
+                self.queue.put(None)
+                return
 
     def _run(self) -> None:
         import requests
@@ -43,22 +55,26 @@ class CallbackSender:
             item = self.queue.get()
             if item is None:
                 return
-            kind, record, queued = item
+            kind, record, body, queued = item
             cb = record.get("callback") or {}
             method = str(cb.get("method") or "POST").upper()
+            headers = {str(k): str(v) for k, v in (cb.get("headers") or {}).items()}
             status, attempts = None, 0
             for delay in (0, 0.5, 2.0):
                 time.sleep(delay)
                 attempts += 1
                 try:
                     if method == "JSON":
-                        r = session.post(cb["url"], json=record, timeout=5)
+                        r = session.post(cb["url"], json=body, headers=headers, timeout=5)
                     else:
-                        body = urlencode({cb.get("field") or "data": json.dumps(record)})
+                        form = urlencode({cb.get("field") or "data": json.dumps(record)})
                         r = session.post(
                             cb["url"],
-                            data=body,
-                            headers={"Content-Type": "application/x-www-form-urlencoded"},
+                            data=form,
+                            headers={
+                                **headers,
+                                "Content-Type": "application/x-www-form-urlencoded",
+                            },
                             timeout=5,
                         )
                     status = r.status_code

@@ -1,8 +1,9 @@
 """HTTP layer of the sandbox: routing, Bearer/Basic auth, envelope, faults, control endpoints.
 
-PEC paths (pec.openapi.json) and the OAuth v2 paths we use (POST /tokens, GET /wallet,
-GET /wallet/transactions) share one port.  ``/_sandbox/*`` is the control API (loopback only,
-no auth, never subject to faults).
+PEC paths (pec.openapi.json), the Company API paths used (company.openapi.json) and the OAuth
+v2 paths we use (POST /tokens, GET /wallet, GET /wallet/transactions) share one port (the
+routing table is routes.py).  ``/_sandbox/*`` is the control API (loopback only, no auth, never
+subject to faults).
 """
 
 from __future__ import annotations
@@ -25,49 +26,14 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from .callbacks import CallbackSender
 from .common import ApiError
 from .faults import UNAVAILABLE, Faults
+from .routes import ROUTES, Route
 from .state import Sandbox, scope_allows
-from .tables import SANDBOX_PEC_HOST
 
 logger = logging.getLogger("pec_sandbox")
 
 
 def _envelope(data: Any = None, *, message: str = "", error: int | None = None, ok=True):
     return {"data": data, "success": ok, "message": message, "error": error}
-
-
-class Route:
-    def __init__(self, method: str, pattern: str, name: str, auth: str = "bearer"):
-        self.method = method
-        self.regex = re.compile("^" + re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]*)", pattern) + "$")
-        self.name = name
-        self.auth = auth  # bearer | basic (OAuth: Basic, or Bearer accepted) | none
-
-
-ROUTES = [
-    Route("GET", "/domini_pec/{dominio}", "domini_pec"),
-    Route("GET", "/domini_pec/", "domini_pec_empty"),
-    Route("GET", "/verifica_pec/{pec}", "verifica_pec"),
-    Route("GET", "/pec", "list_caselle"),
-    Route("POST", "/pec", "register"),
-    Route("GET", "/pec/{id}", "get_casella"),
-    Route("DELETE", "/pec/{id}", "revoke"),
-    Route("PATCH", "/pec/{id}/attivazione", "attivazione"),
-    Route("PATCH", "/pec/{id}/modifica", "modifica"),
-    Route("PATCH", "/pec/{id}/conservazione", "conservazione"),
-    Route("PATCH", "/pec/{id}/trasformazione", "trasformazione"),
-    Route("GET", "/pec/{id}/rinnovo", "rinnovo"),
-    Route("POST", "/pec/{id}/multiutenza", "multiutenza"),
-    Route("GET", "/pec/{id}/modulo_attivazione", "modulo_attivazione"),
-    Route("GET", "/pec/{id}/modulo_conservazione", "modulo_conservazione"),
-    Route("GET", "/comunica_pec", "list_comunica"),
-    Route("POST", "/comunica_pec", "create_comunica"),
-    Route("GET", "/comunica_pec/{id}", "get_comunica"),
-    Route("PATCH", "/comunica_pec/{id}", "upload_comunica"),
-    Route("GET", "/comunica_pec/{id}/procura_registro_imprese", "procura"),
-    Route("POST", "/tokens", "mint_token", auth="basic-only"),
-    Route("GET", "/wallet", "wallet", auth="basic"),
-    Route("GET", "/wallet/transactions", "wallet_transactions", auth="basic"),
-]
 
 
 class SandboxServer(ThreadingHTTPServer):
@@ -137,17 +103,7 @@ class Handler(BaseHTTPRequestHandler):
     def do_GET(self):
         self._dispatch()
 
-    def do_POST(self):
-        self._dispatch()
-
-    def do_PATCH(self):
-        self._dispatch()
-
-    def do_DELETE(self):
-        self._dispatch()
-
-    def do_PUT(self):
-        self._dispatch()
+    do_POST = do_PATCH = do_DELETE = do_PUT = do_GET
 
     # ------------------------------------------------------------------ plumbing
 
@@ -156,6 +112,7 @@ class Handler(BaseHTTPRequestHandler):
         parts = urlsplit(self.path)
         path = unquote(parts.path)
         query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+        self._query = parts.query
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
         self._status = 0
@@ -275,8 +232,8 @@ class Handler(BaseHTTPRequestHandler):
         if scopes is None:
             raise ApiError(401, "Authorization is not valid or empty", None)
         segment = path.strip("/").split("/", 1)[0]
-        if not scope_allows(scopes, self.command, SANDBOX_PEC_HOST, segment):
-            raise ApiError(403, f"scope {self.command}:{SANDBOX_PEC_HOST}/{segment} required")
+        if not scope_allows(scopes, self.command, route.host, segment):
+            raise ApiError(403, f"scope {self.command}:{route.host}/{segment} required")
 
     # ------------------------------------------------------------------ API
 
@@ -352,6 +309,20 @@ class Handler(BaseHTTPRequestHandler):
                     return
                 self._send_json(200, sandbox.mint_token(body))  # TokenDetail, top level
                 return
+            elif name in ("IT-pec", "IT-closed", "IT-stakeholders"):
+                data = sandbox.company_lookup(name, params["code"])
+                status = 200 if data is not None else 204
+            elif name in ("list_monitors", "create_monitor"):
+                data = (
+                    sandbox.list_monitors()
+                    if name == "list_monitors"
+                    else sandbox.create_monitor(body)
+                )
+            elif name == "get_monitor":  # "?callback" (no value): the test-environment check
+                simulate = "callback" in parse_qs(self._query, keep_blank_values=True)
+                data = sandbox.get_monitor(ident, simulate=simulate)
+            elif name == "delete_monitor":
+                data, message = [], sandbox.delete_monitor(ident)
             elif name == "wallet":
                 data = sandbox.wallet()
             elif name == "wallet_transactions":
@@ -393,6 +364,7 @@ class Handler(BaseHTTPRequestHandler):
             return
         method = self.command
         m = re.match(r"^/_sandbox/(caselle|comunica)/([^/]+)/stato$", path)
+        company = re.match(r"^/_sandbox/companies/([^/]+)$", path)
         if path == "/_sandbox/health":
             self._send_json(200, {"ok": True})
         elif path == "/_sandbox/faults" and method == "GET":
@@ -480,6 +452,14 @@ class Handler(BaseHTTPRequestHandler):
                 self._send_json(404, {"error": "not found"})
                 return
             self._send_json(200, record)
+        elif company:
+            try:
+                if method == "POST":
+                    self._send_json(200, sandbox.set_company(company.group(1), body))
+                else:
+                    self._send_json(200, sandbox.company(company.group(1)))
+            except (ApiError, TypeError, ValueError) as exc:
+                self._send_json(400, {"error": getattr(exc, "message", str(exc))})
         else:
             self._send_json(404, {"error": "unknown control endpoint"})
 

@@ -4,7 +4,8 @@ Every public method takes the lock, applies due time-based transitions (in_evasi
 codice_in_richiesta -> in_attesa_di_documenti, documenti_caricati -> comunicazione_evasa),
 performs one API operation and, when something changed, writes the whole state atomically.
 The box, comunica and control calls live in boxes.py, comunica.py and control.py; the API's
-vocabulary in tables.py.
+vocabulary in tables.py.  The Company API's companies and monitors live in companies.py (its
+vocabulary in company_tables.py) and share the wallet and the tokens.
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ from .common import (
     public,
     today,
 )
+from .companies import CompanyOperations
+from .company_tables import COMPANY_SCOPES, SANDBOX_COMPANY_HOST
 from .comunica import ComunicaOperations
 from .control import ControlOperations
 from .tables import (
@@ -52,7 +55,7 @@ __all__ = ["ApiError", "Sandbox", "scope_allows"]
 logger = logging.getLogger("pec_sandbox")
 
 
-class Sandbox(BoxOperations, ComunicaOperations, ControlOperations):
+class Sandbox(BoxOperations, ComunicaOperations, CompanyOperations, ControlOperations):
     """The account; its API calls are grouped by resource in the classes it is made of."""
 
     def __init__(
@@ -102,6 +105,9 @@ class Sandbox(BoxOperations, ComunicaOperations, ControlOperations):
             "transactions": [],
             "tokens": {},
             "custom_domains": list(self.default_domains),
+            "companies": {},
+            "company_ids": {},
+            "monitors": {},
         }
 
     def save(self) -> None:
@@ -200,7 +206,9 @@ class Sandbox(BoxOperations, ComunicaOperations, ControlOperations):
     def credit(self) -> Decimal:
         return Decimal(self.state["credit"])
 
-    def _charge(self, operation: str, ident: str, amount: Decimal, error: int) -> None:
+    def _charge(
+        self, operation: str, ident: str, amount: Decimal, error: int, host=SANDBOX_PEC_HOST
+    ) -> None:
         if amount > self.credit:
             raise ApiError(402, f"Insufficient Credit in Wallet: {self.credit:.2f}", error)
         if amount <= 0:
@@ -216,7 +224,7 @@ class Sandbox(BoxOperations, ComunicaOperations, ControlOperations):
                 "id": f"txn_{secrets.token_hex(12)}",
                 "amount": float(-amount),
                 "createdAt": iso(now),
-                "description": f"API usage - {SANDBOX_PEC_HOST} {operation}",
+                "description": f"API usage - {host} {operation}",
             }
         )
 
@@ -267,7 +275,9 @@ class Sandbox(BoxOperations, ComunicaOperations, ControlOperations):
             raise ApiError(422, "missing scopes array", 70)
         if not all(isinstance(s, str) and pattern.match(s) for s in scopes):
             raise ApiError(422, "invalid scopes format", 80)
-        known = {f"{m}:{SANDBOX_PEC_HOST}/{s}" for m, s in SCOPES}
+        known = {f"{m}:{SANDBOX_PEC_HOST}/{s}" for m, s in SCOPES} | {
+            f"{m}:{SANDBOX_COMPANY_HOST}/{s}" for m, s in COMPANY_SCOPES
+        }
         if not all(s in known or s.split(":", 1)[1].startswith("*") for s in scopes):
             raise ApiError(422, "Invalid scopes specified or API not enabled", 90)
         try:

@@ -26,6 +26,7 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
+from celery import current_app
 from django.conf import settings
 from django.contrib import messages
 from django.db import models, transaction
@@ -92,6 +93,24 @@ class RemoteCall(models.Model):
     @property
     def is_open(self) -> bool:
         return self.state in OPEN_STATES
+
+    @property
+    def is_done(self) -> bool:
+        return self.state == CallState.DONE
+
+    @property
+    def is_failed(self) -> bool:
+        return self.state == CallState.FAILED
+
+    @property
+    def is_unclear(self) -> bool:
+        """Sent, outcome unknown: being settled against Openapi before any resend."""
+        return self.state == CallState.UNCLEAR
+
+    @property
+    def is_retrying(self) -> bool:
+        """Not performed yet after at least one attempt (Openapi unreachable): tried again."""
+        return self.state == CallState.PENDING and self.attempts > 0
 
 
 # --- The same intent, submitted again -----------------------------------------------------------
@@ -360,6 +379,17 @@ def run_call(
     return _finish(model, call, handler, result, now=clock())
 
 
-def enqueue_on_commit(task, *args) -> None:
-    """Send ``task`` with ``args`` once the current transaction commits (never before)."""
-    transaction.on_commit(lambda: task.delay(*args))
+def enqueue_on_commit(task_name: str, *args, countdown: float | None = None) -> None:
+    """Send the task registered as ``task_name`` with ``args`` once the current transaction
+    commits (never before). By name, so that the services recording an intent never import the
+    tasks that run it: the tasks import the services, not the reverse. Each app's tasks module is
+    imported by its AppConfig.ready(), so the name is known in every process."""
+
+    def send() -> None:
+        task = current_app.tasks[task_name]
+        if countdown is None:
+            task.delay(*args)
+        else:
+            task.apply_async(args, countdown=countdown)
+
+    transaction.on_commit(send)

@@ -136,7 +136,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
-                "portal.context_processors.portal",
+                "accounts.context_processors.portal",
             ],
         },
     },
@@ -227,6 +227,12 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = _read(env.bool, "CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 POLL_TICK_SECONDS = _read(env.float, "POLL_TICK_SECONDS", 5.0)
+# Polling of the boxes in_evasione: see .env.example and mailboxes/services/next_poll.py.
+MAILBOX_POLL_MIN_SECONDS = _read(env.float, "MAILBOX_POLL_MIN_SECONDS", 2.0)
+MAILBOX_POLL_MAX_SECONDS = _read(env.float, "MAILBOX_POLL_MAX_SECONDS", 600.0)
+MAILBOX_POLL_BULK_THRESHOLD = _read(env.int, "MAILBOX_POLL_BULK_THRESHOLD", 3)
+MAILBOX_POLL_CLAIM_MAX = _read(env.int, "MAILBOX_POLL_CLAIM_MAX", 20000)
+MAILBOX_CALLBACK_POLL_SECONDS = _read(env.float, "MAILBOX_CALLBACK_POLL_SECONDS", 300.0)
 # At-most-once paid calls (portal/remote_calls.py): a claim's lease, the grace after a send in
 # which "no trace at Openapi" may still mean "not arrived yet", and the retry backoff.
 REMOTE_CALL_LEASE = _read(env.float, "REMOTE_CALL_LEASE", 2 * 20.0 + 30)

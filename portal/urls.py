@@ -2,17 +2,15 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
-from cockpit import views as cockpit
-
 admin.site.site_header = settings.PORTAL_NAME
 admin.site.site_title = settings.PORTAL_NAME
 admin.site.index_title = settings.PORTAL_NAME
 
 urlpatterns = [
-    path("", cockpit.home, name="home"),
+    path("", include("cockpit.home_urls")),
     path("cruscotto/", include("cockpit.urls")),
+    path("", include("accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("account/", include("accounts.urls")),
     path("caselle/", include("mailboxes.urls")),
     path("comunica/", include("comunica.urls")),
     path("admin/", admin.site.urls),

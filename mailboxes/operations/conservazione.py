@@ -21,8 +21,9 @@ from portal.history import Sentence
 from portal.pdf import CheckedPdf, check_pdf
 from portal.remote_calls import OPEN_STATES
 
-from .. import services
 from ..models import Casella, CasellaCall, Documento, Stato, TipoDocumentoCaricato, TipoEvento
+from ..services.activation import documents_for_call, store_document
+from ..services.history import record
 from .forms import AdminBatchForm
 from .handlers import OperationHandler, not_allowed, remote_stato
 from .intents import record_intent, recorded_for, refuse
@@ -82,7 +83,7 @@ def enable_preservation(
 
     def store(locked: Casella) -> dict[str, Any]:
         docs = [
-            services.store_document(
+            store_document(
                 written, locked, tipo, pdf.content, pdf.pages, pdf.sha256, pdf.name, user=user
             )
             for tipo, pdf in (
@@ -130,7 +131,7 @@ class ConservazioneHandler(OperationHandler):
             )
 
     def send(self, client, call, casella):
-        documents = services.documents_for_call(call)
+        documents = documents_for_call(call)
         return client.conservazione(
             casella.remote_id,
             documents,
@@ -178,7 +179,7 @@ def purge_preservation_identity(call_pk: int) -> int:
             deleted_at=now,
             deleted_reason=_("Richiesta di conservazione conclusa."),
         )
-        services.record(
+        record(
             call.casella,
             TipoEvento.ELIMINAZIONE,
             Sentence(

@@ -14,9 +14,11 @@ from openapi_pec import errors
 from portal.history import Sentence
 from portal.remote_calls import CallHandler, Confirmed, NotPerformed, Undecided
 
-from .. import services
 from ..models import Casella, CasellaCall, TipoEvento
 from ..remote import get_client
+from ..services.history import record
+from ..services.mirror import apply_remote
+from ..services.notifications import notify_failure
 from .rules import label_of
 
 
@@ -86,7 +88,7 @@ class OperationHandler(CallHandler):
         except errors.OpenapiError:
             with transaction.atomic():
                 locked = Casella.objects.select_for_update().get(pk=casella.pk)
-                services.apply_remote(locked, current.raw, full=True)
+                apply_remote(locked, current.raw, full=True)
             raise
         return self.send(client, call, casella).raw
 
@@ -106,8 +108,8 @@ class OperationHandler(CallHandler):
     def apply(self, call: CasellaCall, result: Any) -> None:
         casella = Casella.objects.select_for_update().get(pk=call.casella_id)
         if isinstance(result, dict) and result:
-            services.apply_remote(casella, result, full=True, source=TipoEvento.OPERAZIONE)
-        services.record(
+            apply_remote(casella, result, full=True, source=TipoEvento.OPERAZIONE)
+        record(
             casella,
             TipoEvento.OPERAZIONE,
             self.done_message(call, casella),
@@ -118,7 +120,7 @@ class OperationHandler(CallHandler):
     def on_failed(self, call: CasellaCall, error: errors.OpenapiError | None) -> None:
         casella = Casella.objects.get(pk=call.casella_id)
         message = call.last_error or (error.message if error else "")
-        services.record(
+        record(
             casella,
             TipoEvento.ERRORE,
             Sentence(
@@ -132,4 +134,4 @@ class OperationHandler(CallHandler):
                 "error": call.error_code,
             },
         )
-        services.notify_failure(call, message, credit=isinstance(error, errors.InsufficientCredit))
+        notify_failure(call, message, credit=isinstance(error, errors.InsufficientCredit))

@@ -17,8 +17,8 @@ from django.utils.translation import gettext as _
 from portal.history import Sentence
 from portal.remote_calls import enqueue_on_commit, recorded_intent
 
-from .. import services
 from ..models import Casella, CasellaCall, TipoEvento
+from ..services.history import record
 from .rules import busy_reason, check, open_operation
 
 
@@ -54,8 +54,6 @@ def record_intent(
 ) -> CasellaCall:
     """The common path: same key -> same intent; lock the box, check the rules again, record
     the intent and its history line, enqueue the task after commit."""
-    from .. import tasks
-
     existing = recorded_for(casella, kind, intent_key)
     if existing:
         return existing
@@ -82,14 +80,14 @@ def record_intent(
                 price=price,
                 requested_by=user,
             )
-            services.record(
+            record(
                 locked,
                 TipoEvento.OPERAZIONE,
                 message,
                 user=user,
                 dati={"operazione": kind, "call": call.pk},
             )
-            enqueue_on_commit(tasks.run_casella_call, call.pk)
+            enqueue_on_commit("mailboxes.run_call", call.pk)
     except IntegrityError:
         again = recorded_for(casella, kind, intent_key)
         if again:

@@ -177,8 +177,8 @@ class BoxMachine(RuleBasedStateMachine):
     def user_uploads_documents(self):
         from django.core.exceptions import ValidationError
 
-        from mailboxes import services
         from mailboxes.models import CasellaCall
+        from mailboxes.services import activation
 
         casella = self._local()
         open_before = CasellaCall.objects.filter(
@@ -186,7 +186,7 @@ class BoxMachine(RuleBasedStateMachine):
         ).exists()
         allowed = casella.stato in ACTIVATABLE and not open_before
         try:
-            services.upload_documents(
+            activation.upload_documents(
                 casella=casella,
                 modulo=_pdf("Modulo"),
                 identita=_pdf("Carta"),
@@ -214,16 +214,16 @@ class BoxMachine(RuleBasedStateMachine):
 
     @rule()
     def poll_reads_the_box(self):
-        from mailboxes import services
+        from mailboxes.services import sync as box_sync
 
-        services.refresh_casella(self._local())
+        box_sync.refresh_casella(self._local())
         assert self._local().stato == self._remote()["stato"]
 
     @rule()
     def sync_lists_the_account(self):
-        from mailboxes import services
+        from mailboxes.services import sync as box_sync
 
-        services.sync_account()
+        box_sync.sync_account()
         assert self._local().stato == self._remote()["stato"]
 
     @precondition(lambda self: self.stale_snapshots and len(self.snapshots) > 1)
@@ -232,13 +232,13 @@ class BoxMachine(RuleBasedStateMachine):
         """GET /pec answered before the last changes, applied after them."""
         from django.db import transaction
 
-        from mailboxes import services
         from mailboxes.models import Casella
+        from mailboxes.services import mirror
 
         old = data.draw(st.sampled_from(self.snapshots[:-1]))
         with transaction.atomic():
             casella = Casella.objects.select_for_update().get(pk=self.casella.pk)
-            services.apply_remote(casella, old, full=False)
+            mirror.apply_remote(casella, old, full=False)
 
     # ------------------------------------------------------------------ invariants
 
@@ -286,15 +286,15 @@ _current_client = None
 
 
 def _registration_body(address: str) -> dict:
-    from mailboxes import services
     from mailboxes.models import Casella, Richiedente
+    from mailboxes.services import registration
     from tests.security.objects import richiedente_data, titolare
 
     # The portal's own request builder, on throwaway rows, gives a body the sandbox accepts.
     t = titolare(codice_fiscale=_piva(uuid.uuid4().hex[:10]))
     c = Casella(titolare=t, casella_pec=address, tipo_casella="STANDARD")
     c.richiedente = Richiedente(casella=c, **richiedente_data())
-    body = services.registration_request(c).to_payload()
+    body = registration.registration_request(c).to_payload()
     t.delete()
     return body
 
@@ -314,14 +314,14 @@ def _piva(seed: str) -> str:
 @pytest.fixture
 def fake_openapi(monkeypatch, settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    from mailboxes import calls, services
+    from mailboxes import calls, remote
 
     def current():
         return _current_client
 
     monkeypatch.setattr(calls, "get_client", current)
-    monkeypatch.setattr(services, "get_client", current)
-    monkeypatch.setattr(services, "is_sandbox", lambda: True)
+    monkeypatch.setattr(remote, "get_client", current)
+    monkeypatch.setattr(remote, "is_sandbox", lambda: True)
 
 
 MACHINE_SETTINGS = settings(

@@ -33,12 +33,12 @@ def _seed(pec, accountant, other):
     """Boxes seeded at the sandbox and imported by the portal's sync; holders assigned in the
     portal (a third with an accountant); the local statuses, failed renewals and expiries set
     on some of them. Returns the expected entry keys per group."""
-    from mailboxes import services
     from mailboxes.models import Casella, Stato
+    from mailboxes.services import sync
 
     for stato in REMOTE_STATI:
         pec._post("seed", {"n": 40, "stato": stato, "prefix": f"cp-{stato[:4]}-"})
-    assert services.sync_account()["imported"] == 280
+    assert sync.sync_account()["imported"] == 280
     holders = [
         portfolio.holder(commercialisti=[accountant] if i < 12 else [other] if i < 20 else [])
         for i in range(60)

@@ -154,7 +154,7 @@ REQUEST_DATA = {
 
 
 def model_data(**overrides) -> dict:
-    """RichiestaComunicazione fields (cleaned), for services.create_richiesta."""
+    """RichiestaComunicazione fields (cleaned), for comunica.services.creation.create_richiesta."""
     data = {**REQUEST_DATA, **overrides}
     data["pec_amministratore"] = data["pec_amministratore"] in ("1", True)
     return data

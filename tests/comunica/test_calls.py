@@ -6,9 +6,10 @@ import uuid
 import pytest
 from django.utils import timezone
 
-from comunica import services
-from comunica.models import ComunicaCall, RichiestaComunicazione, Stato
+from comunica.models import ComunicaCall, RichiestaComunicazione, StatoRichiesta
 from comunica.p7m import validate_p7m
+from comunica.services import calls, creation, mirror, next_poll, polling, procura_upload
+from comunica.services import sync as comunica_sync
 from portal.remote_calls import CallState, settle_grace
 
 from .factories import make_p7m, model_data
@@ -29,7 +30,7 @@ def later(seconds=0.0):
 
 
 def new_request(user, **overrides):
-    created = services.create_richiesta(
+    created = creation.create_richiesta(
         data=model_data(**overrides), user=user, intent_key=str(uuid.uuid4())
     )
     return created.richiesta, created.richiesta.calls.get()
@@ -37,21 +38,21 @@ def new_request(user, **overrides):
 
 def test_the_task_run_twice_makes_one_call_and_one_charge(openapi, office_user, queued):
     richiesta, call = new_request(office_user)
-    assert services.run_comunica_call(call.pk) == CallState.DONE
-    assert services.run_comunica_call(call.pk) == CallState.DONE
+    assert calls.run_comunica_call(call.pk) == CallState.DONE
+    assert calls.run_comunica_call(call.pk) == CallState.DONE
     assert len(posts(openapi)) == 1
     charges = openapi.charges()
     assert [c["amount"] for c in charges] == ["15.70"]
     richiesta.refresh_from_db()
     assert richiesta.remote_id
-    assert richiesta.stato == Stato.CODICE_IN_RICHIESTA
+    assert richiesta.stato == StatoRichiesta.CODICE_IN_RICHIESTA
     assert richiesta.next_poll_at is not None
 
 
 def test_a_double_submit_is_one_intent(openapi, office_user, queued):
     key = str(uuid.uuid4())
-    first = services.create_richiesta(data=model_data(), user=office_user, intent_key=key)
-    second = services.create_richiesta(data=model_data(), user=office_user, intent_key=key)
+    first = creation.create_richiesta(data=model_data(), user=office_user, intent_key=key)
+    second = creation.create_richiesta(data=model_data(), user=office_user, intent_key=key)
     assert first.new and not second.new
     assert first.richiesta.pk == second.richiesta.pk
     assert ComunicaCall.objects.count() == 1
@@ -61,11 +62,11 @@ def test_a_double_submit_is_one_intent(openapi, office_user, queued):
 def test_a_lost_answer_is_settled_from_the_list_without_sending_again(openapi, office_user, queued):
     richiesta, call = new_request(office_user)
     openapi.set_faults(lost_next=1, methods=["POST"])
-    assert services.run_comunica_call(call.pk) == CallState.UNCLEAR
+    assert calls.run_comunica_call(call.pk) == CallState.UNCLEAR
     assert len(openapi.charges()) == 1  # performed at Openapi, answer lost
     # a second delivery of the task right away does nothing; the next due run settles it
-    assert services.run_comunica_call(call.pk) == CallState.UNCLEAR
-    assert services.run_comunica_call(call.pk, now=later()) == CallState.DONE
+    assert calls.run_comunica_call(call.pk) == CallState.UNCLEAR
+    assert calls.run_comunica_call(call.pk, now=later()) == CallState.DONE
     assert len(posts(openapi)) == 1
     assert len(openapi.charges()) == 1
     richiesta.refresh_from_db()
@@ -80,22 +81,22 @@ def test_a_request_that_never_arrived_is_sent_once_the_grace_period_is_over(
         state=CallState.UNCLEAR, last_sent_at=timezone.now(), attempts=1
     )
     # Openapi has no trace of it, but a late request could still land: wait
-    assert services.run_comunica_call(call.pk, now=later(-60)) == CallState.UNCLEAR
+    assert calls.run_comunica_call(call.pk, now=later(-60)) == CallState.UNCLEAR
     assert posts(openapi) == []
-    assert services.run_comunica_call(call.pk, now=later(1)) == CallState.DONE
+    assert calls.run_comunica_call(call.pk, now=later(1)) == CallState.DONE
     assert len(posts(openapi)) == 1
     assert len(openapi.charges()) == 1
 
 
 def test_settling_ignores_a_request_already_linked_to_another_one(openapi, office_user, queued):
     other, other_call = new_request(office_user)
-    services.run_comunica_call(other_call.pk)
+    calls.run_comunica_call(other_call.pk)
     other.refresh_from_db()
     richiesta, call = new_request(office_user)  # same address, e.g. registered again
     ComunicaCall.objects.filter(pk=call.pk).update(
         state=CallState.UNCLEAR, last_sent_at=timezone.now() - settle_grace(), attempts=1
     )
-    assert services.run_comunica_call(call.pk, now=later(1)) == CallState.DONE
+    assert calls.run_comunica_call(call.pk, now=later(1)) == CallState.DONE
     richiesta.refresh_from_db()
     assert richiesta.remote_id != other.remote_id
     assert len(openapi.charges()) == 2
@@ -106,9 +107,9 @@ def test_insufficient_credit_fails_with_the_message_and_can_be_retried(
 ):
     openapi.set_credit("1.00")
     richiesta, call = new_request(office_user)
-    assert services.run_comunica_call(call.pk) == CallState.FAILED
+    assert calls.run_comunica_call(call.pk) == CallState.FAILED
     richiesta.refresh_from_db()
-    assert richiesta.stato == Stato.NON_INVIATA
+    assert richiesta.stato == StatoRichiesta.NON_INVIATA
     assert "Insufficient" in richiesta.last_error or "credit" in richiesta.last_error.lower()
     assert openapi.charges() == []
     from django.core import mail
@@ -116,9 +117,9 @@ def test_insufficient_credit_fails_with_the_message_and_can_be_retried(
     assert [m.to for m in mail.outbox] == [["operatore@example.com"]]
     assert "Credito Openapi insufficiente" in mail.outbox[0].body
     openapi.set_credit("100.00")
-    assert services.retry_create(richiesta=richiesta, user=office_user, intent_key="k2")
+    assert creation.retry_create(richiesta=richiesta, user=office_user, intent_key="k2")
     retry = richiesta.calls.get(state=CallState.PENDING)
-    assert services.run_comunica_call(retry.pk) == CallState.DONE
+    assert calls.run_comunica_call(retry.pk) == CallState.DONE
     assert len(openapi.charges()) == 1
 
 
@@ -132,18 +133,18 @@ def test_one_request_per_address_may_be_in_flight(openapi, office_user, queued):
 
 def ready_for_upload(openapi, user):
     richiesta, call = new_request(user)
-    services.run_comunica_call(call.pk)
+    calls.run_comunica_call(call.pk)
     richiesta.refresh_from_db()
     openapi.set_stato("comunica", richiesta.remote_id, "in_attesa_di_documenti")
-    services.refresh(richiesta)
+    polling.refresh_richiesta(richiesta)
     richiesta.refresh_from_db()
-    assert richiesta.stato == Stato.IN_ATTESA_DI_DOCUMENTI
+    assert richiesta.stato == StatoRichiesta.IN_ATTESA_DI_DOCUMENTI
     return richiesta
 
 
 def upload(richiesta, user, data=None):
     info = validate_p7m(data or make_p7m())
-    return services.upload_procura(
+    return procura_upload.upload_procura(
         richiesta=richiesta,
         info=info,
         original_name="procura.pdf.p7m",
@@ -156,12 +157,12 @@ def test_the_patch_run_twice_is_sent_once(openapi, office_user, queued):
     richiesta = ready_for_upload(openapi, office_user)
     procura = upload(richiesta, office_user)
     call = procura.calls.get()
-    assert services.run_comunica_call(call.pk) == CallState.DONE
-    assert services.run_comunica_call(call.pk) == CallState.DONE
+    assert calls.run_comunica_call(call.pk) == CallState.DONE
+    assert calls.run_comunica_call(call.pk) == CallState.DONE
     assert len(patches(openapi)) == 1
     richiesta.refresh_from_db()
     procura.refresh_from_db()
-    assert richiesta.stato == Stato.DOCUMENTI_CARICATI
+    assert richiesta.stato == StatoRichiesta.DOCUMENTI_CARICATI
     assert procura.inviata_at is not None
 
 
@@ -169,11 +170,14 @@ def test_a_lost_patch_answer_is_settled_by_reading_the_request(openapi, office_u
     richiesta = ready_for_upload(openapi, office_user)
     call = upload(richiesta, office_user).calls.get()
     openapi.set_faults(lost_next=1, methods=["PATCH"])
-    assert services.run_comunica_call(call.pk) == CallState.UNCLEAR
-    assert services.run_comunica_call(call.pk, now=later()) == CallState.DONE
+    assert calls.run_comunica_call(call.pk) == CallState.UNCLEAR
+    assert calls.run_comunica_call(call.pk, now=later()) == CallState.DONE
     assert len(patches(openapi)) == 1
     richiesta.refresh_from_db()
-    assert richiesta.stato in (Stato.DOCUMENTI_CARICATI, Stato.COMUNICAZIONE_EVASA)
+    assert richiesta.stato in (
+        StatoRichiesta.DOCUMENTI_CARICATI,
+        StatoRichiesta.COMUNICAZIONE_EVASA,
+    )
 
 
 def test_a_signer_who_is_not_the_applicant_holds_the_upload_until_send_anyway(
@@ -185,49 +189,49 @@ def test_a_signer_who_is_not_the_applicant_holds_the_upload_until_send_anyway(
     cert, key = make_certificate(cf=OTHER_CF)
     procura = upload(richiesta, office_user, make_p7m(cert=cert, key=key))
     assert procura.cf_diverso and not procura.calls.exists()
-    assert services.send_anyway(procura=procura, user=office_user, intent_key="send-1")
-    assert not services.send_anyway(procura=procura, user=office_user, intent_key="send-1")
+    assert procura_upload.send_anyway(procura=procura, user=office_user, intent_key="send-1")
+    assert not procura_upload.send_anyway(procura=procura, user=office_user, intent_key="send-1")
     call = procura.calls.get()
-    assert services.run_comunica_call(call.pk) == CallState.DONE
+    assert calls.run_comunica_call(call.pk) == CallState.DONE
     assert len(patches(openapi)) == 1
 
 
 def test_polling_follows_the_request_to_comunicazione_evasa_and_stops(openapi, office_user, queued):
     richiesta = ready_for_upload(openapi, office_user)
-    services.run_comunica_call(upload(richiesta, office_user).calls.get().pk)
+    calls.run_comunica_call(upload(richiesta, office_user).calls.get().pk)
     openapi.advance()
     gets_before = len([c for c in openapi.calls() if c["method"] == "GET"])
-    assert services.poll_due(now=timezone.now() + dt.timedelta(hours=1)) == 1
+    assert polling.poll_due(now=timezone.now() + dt.timedelta(hours=1)) == 1
     richiesta.refresh_from_db()
-    assert richiesta.stato == Stato.COMUNICAZIONE_EVASA
+    assert richiesta.stato == StatoRichiesta.COMUNICAZIONE_EVASA
     assert richiesta.codice_registro_imprese.startswith("RI")
     assert richiesta.documenti_registro_imprese == [f"{richiesta.remote_id}_0_registro_imprese.p7m"]
     assert richiesta.next_poll_at is None
     assert len([c for c in openapi.calls() if c["method"] == "GET"]) == gets_before + 2
-    assert services.poll_due(now=timezone.now() + dt.timedelta(hours=2)) == 0
+    assert polling.poll_due(now=timezone.now() + dt.timedelta(hours=2)) == 0
 
 
 def test_one_list_call_refreshes_many_requests_and_backs_off(openapi, office_user, queued):
     requests = []
     for n in range(3):
         richiesta, call = new_request(office_user, casella_pec=f"impresa{n}@pec.example.it")
-        services.run_comunica_call(call.pk)
+        calls.run_comunica_call(call.pk)
         requests.append(richiesta)
     openapi.advance()  # all three move to in_attesa_di_documenti
     now = timezone.now() + dt.timedelta(minutes=1)
     before = len(openapi.calls())
-    assert services.poll_due(now=now) == 3
+    assert polling.poll_due(now=now) == 3
     new = openapi.calls()[before:]
     assert [c["path"] for c in new].count("/comunica_pec") == 1
     assert len(new) == 1 + 3  # one list, the detail of the three that moved
     assert set(RichiestaComunicazione.objects.values_list("stato", flat=True)) == {
-        Stato.IN_ATTESA_DI_DOCUMENTI
+        StatoRichiesta.IN_ATTESA_DI_DOCUMENTI
     }
-    base = services.poll_base()
+    base = next_poll.poll_base()
     assert set(RichiestaComunicazione.objects.values_list("poll_interval", flat=True)) == {base}
     # nothing moves now: one list call, no detail, and the interval doubles
     before = len(openapi.calls())
-    assert services.poll_due(now=now + dt.timedelta(minutes=1)) == 3
+    assert polling.poll_due(now=now + dt.timedelta(minutes=1)) == 3
     assert [c["path"] for c in openapi.calls()[before:]] == ["/comunica_pec"]
     intervals = set(RichiestaComunicazione.objects.values_list("poll_interval", flat=True))
     assert intervals == {2 * base}
@@ -239,13 +243,16 @@ def test_sync_imports_requests_started_elsewhere(openapi, office_user, queued):
     remote = openapi.client().create_comunica(
         types.ComunicaRequest(**{k: v for k, v in model_data().items() if k != "pec_impresa"})
     )
-    result = services.sync_account()
+    result = comunica_sync.sync_account()
     assert result.imported == 1
     richiesta = RichiestaComunicazione.objects.get(remote_id=remote.id)
     assert richiesta.importata
     assert richiesta.ragione_sociale == "ACME S.r.l."
-    assert richiesta.stato in (Stato.CODICE_IN_RICHIESTA, Stato.IN_ATTESA_DI_DOCUMENTI)
-    again = services.sync_account()
+    assert richiesta.stato in (
+        StatoRichiesta.CODICE_IN_RICHIESTA,
+        StatoRichiesta.IN_ATTESA_DI_DOCUMENTI,
+    )
+    again = comunica_sync.sync_account()
     assert again.imported == 0
     assert RichiestaComunicazione.objects.count() == 1
 
@@ -253,11 +260,11 @@ def test_sync_imports_requests_started_elsewhere(openapi, office_user, queued):
 def test_sync_does_not_import_a_request_whose_post_is_unsettled(openapi, office_user, queued):
     _richiesta, call = new_request(office_user)
     openapi.set_faults(lost_next=1, methods=["POST"])
-    services.run_comunica_call(call.pk)
-    assert services.sync_account().skipped == 1
+    calls.run_comunica_call(call.pk)
+    assert comunica_sync.sync_account().skipped == 1
     assert RichiestaComunicazione.objects.count() == 1
-    assert services.run_comunica_call(call.pk, now=later()) == CallState.DONE
-    assert services.sync_account().imported == 0
+    assert calls.run_comunica_call(call.pk, now=later()) == CallState.DONE
+    assert comunica_sync.sync_account().imported == 0
 
 
 def test_an_evasa_without_receipts_is_asked_again_until_they_appear(office_user, queued):
@@ -266,16 +273,16 @@ def test_an_evasa_without_receipts_is_asked_again_until_they_appear(office_user,
 
     richiesta, _call = new_request(office_user)
     RichiestaComunicazione.objects.filter(pk=richiesta.pk).update(
-        remote_id="b" * 24, stato=Stato.DOCUMENTI_CARICATI
+        remote_id="b" * 24, stato=StatoRichiesta.DOCUMENTI_CARICATI
     )
     base = {"id": "b" * 24, "casella_pec": richiesta.casella_pec}
-    services.apply_remote(
+    mirror.apply_remote(
         richiesta, types.Comunica.from_raw({**base, "stato": "comunicazione_evasa"})
     )
     richiesta.refresh_from_db()
-    assert richiesta.stato == Stato.COMUNICAZIONE_EVASA
+    assert richiesta.stato == StatoRichiesta.COMUNICAZIONE_EVASA
     assert richiesta.next_poll_at is not None  # the receipts are not there yet
-    services.apply_remote(
+    mirror.apply_remote(
         richiesta,
         types.Comunica.from_raw(
             {
@@ -293,8 +300,8 @@ def test_an_evasa_without_receipts_is_asked_again_until_they_appear(office_user,
         for e in richiesta.eventi.filter(tipo=Evento.Tipo.STATO)
     )
     # a stale snapshot never moves it backwards
-    services.apply_remote(
+    mirror.apply_remote(
         richiesta, types.Comunica.from_raw({**base, "stato": "in_attesa_di_documenti"})
     )
     richiesta.refresh_from_db()
-    assert richiesta.stato == Stato.COMUNICAZIONE_EVASA
+    assert richiesta.stato == StatoRichiesta.COMUNICAZIONE_EVASA

@@ -12,8 +12,8 @@ import uuid
 import pytest
 from django.urls import reverse
 
-from comunica import services
-from comunica.models import ComunicaCall, RichiestaComunicazione, Stato
+from comunica.models import ComunicaCall, RichiestaComunicazione, StatoRichiesta
+from comunica.services import calls, creation
 from portal.remote_calls import OPEN_STATES
 from tests.concurrent import at_once, logged_in_clients, poster, runner
 
@@ -31,7 +31,7 @@ def text(response) -> str:
 
 def run_open():
     return [
-        services.run_comunica_call(pk)
+        calls.run_comunica_call(pk)
         for pk in ComunicaCall.objects.filter(state__in=OPEN_STATES).values_list("pk", flat=True)
     ]
 
@@ -78,14 +78,14 @@ def test_confirmed_at_once_is_one_request_one_charge(openapi, office_user):
 
 def test_send_again_confirmed_at_once_is_one_new_charge(openapi, office_user):
     openapi.set_credit("0.00")
-    created = services.create_richiesta(
+    created = creation.create_richiesta(
         data={**REQUEST_DATA, "pec_amministratore": False},
         user=office_user,
         intent_key=str(uuid.uuid4()),
     )
     assert run_open() == ["failed"]
     richiesta = RichiestaComunicazione.objects.get(pk=created.richiesta.pk)
-    assert richiesta.stato == Stato.NON_INVIATA
+    assert richiesta.stato == StatoRichiesta.NON_INVIATA
     openapi.set_credit("100.00")
     url = reverse("comunica:richiesta_retry", args=[richiesta.pk])
     data = {"intent_key": str(uuid.uuid4())}

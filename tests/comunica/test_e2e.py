@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from comunica.models import RichiestaComunicazione, Stato
+from comunica.models import RichiestaComunicazione, StatoRichiesta
 from mailboxes.models import Casella, Titolare
 
 from .factories import APPLICANT_CF, COMPANY_PIVA, make_p7m, make_pdf
@@ -90,7 +90,7 @@ def test_new_request_to_comunicazione_evasa_in_the_browser(
     expect(page.locator("#ricevute")).to_contain_text("_0_registro_imprese.p7m")
 
     richiesta = RichiestaComunicazione.objects.get()
-    assert richiesta.stato == Stato.COMUNICAZIONE_EVASA
+    assert richiesta.stato == StatoRichiesta.COMUNICAZIONE_EVASA
     assert richiesta.titolare == titolare
     assert [c["amount"] for c in openapi.charges()] == ["15.70"]
     from tests import figures

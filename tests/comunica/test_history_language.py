@@ -9,8 +9,8 @@ from django.apps import apps
 from django.urls import reverse
 from django.utils import translation
 
-from comunica import services
 from comunica.models import Evento
+from comunica.services import creation
 
 from .factories import model_data
 
@@ -27,7 +27,7 @@ def timeline(client, richiesta, language: str) -> str:
 
 def test_lines_follow_the_readers_language(office_client, office_user, queued):
     with translation.override("en"):
-        richiesta = services.create_richiesta(
+        richiesta = creation.create_richiesta(
             data=model_data(), user=office_user, intent_key="k"
         ).richiesta
 
@@ -54,7 +54,7 @@ OLD_LINES = [
 
 
 def test_lines_written_before_are_shown_in_the_readers_language(office_client, office_user, queued):
-    richiesta = services.create_richiesta(
+    richiesta = creation.create_richiesta(
         data=model_data(), user=office_user, intent_key="k"
     ).richiesta
     richiesta.eventi.all().delete()

@@ -7,8 +7,8 @@ import pytest
 from django.db import OperationalError
 from django.test import override_settings
 
-from comunica import services
 from comunica.models import ComunicaCall, ProcuraFirmata
+from comunica.services import procura_upload
 from tests.mailboxes.test_upload_failures import FULL_DISK_MESSAGE, FullDisk, files_in
 
 from .factories import make_p7m
@@ -54,7 +54,7 @@ def test_a_database_error_after_the_file_leaves_no_procura(
     def broken(*args, **kwargs):
         raise OperationalError("database is locked")
 
-    monkeypatch.setattr(services, "_event" if where == "event" else "_start_upload", broken)
+    monkeypatch.setattr(procura_upload, "record" if where == "event" else "_start_upload", broken)
     with _storage("django.core.files.storage.FileSystemStorage", tmp_path, settings):
         response = upload(office_client, r, make_p7m())
         assert response.status_code == 302

@@ -6,8 +6,8 @@ import uuid
 import pytest
 from django.urls import reverse
 
-from comunica import services
-from comunica.models import ComunicaCall, ProcuraFirmata, RichiestaComunicazione, Stato
+from comunica.models import ComunicaCall, ProcuraFirmata, RichiestaComunicazione, StatoRichiesta
+from comunica.services import calls, creation, polling
 from mailboxes.models import Casella, Titolare
 
 from .factories import (
@@ -74,7 +74,7 @@ def test_accountants_and_users_without_role_get_403(client, make_user, name, arg
 def test_accountants_cannot_see_a_request_or_its_files(client, make_user, office_user, queued):
     from accounts import roles
 
-    r = services.create_richiesta(data=model_data(), user=office_user, intent_key="k").richiesta
+    r = creation.create_richiesta(data=model_data(), user=office_user, intent_key="k").richiesta
     client.force_login(make_user(roles.ACCOUNTANT))
     for name in ("richiesta_detail", "richiesta_status", "procura_pdf"):
         assert client.get(reverse(f"comunica:{name}", args=[r.pk])).status_code == 403
@@ -105,7 +105,7 @@ def test_a_new_request_shows_the_cost_then_is_recorded_once(office_client, titol
     assert first["Location"] == second["Location"]
     richiesta = RichiestaComunicazione.objects.get()
     assert richiesta.titolare == titolare
-    assert richiesta.stato == Stato.NUOVA
+    assert richiesta.stato == StatoRichiesta.NUOVA
     assert ComunicaCall.objects.filter(kind="create").count() == 1
     detail = text(office_client.get(first["Location"]))
     assert "In invio a Openapi" in detail
@@ -160,14 +160,14 @@ def test_a_sole_proprietors_codice_fiscale_is_a_valid_company_code(office_client
 
 
 def _waiting(office_user, openapi):
-    created = services.create_richiesta(
+    created = creation.create_richiesta(
         data=model_data(), user=office_user, intent_key=str(uuid.uuid4())
     )
-    services.run_comunica_call(created.richiesta.calls.get().pk)
+    calls.run_comunica_call(created.richiesta.calls.get().pk)
     r = created.richiesta
     r.refresh_from_db()
     openapi.set_stato("comunica", r.remote_id, "in_attesa_di_documenti")
-    services.refresh(r)
+    polling.refresh_richiesta(r)
     r.refresh_from_db()
     return r
 
@@ -269,15 +269,15 @@ def test_an_expired_certificate_needs_an_explicit_send_anyway(
 
 
 def test_upload_is_refused_before_openapi_asks_for_documents(office_client, office_user, queued):
-    r = services.create_richiesta(data=model_data(), user=office_user, intent_key="k").richiesta
+    r = creation.create_richiesta(data=model_data(), user=office_user, intent_key="k").richiesta
     response = upload(office_client, r, make_p7m())
     assert response.status_code == 302
     assert ProcuraFirmata.objects.count() == 0
 
 
 def test_list_search_and_filters(office_client, office_user, queued):
-    a = services.create_richiesta(data=model_data(), user=office_user, intent_key="a").richiesta
-    services.create_richiesta(
+    a = creation.create_richiesta(data=model_data(), user=office_user, intent_key="a").richiesta
+    creation.create_richiesta(
         data=model_data(
             casella_pec="luigi.verdi@pec.example.it",
             pec_amministratore=True,
@@ -291,7 +291,7 @@ def test_list_search_and_filters(office_client, office_user, queued):
         user=office_user,
         intent_key="b",
     )
-    RichiestaComunicazione.objects.filter(pk=a.pk).update(stato=Stato.COMUNICAZIONE_EVASA)
+    RichiestaComunicazione.objects.filter(pk=a.pk).update(stato=StatoRichiesta.COMUNICAZIONE_EVASA)
     url = reverse("comunica:richiesta_list")
 
     def rows(**params):
@@ -309,12 +309,12 @@ def test_list_search_and_filters(office_client, office_user, queued):
 
 
 def test_status_fragment_stops_refreshing_when_settled(office_client, office_user, queued):
-    r = services.create_richiesta(data=model_data(), user=office_user, intent_key="k").richiesta
+    r = creation.create_richiesta(data=model_data(), user=office_user, intent_key="k").richiesta
     status = reverse("comunica:richiesta_status", args=[r.pk])
     assert 'hx-trigger="every 3s"' in text(office_client.get(status))
     ComunicaCall.objects.update(state="done")
     RichiestaComunicazione.objects.filter(pk=r.pk).update(
-        stato=Stato.COMUNICAZIONE_EVASA,
+        stato=StatoRichiesta.COMUNICAZIONE_EVASA,
         codice_registro_imprese="RI123",
         documenti_registro_imprese=["x_0_registro_imprese.p7m"],
     )
@@ -326,7 +326,7 @@ def test_status_fragment_stops_refreshing_when_settled(office_client, office_use
 def test_admin_lists_requests_with_read_only_remote_fields(client, django_user_model, queued):
     admin = django_user_model.objects.create_superuser("admin", "a@example.com", "pw-long-enough")
     client.force_login(admin)
-    r = services.create_richiesta(data=model_data(), user=admin, intent_key="k").richiesta
+    r = creation.create_richiesta(data=model_data(), user=admin, intent_key="k").richiesta
     assert (
         client.get(reverse("admin:comunica_richiestacomunicazione_changelist")).status_code == 200
     )
@@ -357,7 +357,7 @@ def test_admin_actions_sync_the_account_and_refresh(client, django_user_model, o
     )
     assert "Aggiornate: 1" in text(response)
     richiesta.refresh_from_db()
-    assert richiesta.stato == Stato.IN_ATTESA_DI_DOCUMENTI
+    assert richiesta.stato == StatoRichiesta.IN_ATTESA_DI_DOCUMENTI
     change = reverse("admin:comunica_richiestacomunicazione_change", args=[richiesta.pk])
     page = client.get(change)
     assert page.status_code == 200
@@ -365,7 +365,7 @@ def test_admin_actions_sync_the_account_and_refresh(client, django_user_model, o
 
 
 def test_an_unclear_outcome_is_explained_on_the_page(office_client, office_user, queued):
-    r = services.create_richiesta(data=model_data(), user=office_user, intent_key="k").richiesta
+    r = creation.create_richiesta(data=model_data(), user=office_user, intent_key="k").richiesta
     ComunicaCall.objects.update(state="unclear")
     page = text(office_client.get(reverse("comunica:richiesta_status", args=[r.pk])))
     assert "nessun doppio addebito" in page
@@ -375,14 +375,14 @@ def test_an_unclear_outcome_is_explained_on_the_page(office_client, office_user,
 def test_a_request_typed_by_hand_is_linked_to_the_matching_holder(
     office_client, office_user, titolare, casella, queued
 ):
-    created = services.create_richiesta(
+    created = creation.create_richiesta(
         data=model_data(casella_pec="ACME@testcert.legalmail.it"),
         user=office_user,
         intent_key="by-hand",
     )
     assert created.richiesta.titolare == titolare
     assert created.richiesta.casella == casella
-    other = services.create_richiesta(
+    other = creation.create_richiesta(
         data=model_data(casella_pec="x@pec.example.it", cf_piva="12345670017"),
         user=office_user,
         intent_key="other",

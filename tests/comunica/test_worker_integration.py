@@ -7,9 +7,10 @@ import uuid
 
 import pytest
 
-from comunica import services, tasks
-from comunica.models import ComunicaCall, RichiestaComunicazione, Stato
+from comunica import tasks
+from comunica.models import ComunicaCall, RichiestaComunicazione, StatoRichiesta
 from comunica.p7m import validate_p7m
+from comunica.services import creation, procura_upload
 from portal.remote_calls import CallState
 
 from .factories import model_data
@@ -39,7 +40,7 @@ def test_from_new_request_to_comunicazione_evasa_with_a_real_worker(
     from openapi_pec.client import PecClient
 
     started = time.monotonic()
-    created = services.create_richiesta(
+    created = creation.create_richiesta(
         data=model_data(), user=office_user, intent_key=str(uuid.uuid4())
     )
     pk = created.richiesta.pk
@@ -49,7 +50,7 @@ def test_from_new_request_to_comunicazione_evasa_with_a_real_worker(
     tasks.run_call.delay(call.pk)
     poll = tasks.poll_due.delay  # what beat would send every tick
     wait_for(
-        lambda: stato(pk) == Stato.IN_ATTESA_DI_DOCUMENTI,
+        lambda: stato(pk) == StatoRichiesta.IN_ATTESA_DI_DOCUMENTI,
         tick=poll,
         every=0.5,
         what="in_attesa_di_documenti",
@@ -65,7 +66,7 @@ def test_from_new_request_to_comunicazione_evasa_with_a_real_worker(
     from .factories import make_p7m
 
     info = validate_p7m(make_p7m(pdf))
-    procura = services.upload_procura(
+    procura = procura_upload.upload_procura(
         richiesta=richiesta,
         info=info,
         original_name="procura.pdf.p7m",
@@ -75,7 +76,7 @@ def test_from_new_request_to_comunicazione_evasa_with_a_real_worker(
     upload_call = procura.calls.get()
     tasks.run_call.delay(upload_call.pk)
     wait_for(
-        lambda: stato(pk) == Stato.COMUNICAZIONE_EVASA,
+        lambda: stato(pk) == StatoRichiesta.COMUNICAZIONE_EVASA,
         tick=poll,
         every=0.5,
         what="comunicazione_evasa",
@@ -105,7 +106,7 @@ def test_a_lost_post_answer_is_settled_by_the_worker_without_a_second_charge(
     celery_worker_process, openapi, office_user, settings
 ):
     openapi.set_faults(lost_next=1, methods=["POST"])
-    created = services.create_richiesta(
+    created = creation.create_richiesta(
         data=model_data(casella_pec="lost@pec.example.it"),
         user=office_user,
         intent_key=str(uuid.uuid4()),

@@ -108,14 +108,14 @@ def checked(content: bytes, name="doc.pdf"):
 @pytest.fixture
 def make_casella(db, make_titolare, office_user):
     """A box recorded through the service (registration intent included, not yet run)."""
-    from mailboxes import services
     from mailboxes.models import Titolare
+    from mailboxes.services import registration
     from openapi_pec.domains import SANDBOX_DOMAINS
 
     def make(tipo="STANDARD", address=None, titolare=None, user=None):
         address = address or f"box-{uuid.uuid4().hex[:10]}@{SANDBOX_DOMAINS[tipo]}"
         titolare = titolare or Titolare.objects.filter(codice_fiscale=PIVA).first()
-        return services.register_casella(
+        return registration.register_casella(
             titolare=titolare or make_titolare(),
             tipo_casella=tipo,
             casella_pec=address,

@@ -13,12 +13,12 @@ __all__ = ["activate", "active_box", "key"]
 
 def activate(pec, casella, stato="evasa"):
     """Register ``casella`` at the sandbox and force its remote state (default: active)."""
-    from mailboxes import services
+    from mailboxes.services import sync as box_sync
 
     run_calls(casella)
     casella.refresh_from_db()
     pec.set_stato("casella", casella.remote_id, stato)
-    services.refresh_casella(casella)
+    box_sync.refresh_casella(casella)
     casella.refresh_from_db()
     return casella
 

@@ -10,8 +10,8 @@ import pytest
 from playwright.sync_api import expect
 
 from accounts import roles
-from mailboxes import services
 from mailboxes.models import Casella
+from mailboxes.services import sync as box_sync
 
 pytestmark = [pytest.mark.e2e, pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
@@ -35,7 +35,7 @@ def test_renew_two_years_then_revoke_with_the_typed_address(
         what="the registration",
     )
     pec.set_stato("casella", remote_id, "evasa")
-    services.refresh_casella(Casella.objects.get(pk=casella.pk))
+    box_sync.refresh_casella(Casella.objects.get(pk=casella.pk))
     casella.refresh_from_db()
     before = casella.data_scadenza
     assert casella.stato == "evasa" and before

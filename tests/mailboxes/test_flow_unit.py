@@ -3,9 +3,11 @@
 import time
 
 import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
 
-from mailboxes import services
 from mailboxes.models import Casella, CasellaCall, Documento, Stato
+from mailboxes.services import activation, polling, registration
 
 from .conftest import checked, pdf_bytes, run_calls
 
@@ -13,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _activate(casella, text="Modulo firmato"):
-    return services.upload_documents(
+    return activation.upload_documents(
         casella=casella,
         modulo=checked(pdf_bytes(text)),
         identita=checked(pdf_bytes("Carta d'identita")),
@@ -25,8 +27,8 @@ def _activate(casella, text="Modulo firmato"):
 def _wait_evasa(pec, casella):
     pec.advance()
     casella.next_poll_at = None
-    Casella.objects.filter(pk=casella.pk).update(next_poll_at=services.timezone.now())
-    services.poll_due()
+    Casella.objects.filter(pk=casella.pk).update(next_poll_at=timezone.now())
+    polling.poll_due()
     casella.refresh_from_db()
     return casella
 
@@ -88,7 +90,7 @@ def test_documenti_errati_asks_for_a_new_upload(pec, make_casella):
 
 def test_double_submit_is_one_intent(pec, make_casella, office_user):
     casella = make_casella()
-    again = services.register_casella(
+    again = registration.register_casella(
         titolare=casella.titolare,
         tipo_casella=casella.tipo_casella,
         casella_pec=casella.casella_pec,
@@ -103,7 +105,7 @@ def test_double_submit_is_one_intent(pec, make_casella, office_user):
 
 def test_same_address_twice_is_refused(pec, make_casella):
     casella = make_casella()
-    with pytest.raises(services.ValidationError):
+    with pytest.raises(ValidationError):
         make_casella(address=casella.casella_pec)
     assert Casella.objects.count() == 1
 
@@ -113,7 +115,7 @@ def test_lost_answer_is_settled_without_a_second_post(pec, make_casella):
     pec.set_faults(lost_next=1, methods=["POST"])
     assert run_calls(casella) == ["unclear"]
     assert len(pec.charges()) == 1
-    CasellaCall.objects.update(next_attempt_at=services.timezone.now())
+    CasellaCall.objects.update(next_attempt_at=timezone.now())
     assert run_calls(casella) == ["done"]
     casella.refresh_from_db()
     assert casella.stato == Stato.REGISTRATA
@@ -161,7 +163,7 @@ def test_refused_request_503_is_sent_again_and_charged_once(pec, make_casella):
     casella = make_casella()
     pec.set_faults(error_next=1, methods=["POST"])
     assert run_calls(casella) == ["pending"]  # not performed: sent again later
-    CasellaCall.objects.update(next_attempt_at=services.timezone.now())
+    CasellaCall.objects.update(next_attempt_at=timezone.now())
     assert run_calls(casella) == ["done"]
     assert len(pec.charges()) == 1
 
@@ -172,7 +174,7 @@ def test_timeout_is_settled_against_get_pec_before_anything_is_sent_again(pec, m
     pec.set_faults(timeout_next=1, timeout_seconds=3.5, methods=["POST"])
     assert run_calls(casella) == ["unclear"]
     time.sleep(1.0)  # the sandbox performs it once its delay is over
-    CasellaCall.objects.update(next_attempt_at=services.timezone.now())
+    CasellaCall.objects.update(next_attempt_at=timezone.now())
     assert run_calls(casella) == ["done"]
     casella.refresh_from_db()
     assert casella.stato == Stato.REGISTRATA and casella.remote_id

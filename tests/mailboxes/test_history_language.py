@@ -12,8 +12,8 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext_lazy
 
-from mailboxes import services
 from mailboxes.models import Evento, Stato, TipoEvento
+from mailboxes.services import history
 from portal.history import Sentence
 
 pytestmark = pytest.mark.django_db
@@ -32,7 +32,7 @@ def test_lines_follow_the_readers_language_whoever_wrote_them(office_client, mak
     with translation.override("en"):
         casella = make_casella()  # its registration line, written by an English user
     with translation.override("it"):
-        services.record(
+        history.record(
             casella,
             TipoEvento.STATO,
             Sentence(gettext_lazy("Nuovo stato: %(stato)s."), stato=Stato.EVASA.label),

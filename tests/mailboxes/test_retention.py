@@ -13,8 +13,9 @@ import pytest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
-from mailboxes import services
 from mailboxes.models import CallKind, CasellaCall, Documento, Evento, Richiedente, Stato
+from mailboxes.services import activation, history, retention
+from mailboxes.services import sync as box_sync
 from portal.history import Sentence
 
 from .conftest import CF_MARIO, checked, pdf_bytes, run_calls
@@ -28,7 +29,7 @@ def _with_documents(pec, make_casella, *, send=True):
     casella = make_casella()
     run_calls(casella)
     casella.refresh_from_db()
-    services.upload_documents(
+    activation.upload_documents(
         casella=casella,
         modulo=checked(pdf_bytes()),
         identita=checked(pdf_bytes("Carta d'identità")),
@@ -45,7 +46,7 @@ def _refused(pec, make_casella):
     """Documents sent, then refused by Openapi: the box never becomes active."""
     casella = _with_documents(pec, make_casella)
     pec.set_stato("casella", casella.remote_id, "documenti_errati")
-    services.refresh_casella(casella)
+    box_sync.refresh_casella(casella)
     casella.refresh_from_db()
     assert casella.stato == Stato.DOCUMENTI_ERRATI and casella.evasa_at is None
     return casella
@@ -66,9 +67,9 @@ def test_the_id_document_of_a_box_never_activated_is_deleted_after_max_age(
     casella = _refused(pec, make_casella)
     identity = _identity(casella)
     path = Path(identity.file.path)
-    assert services.purge_documents(now=_days(89)) == 0
+    assert retention.purge_documents(now=_days(89)) == 0
     assert path.exists()
-    assert services.purge_documents(now=_days(90.01)) == 1
+    assert retention.purge_documents(now=_days(90.01)) == 1
     identity.refresh_from_db()
     assert (
         not identity.file and identity.deleted_at and "dal caricamento" in identity.deleted_reason
@@ -76,7 +77,7 @@ def test_the_id_document_of_a_box_never_activated_is_deleted_after_max_age(
     assert not path.exists()
     assert Documento.objects.get(casella=casella, tipo="modulo").available  # not an ID document
     assert casella.eventi.filter(tipo="eliminazione").count() == 1
-    assert services.purge_documents(now=_days(200)) == 0
+    assert retention.purge_documents(now=_days(200)) == 0
 
 
 def test_documents_openapi_may_still_need_are_kept(pec, make_casella, settings):
@@ -86,12 +87,12 @@ def test_documents_openapi_may_still_need_are_kept(pec, make_casella, settings):
     assert CasellaCall.objects.get(casella=unsent, kind=CallKind.ATTIVAZIONE).is_open
     examined = _with_documents(pec, make_casella)
     assert examined.stato == Stato.IN_EVASIONE
-    assert services.purge_documents(now=_days(365)) == 0
+    assert retention.purge_documents(now=_days(365)) == 0
     assert _identity(unsent).available and _identity(examined).available
     # once Openapi has decided, they go
     pec.set_stato("casella", examined.remote_id, "documenti_errati")
-    services.refresh_casella(examined)
-    assert services.purge_documents(now=_days(365)) == 1
+    box_sync.refresh_casella(examined)
+    assert retention.purge_documents(now=_days(365)) == 1
     assert not _identity(examined).available and _identity(unsent).available
 
 
@@ -99,11 +100,11 @@ def test_the_activation_rule_still_applies(pec, make_casella, settings):
     settings.ID_DOCUMENT_RETENTION_DAYS = 30
     casella = _with_documents(pec, make_casella)
     pec.set_stato("casella", casella.remote_id, "evasa")
-    services.refresh_casella(casella)
+    box_sync.refresh_casella(casella)
     casella.refresh_from_db()
     assert casella.evasa_at is not None
-    assert services.purge_documents(now=casella.evasa_at + dt.timedelta(days=29)) == 0
-    assert services.purge_documents(now=casella.evasa_at + dt.timedelta(days=30, minutes=1)) == 1
+    assert retention.purge_documents(now=casella.evasa_at + dt.timedelta(days=29)) == 0
+    assert retention.purge_documents(now=casella.evasa_at + dt.timedelta(days=30, minutes=1)) == 1
     assert "dall'attivazione" in _identity(casella).deleted_reason
 
 
@@ -120,10 +121,10 @@ def test_the_purge_scrubs_the_requesters_data_wherever_it_was_copied(pec, make_c
         last_error=f"codice_fiscale_richiedente {CF_MARIO} non valido",
         result={"echo": {"numero_documento": DOC_NUMBER}},
     )
-    services.record(
+    history.record(
         casella, "errore", f"Openapi: documento {DOC_NUMBER} scaduto", dati={"cf": CF_MARIO}
     )
-    services.record(
+    history.record(
         casella,
         "errore",
         Sentence(
@@ -132,12 +133,12 @@ def test_the_purge_scrubs_the_requesters_data_wherever_it_was_copied(pec, make_c
         ),
     )
 
-    assert services.purge_documents(now=_days(365)) == 1
+    assert retention.purge_documents(now=_days(365)) == 1
 
     casella.refresh_from_db()
     stored = json.dumps(casella.last_payload)
     assert CF_MARIO not in stored and DOC_NUMBER not in stored
-    assert not services.REQUESTER_PAYLOAD_FIELDS & casella.last_payload.keys()
+    assert not retention.REQUESTER_PAYLOAD_FIELDS & casella.last_payload.keys()
     # what the portal needs of the payload is still there
     assert casella.last_payload["id"] == casella.remote_id
     assert casella.last_payload["stato"] == "documenti_errati"
@@ -147,7 +148,7 @@ def test_the_purge_scrubs_the_requesters_data_wherever_it_was_copied(pec, make_c
         *CasellaCall.objects.filter(casella=casella).values_list("params", "result", "last_error"),
     ]
     assert CF_MARIO not in json.dumps(rows) and DOC_NUMBER not in json.dumps(rows)
-    assert services.SCRUBBED in json.dumps(rows)
+    assert retention.SCRUBBED in json.dumps(rows)
     requester = Richiedente.objects.get(casella=casella)
     assert requester.numero_documento == "" and requester.documento_rilasciato_da == ""
     assert requester.cognome == "Rossi"  # who asked for the box is still known
@@ -155,8 +156,8 @@ def test_the_purge_scrubs_the_requesters_data_wherever_it_was_copied(pec, make_c
 
 def test_a_later_read_does_not_bring_the_requesters_data_back(pec, make_casella):
     casella = _refused(pec, make_casella)
-    services.purge_documents(now=_days(365))
-    services.refresh_casella(casella)  # GET /pec/{id}: Openapi's full answer
+    retention.purge_documents(now=_days(365))
+    box_sync.refresh_casella(casella)  # GET /pec/{id}: Openapi's full answer
     casella.refresh_from_db()
     stored = json.dumps(casella.last_payload)
     assert CF_MARIO not in stored and DOC_NUMBER not in stored

@@ -10,8 +10,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from mailboxes import selectors, services
+from mailboxes import selectors
 from mailboxes.models import Casella, Evento, Stato, Titolare
+from mailboxes.services import polling
+from mailboxes.services import sync as box_sync
 
 pytestmark = pytest.mark.django_db
 
@@ -182,21 +184,21 @@ def test_a_polling_cycle_makes_at_most_two_openapi_calls(pec, n):
     for rid in ids[: max(1, n // 10)]:
         pec.set_stato("casella", rid, "evasa")
     before = len(pec.calls())
-    figures = services.poll_due()
+    figures = polling.poll_due()
     assert figures["boxes"] == n
     assert len(_api_calls(pec, before)) <= 2
     assert Casella.objects.filter(stato=Stato.EVASA).count() == max(1, n // 10)
     # The unchanged ones back off, and a second cycle right now has nothing to do.
     assert not Casella.objects.filter(stato=Stato.IN_EVASIONE, poll_interval__lte=2.0).exists()
     before = len(pec.calls())
-    assert services.poll_due()["boxes"] == 0
+    assert polling.poll_due()["boxes"] == 0
     assert _api_calls(pec, before) == []
 
 
 def test_polling_many_boxes_claims_them_in_a_few_queries(pec):
     _pending(pec, 80)
     with CaptureQueriesContext(connection) as ctx:
-        services.poll_due()
+        polling.poll_due()
     assert len(ctx.captured_queries) < 15  # not one per box
 
 
@@ -205,19 +207,19 @@ def test_polling_many_boxes_claims_them_in_a_few_queries(pec):
 
 def test_the_sync_writes_only_the_rows_that_changed(pec):
     ids = pec._post("seed", {"n": 40, "stato": "evasa", "prefix": "sync"})["ids"]
-    figures = services.sync_account()
+    figures = box_sync.sync_account()
     assert figures["imported"] == 40 and Casella.objects.filter(importata=True).count() == 40
     assert Evento.objects.filter(tipo="import").count() == 40
     stamp = timezone.now() - dt.timedelta(days=3)
     Casella.objects.update(updated_at=stamp, last_synced_at=stamp)
 
-    figures = services.sync_account()
+    figures = box_sync.sync_account()
     assert figures == {"remote": 40, "imported": 0, "updated": 0, "unchanged": 40}
     assert Casella.objects.filter(updated_at=stamp, last_synced_at=stamp).count() == 40
 
     for rid in ids[:3]:
         pec.set_stato("casella", rid, "revocata")
-    figures = services.sync_account()
+    figures = box_sync.sync_account()
     assert figures["updated"] == 3 and figures["unchanged"] == 37
     touched = Casella.objects.exclude(updated_at=stamp)
     assert sorted(touched.values_list("remote_id", flat=True)) == sorted(ids[:3])
@@ -227,7 +229,7 @@ def test_the_sync_writes_only_the_rows_that_changed(pec):
 
 def test_the_sync_of_many_boxes_takes_a_few_queries_per_batch(pec):
     pec._post("seed", {"n": 300, "stato": "evasa", "prefix": "many"})
-    services.sync_account()
+    box_sync.sync_account()
     with CaptureQueriesContext(connection) as ctx:
-        assert services.sync_account()["unchanged"] == 300
+        assert box_sync.sync_account()["unchanged"] == 300
     assert len(ctx.captured_queries) <= 3

@@ -6,8 +6,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from mailboxes import services, validators
+from mailboxes import validators
 from mailboxes.models import Casella, Documento, Evento, Stato
+from mailboxes.services import activation, polling, retention
+from mailboxes.services import sync as box_sync
 
 from .conftest import CF_MARIO, checked, pdf_bytes, run_calls
 
@@ -27,7 +29,7 @@ def _registered(make_casella, n=1, tipo="STANDARD"):
 def _in_evasione(make_casella, n):
     caselle = _registered(make_casella, n)
     for casella in caselle:
-        services.upload_documents(
+        activation.upload_documents(
             casella=casella,
             modulo=checked(pdf_bytes()),
             identita=checked(pdf_bytes("ID")),
@@ -43,7 +45,7 @@ def test_many_pending_boxes_are_refreshed_with_one_list_call(pec, make_casella):
     pec.advance()
     Casella.objects.update(next_poll_at=timezone.now())
     before = len(pec.calls())
-    figures = services.poll_due()
+    figures = polling.poll_due()
     calls = pec.calls()[before:]
     lists = [c for c in calls if c["method"] == "GET" and c["path"] == "/pec"]
     assert len(lists) == 1
@@ -57,14 +59,14 @@ def test_polling_backs_off_and_stops_when_settled(pec, make_casella):
     intervals = []
     for _ in range(4):
         Casella.objects.filter(pk=casella.pk).update(next_poll_at=timezone.now())
-        services.poll_due()
+        polling.poll_due()
         casella.refresh_from_db()
         if casella.stato != Stato.IN_EVASIONE:
             break
         intervals.append(casella.poll_interval)
     pec.advance()
     Casella.objects.filter(pk=casella.pk).update(next_poll_at=timezone.now())
-    services.poll_due()
+    polling.poll_due()
     casella.refresh_from_db()
     assert casella.stato == Stato.EVASA and casella.next_poll_at is None
     assert intervals == sorted(intervals)
@@ -96,7 +98,7 @@ def test_sync_imports_outside_boxes_and_records_changes(pec, make_casella, make_
         )
     )
     pec.set_stato("casella", mine.remote_id, "evasa")
-    figures = services.sync_account()
+    figures = box_sync.sync_account()
     assert figures["imported"] == 1 and figures["updated"] == 1
     imported = Casella.objects.get(remote_id=outside.id)
     assert imported.importata and imported.tipo_casella == "SILVER"
@@ -104,7 +106,7 @@ def test_sync_imports_outside_boxes_and_records_changes(pec, make_casella, make_
     mine.refresh_from_db()
     assert mine.stato == Stato.EVASA
     assert mine.eventi.filter(a_stato="evasa").exists()
-    assert services.sync_account()["imported"] == 0  # idempotent
+    assert box_sync.sync_account()["imported"] == 0  # idempotent
 
 
 def test_id_documents_are_deleted_after_retention_and_the_deletion_recorded(
@@ -113,14 +115,14 @@ def test_id_documents_are_deleted_after_retention_and_the_deletion_recorded(
     settings.ID_DOCUMENT_RETENTION_DAYS = 30
     (casella,) = _in_evasione(make_casella, 1)
     pec.advance()
-    services.refresh_casella(casella)
+    box_sync.refresh_casella(casella)
     casella.refresh_from_db()
     assert casella.stato == Stato.EVASA
     identita = Documento.objects.get(casella=casella, tipo="identita")
     path = identita.file.path
-    assert services.purge_documents() == 0  # not yet
+    assert retention.purge_documents() == 0  # not yet
     later = timezone.now() + dt.timedelta(days=31)
-    assert services.purge_documents(now=later) == 1
+    assert retention.purge_documents(now=later) == 1
     identita.refresh_from_db()
     assert identita.deleted_at and not identita.file
     import os
@@ -128,7 +130,7 @@ def test_id_documents_are_deleted_after_retention_and_the_deletion_recorded(
     assert not os.path.exists(path)
     assert Documento.objects.get(casella=casella, tipo="modulo").available
     assert Evento.objects.filter(casella=casella, tipo="eliminazione").count() == 1
-    assert services.purge_documents(now=later) == 0
+    assert retention.purge_documents(now=later) == 0
 
 
 def test_codice_fiscale_agreement():

@@ -14,8 +14,8 @@ from django.db import OperationalError
 from django.test import override_settings
 from django.urls import reverse
 
-from mailboxes import services
 from mailboxes.models import Casella, CasellaCall, Documento, Evento, Stato
+from mailboxes.services import activation
 
 from .conftest import pdf_bytes, run_calls, upload
 from .operations_support import *  # noqa: F403 (the active_box fixture)
@@ -132,7 +132,7 @@ def test_a_database_error_after_the_files_leaves_nothing(
     def broken(*args, **kwargs):
         raise OperationalError("database or disk is full")
 
-    monkeypatch.setattr(services, "record", broken)
+    monkeypatch.setattr(activation, "record", broken)
     before = _snapshot(registered)
     response = _post_activation(office_client, registered)
     assert response.status_code == 200
@@ -145,7 +145,7 @@ def test_any_error_after_the_files_leaves_nothing_and_is_no_500(
     registered, office_client, disk, monkeypatch
 ):
     monkeypatch.setattr(
-        services.CasellaCall.objects, "create", lambda **kw: (_ for _ in ()).throw(KeyError("x"))
+        activation.CasellaCall.objects, "create", lambda **kw: (_ for _ in ()).throw(KeyError("x"))
     )
     before = _snapshot(registered)
     response = _post_activation(office_client, registered)
@@ -170,7 +170,7 @@ def test_a_second_upload_while_the_first_is_sent_writes_nothing(registered, disk
 
     from .conftest import checked
 
-    first = services.upload_documents(
+    first = activation.upload_documents(
         casella=registered,
         modulo=checked(pdf_bytes()),
         identita=checked(pdf_bytes("CI")),
@@ -179,7 +179,7 @@ def test_a_second_upload_while_the_first_is_sent_writes_nothing(registered, disk
     )
     assert len(files_in(disk)) == 2
     with pytest.raises(ValidationError):
-        services.upload_documents(
+        activation.upload_documents(
             casella=Casella.objects.get(pk=registered.pk),
             modulo=checked(pdf_bytes()),
             identita=checked(pdf_bytes("CI")),

@@ -7,8 +7,8 @@ import uuid
 
 import pytest
 
-from mailboxes import services
 from mailboxes.models import Casella, CasellaCall, Stato
+from mailboxes.services import activation, registration
 
 from .conftest import checked, pdf_bytes, richiedente_data
 
@@ -36,7 +36,7 @@ def _register(titolare, user, n, tipo="STANDARD"):
     out = []
     for i in range(n):
         out.append(
-            services.register_casella(
+            registration.register_casella(
                 titolare=titolare,
                 tipo_casella=tipo,
                 casella_pec=f"w{i}-{uuid.uuid4().hex[:8]}@{SANDBOX_DOMAINS[tipo]}",
@@ -52,7 +52,7 @@ def _register(titolare, user, n, tipo="STANDARD"):
 def _upload_all(caselle, user):
     for casella in caselle:
         casella.refresh_from_db()
-        services.upload_documents(
+        activation.upload_documents(
             casella=casella,
             modulo=checked(pdf_bytes("Modulo firmato")),
             identita=checked(pdf_bytes("Documento")),

@@ -68,6 +68,14 @@ def test_empty_lists_are_404(fake, make_client):
     assert client.list_comunica() == []
 
 
+def test_the_raw_list_gives_the_items_as_sent(fake, make_client):
+    """The daily sync reads GET /pec's items unparsed, through the client's public method."""
+    fake.script("GET", "/pec", ok([CASELLA, "not an object"]), fail(404, "no pec", 200))
+    client = make_client()
+    assert client.list_caselle_raw() == [CASELLA]
+    assert client.list_caselle_raw() == []
+
+
 def test_verifica_pec_both_shapes(fake, make_client):
     client = make_client()
     fake.script("GET", "/verifica_pec/a@testcert.legalmail.it", ok({"available": True}))

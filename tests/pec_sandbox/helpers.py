@@ -121,3 +121,43 @@ def patched_oauth_spec(server_url: str) -> dict:
         if scheme.get("type") == "http":
             scheme.pop("name", None)
     return spec
+
+
+def patched_company_spec(server_url: str) -> dict:
+    """A COPY of company.openapi.json with the errata its own examples show fixed:
+    - ``error`` is ``null`` in every success example, but typed integer -> nullable;
+    - MonitorRequest: ``updatedFields``, ``latestDataset``, ``previousDataset`` and ``checkedOn``
+      are ``null`` before the first check (POST /monitor example); the datasets' ``oneOf`` of
+      schemas without a required field matches any object several times -> one nullable object;
+    - managers' ``birthDate`` and ``roleStartDate`` are date-times without an offset in the
+      examples (``2020-09-10T00:00:00``), which the RFC 3339 ``date-time`` format refuses ->
+      no format;
+    - servers -> the sandbox URL."""
+    spec = copy.deepcopy(json.loads((SPECS / "company.openapi.json").read_text("utf-8")))
+    spec["servers"] = [{"url": server_url}]
+
+    def walk(node):
+        if isinstance(node, dict):
+            props = node.get("properties")
+            if isinstance(props, dict) and props.get("error") == {"type": "integer"}:
+                props["error"] = {"type": "integer", "nullable": True}
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(spec)
+    props = spec["components"]["schemas"]["MonitorRequest"]["properties"]
+    for name in ("latestDataset", "previousDataset"):
+        props[name] = {
+            "type": "object",
+            "nullable": True,
+            "description": props[name]["description"],
+        }
+    props["updatedFields"]["nullable"] = True
+    props["checkedOn"]["nullable"] = True
+    for item in spec["components"]["schemas"]["managers"]["items"]["anyOf"]:
+        item["properties"].get("birthDate", {}).pop("format", None)
+        item["properties"]["roles"]["items"]["properties"]["roleStartDate"].pop("format", None)
+    return spec

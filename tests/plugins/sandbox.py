@@ -123,6 +123,37 @@ class SandboxHandle:
         kw.update(overrides)
         return PecClient(**kw)
 
+    def company_client(self, **overrides: Any):
+        """A CompanyClient on this sandbox (demo token, 2 s timeout, fast retries, its own
+        in-memory cache)."""
+        from openapi_company import CompanyClient
+        from openapi_pec import RetryPolicy
+
+        kw: dict[str, Any] = {
+            "company_url": self.url,
+            "oauth_url": self.url,
+            "token": "demo-token",
+            "timeout": 2.0,
+            "retry": RetryPolicy(
+                max_attempts=3, backoff_base=0.02, backoff_cap=0.1, retry_after_cap=0.5
+            ),
+        }
+        kw.update(overrides)
+        return CompanyClient(**kw)
+
+    def company(self, code: str) -> dict:
+        """The company the sandbox has under ``code`` (free, not an API call)."""
+        return self._get(f"companies/{code}")
+
+    def set_company(self, code: str, **changes: Any) -> dict:
+        """Set a company's pec, history, managers / directors, ceased, exists, companyName,
+        legalForm; the monitors watching a changed field call back."""
+        return self._post(f"companies/{code}", changes)
+
+    def callbacks(self) -> list[dict]:
+        """Callback deliveries: kind, id, status, attempts."""
+        return self._get("callbacks")["callbacks"]
+
     def stop(self) -> None:
         self._http.close()
         if self.process.poll() is None:

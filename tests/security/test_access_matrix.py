@@ -59,7 +59,7 @@ ID_URLS: dict[str, Builder] = {
     ),
     "caselle/<int:pk>/aggiorna/": lambda w: f"/caselle/{w.casella.pk}/aggiorna/",
     "caselle/<int:pk>/riprova/": lambda w: f"/caselle/{w.casella.pk}/riprova/",
-    # operations on active boxes (issue 5)
+    # operations on active boxes (renew, revoke, enlarge, preservation...)
     "caselle/<int:pk>/rinnovo/": lambda w: f"/caselle/{w.casella.pk}/rinnovo/",
     "caselle/<int:pk>/revoca/": lambda w: f"/caselle/{w.casella.pk}/revoca/",
     "caselle/<int:pk>/spazio/": lambda w: f"/caselle/{w.casella.pk}/spazio/",
@@ -347,13 +347,13 @@ def test_admin_pages_are_staff_only(world):
 
 def test_the_callback_needs_the_secret(world, sandbox):
     """Openapi's status callback: with a wrong or another box's secret, 403 and nothing read."""
-    from mailboxes import services
+    from mailboxes.services import callbacks
 
     c = client_for(None)
-    for token in ("0" * 40, services.callback_token(world.casella.pk + 1), ""):
+    for token in ("0" * 40, callbacks.callback_token(world.casella.pk + 1), ""):
         response = c.post(f"/caselle/{world.casella.pk}/callback/{token or 'x'}/")
         assert response.status_code == 403, token
     assert sandbox.calls() == []
-    right = services.callback_token(world.casella.pk)
+    right = callbacks.callback_token(world.casella.pk)
     response = c.post(f"/caselle/{world.casella.pk}/callback/{right}/")
     assert response.status_code in (200, 503)  # re-read from Openapi (the fake id: not found)

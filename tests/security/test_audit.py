@@ -21,11 +21,11 @@ def world(settings):
 
 
 def test_each_paid_action_records_who_started_it(world):
-    from mailboxes import services
     from mailboxes.models import CasellaCall, Evento
+    from mailboxes.services import registration
     from openapi_pec.domains import SANDBOX_DOMAINS
 
-    casella = services.register_casella(
+    casella = registration.register_casella(
         titolare=world.titolare,
         tipo_casella="STANDARD",
         casella_pec=f"audit-{uuid.uuid4().hex[:6]}@{SANDBOX_DOMAINS['STANDARD']}",

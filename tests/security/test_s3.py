@@ -109,13 +109,13 @@ def _keys(client, bucket) -> list[str]:
 
 def _upload_documents(world):
     """Identity document and signed form, through the service, as the upload page does."""
-    from mailboxes import services
+    from mailboxes.services import activation
     from portal.pdf import check_pdf
 
     from .corpus import good_pdf
 
     modulo, identita = good_pdf("Modulo firmato S3"), good_pdf("Carta d'identita S3")
-    services.upload_documents(
+    activation.upload_documents(
         casella=world.casella,
         modulo=check_pdf(io.BytesIO(modulo)),
         identita=check_pdf(io.BytesIO(identita)),
@@ -191,8 +191,8 @@ def test_signed_urls_are_short_lived(s3):
 
 
 def test_purge_at_retention_deletes_the_object_from_the_bucket(s3, settings):
-    from mailboxes import services
     from mailboxes.models import Casella, Documento, Evento
+    from mailboxes.services import retention
 
     client, bucket, _endpoint, _options = s3
     world = build_world()
@@ -204,11 +204,11 @@ def test_purge_at_retention_deletes_the_object_from_the_bucket(s3, settings):
     Casella.objects.filter(pk=world.casella.pk).update(stato="evasa", evasa_at=activated)
 
     # one day before the end of the retention period: nothing is deleted
-    assert services.purge_documents(now=activated + dt.timedelta(days=days - 1)) == 0
+    assert retention.purge_documents(now=activated + dt.timedelta(days=days - 1)) == 0
     assert all(d.file.name in _keys(client, bucket) for d in identity)
 
     # at the end of it: the identity documents' objects are gone from the bucket
-    purged = services.purge_documents(now=activated + dt.timedelta(days=days, minutes=1))
+    purged = retention.purge_documents(now=activated + dt.timedelta(days=days, minutes=1))
     assert purged == len(identity)
     keys = _keys(client, bucket)
     for doc in identity:
@@ -218,7 +218,7 @@ def test_purge_at_retention_deletes_the_object_from_the_bucket(s3, settings):
     assert modulo.file.name in keys  # the signed form is not an ID document
     assert Evento.objects.filter(casella=world.casella, tipo="eliminazione").count() == purged
     # and running the purge again is harmless
-    assert services.purge_documents(now=activated + dt.timedelta(days=days + 5)) == 0
+    assert retention.purge_documents(now=activated + dt.timedelta(days=days + 5)) == 0
     figures.record(
         "retention (S3)",
         f"{purged} ID documents deleted from the bucket at day {days}, 0 at day {days - 1}",

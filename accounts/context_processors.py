@@ -1,6 +1,6 @@
 from django.conf import settings
 
-from accounts import roles
+from . import roles
 
 
 def portal(request):
