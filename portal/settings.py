@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "accounts",
     "mailboxes",
     "comunica",
+    "cockpit",
 ]
 
 MIDDLEWARE = [
