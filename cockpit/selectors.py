@@ -14,6 +14,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.db import connections
 from django.db.models import Count, Exists, OuterRef, Q, Sum, Value
 from django.db.models.functions import TruncMonth
 from django.urls import reverse
@@ -141,27 +142,54 @@ ENTRY_FIELDS = (
 )
 
 
-def _box_entries(qs, count, action, *, since, now, normal=None) -> list[Entry]:
-    """The oldest few boxes of ``qs`` (by creation: the order of the status index); no query
-    when the counters say there are none."""
-    out = []
-    if not count:
+class _BoxEntries:
+    """The oldest few boxes of each kind (by creation: the order of the status index), read
+    together when the page is built: one UNION ALL of the kinds' ordered and limited parts
+    where the database allows it (PostgreSQL: one round trip instead of one per kind), else
+    one query per kind (SQLite). A kind the counters say is empty is not read."""
+
+    def __init__(self, now: dt.datetime):
+        self.now = now
+        self.parts = []
+
+    def add(self, qs, count, action, *, since, normal=None) -> list[Entry]:
+        """The kind's entries: a list filled by ``read()``."""
+        out: list[Entry] = []
+        if count:
+            self.parts.append((qs, out, action, since, normal))
         return out
-    boxes = qs.select_related("titolare").only(*ENTRY_FIELDS).order_by("created_at", "pk")
-    for c in boxes[:SHOWN]:
-        moment = since(c)
-        out.append(
-            Entry(
-                title=c.casella_pec,
-                action=action(c, moment),
-                url=reverse("mailboxes:casella_detail", args=[c.pk]),
-                since=moment,
-                holder=_holder(c),
-                stuck=bool(normal and moment and now - moment > normal),
-                key=f"casella-{c.pk}",
+
+    def read(self) -> None:
+        if not self.parts:
+            return
+        queries = [
+            qs.select_related("titolare")
+            .only(*ENTRY_FIELDS)
+            .annotate(part=Value(i))
+            .order_by("created_at", "pk")[:SHOWN]
+            for i, (qs, *_rest) in enumerate(self.parts)
+        ]
+        first, *others = queries
+        if others and connections[first.db].features.supports_slicing_ordering_in_compound:
+            boxes = sorted(
+                first.union(*others, all=True), key=lambda c: (c.part, c.created_at, c.pk)
             )
-        )
-    return out
+        else:
+            boxes = [c for query in queries for c in query]
+        for c in boxes:
+            _qs, out, action, since, normal = self.parts[c.part]
+            moment = since(c)
+            out.append(
+                Entry(
+                    title=c.casella_pec,
+                    action=action(c, moment),
+                    url=reverse("mailboxes:casella_detail", args=[c.pk]),
+                    since=moment,
+                    holder=_holder(c),
+                    stuck=bool(normal and moment and self.now - moment > normal),
+                    key=f"casella-{c.pk}",
+                )
+            )
 
 
 def _days(moment: dt.datetime | None, now: dt.datetime) -> int:
@@ -292,7 +320,8 @@ def todo(user, *, now: dt.datetime | None = None, both: Shared | None = None) ->
     boxes = mailbox_selectors.caselle_for(user)
     counts = _box_counts(boxes)
     idle = boxes.filter(~Exists(_sending()))
-    waiting = idle.filter(stato=Stato.REGISTRATA).annotate(con=Exists(_accountants()))
+    waiting = idle.filter(stato=Stato.REGISTRATA)
+    entries = _BoxEntries(now)
 
     def since_registration(c):
         return c.ts_registrazione or c.created_at
@@ -308,12 +337,11 @@ def todo(user, *, now: dt.datetime | None = None, both: Shared | None = None) ->
             "non_registrata",
             _("Registrazioni non riuscite"),
             counts[Stato.NON_REGISTRATA],
-            _box_entries(
+            entries.add(
                 boxes.filter(stato=Stato.NON_REGISTRATA),
                 counts[Stato.NON_REGISTRATA],
                 lambda c, m: _("Leggi il motivo, correggi e riprova la registrazione."),
                 since=lambda c: c.updated_at,
-                now=now,
             ),
             _boxes_list_url(stato=Stato.NON_REGISTRATA),
         )
@@ -323,12 +351,11 @@ def todo(user, *, now: dt.datetime | None = None, both: Shared | None = None) ->
             "documenti_errati",
             _("Documenti rifiutati da Openapi"),
             counts[Stato.DOCUMENTI_ERRATI],
-            _box_entries(
+            entries.add(
                 idle.filter(stato=Stato.DOCUMENTI_ERRATI),
                 counts[Stato.DOCUMENTI_ERRATI],
                 lambda c, m: _("Carica di nuovo il modulo firmato e il documento d'identità."),
                 since=since_change,
-                now=now,
             ),
             _boxes_list_url(stato=Stato.DOCUMENTI_ERRATI),
         )
@@ -338,12 +365,11 @@ def todo(user, *, now: dt.datetime | None = None, both: Shared | None = None) ->
             "senza_titolare",
             _("Caselle attive senza titolare"),
             counts["senza_titolare"],
-            _box_entries(
+            entries.add(
                 boxes.filter(stato=Stato.EVASA, titolare__isnull=True),
                 counts["senza_titolare"],
                 lambda c, m: _("Collega la casella al suo titolare (Amministrazione)."),
                 since=lambda c: c.created_at,
-                now=now,
             ),
             _boxes_list_url(azione="on", stato=Stato.EVASA),
         )
@@ -362,8 +388,8 @@ def todo(user, *, now: dt.datetime | None = None, both: Shared | None = None) ->
             "documenti_da_caricare",
             _("Moduli firmati da caricare"),
             counts["registrata_commercialista"],
-            _box_entries(
-                waiting.filter(con=True),
+            entries.add(
+                waiting.filter(Exists(_accountants())),
                 counts["registrata_commercialista"],
                 lambda c, m: (
                     _(
@@ -373,7 +399,6 @@ def todo(user, *, now: dt.datetime | None = None, both: Shared | None = None) ->
                     % {"days": _days(m, now)}
                 ),
                 since=since_registration,
-                now=now,
             ),
             _boxes_list_url(stato=Stato.REGISTRATA),
         )
@@ -383,8 +408,8 @@ def todo(user, *, now: dt.datetime | None = None, both: Shared | None = None) ->
             "firma_attesa",
             _("Firma del cliente attesa"),
             counts["registrata_cliente"],
-            _box_entries(
-                waiting.filter(con=False),
+            entries.add(
+                waiting.filter(~Exists(_accountants())),
                 counts["registrata_cliente"],
                 lambda c, m: (
                     _(
@@ -394,7 +419,6 @@ def todo(user, *, now: dt.datetime | None = None, both: Shared | None = None) ->
                     % {"days": _days(m, now)}
                 ),
                 since=since_registration,
-                now=now,
             ),
             _boxes_list_url(stato=Stato.REGISTRATA),
         )
@@ -408,12 +432,11 @@ def todo(user, *, now: dt.datetime | None = None, both: Shared | None = None) ->
             "in_registrazione",
             _("Registrazioni in corso"),
             counts[Stato.NUOVA],
-            _box_entries(
+            entries.add(
                 boxes.filter(stato=Stato.NUOVA),
                 counts[Stato.NUOVA],
                 lambda c, m: _("Openapi registra la casella (da %(age)s).") % {"age": _age(m, now)},
                 since=lambda c: c.created_at,
-                now=now,
                 normal=NORMAL_WAIT["registrazione"],
             ),
             _boxes_list_url(stato=Stato.NUOVA),
@@ -424,14 +447,13 @@ def todo(user, *, now: dt.datetime | None = None, both: Shared | None = None) ->
             "in_evasione",
             _("Documenti in lavorazione"),
             counts[Stato.IN_EVASIONE],
-            _box_entries(
+            entries.add(
                 boxes.filter(stato=Stato.IN_EVASIONE),
                 counts[Stato.IN_EVASIONE],
                 lambda c, m: (
                     _("Openapi verifica i documenti (da %(age)s).") % {"age": _age(m, now)}
                 ),
                 since=since_change,
-                now=now,
                 normal=NORMAL_WAIT["in_evasione"],
             ),
             _boxes_list_url(stato=Stato.IN_EVASIONE),
@@ -442,12 +464,11 @@ def todo(user, *, now: dt.datetime | None = None, both: Shared | None = None) ->
             "in_invio",
             _("Documenti in invio"),
             counts["in_invio"],
-            _box_entries(
+            entries.add(
                 boxes.filter(Exists(_sending()), stato__in=ACTIVATABLE),
                 counts["in_invio"],
                 lambda c, m: _("Il portale invia i documenti a Openapi."),
                 since=lambda c: c.updated_at,
-                now=now,
                 normal=NORMAL_WAIT["operazione"],
             ),
         )
@@ -455,6 +476,7 @@ def todo(user, *, now: dt.datetime | None = None, both: Shared | None = None) ->
     openapi.append(_open_operations(boxes, now, calls["open"]))
     if office:
         openapi.append(_comunica_moving(user, both.comunica, now))
+    entries.read()
     return Todo([groups[t] for t in GROUPS])
 
 
