@@ -34,22 +34,22 @@ SORTS = {
 }
 
 
-def titolari_for(user) -> QuerySet[Titolare]:
-    qs = Titolare.objects.all()
+def _scoped(qs: QuerySet, user, accountant: str) -> QuerySet:
+    """All of ``qs`` for office staff; an accountant's own (the field ``accountant`` names the
+    holder's accountants); nothing for the others."""
     if roles.is_office(user):
         return qs
     if roles.is_accountant(user):
-        return qs.filter(commercialisti=user)
+        return qs.filter(**{accountant: user})
     return qs.none()
+
+
+def titolari_for(user) -> QuerySet[Titolare]:
+    return _scoped(Titolare.objects.all(), user, "commercialisti")
 
 
 def caselle_for(user) -> QuerySet[Casella]:
-    qs = Casella.objects.select_related("titolare")
-    if roles.is_office(user):
-        return qs
-    if roles.is_accountant(user):
-        return qs.filter(titolare__commercialisti=user)
-    return qs.none()
+    return _scoped(Casella.objects.select_related("titolare"), user, "titolare__commercialisti")
 
 
 def documenti_for(user) -> QuerySet[Documento]:
