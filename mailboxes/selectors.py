@@ -79,22 +79,11 @@ def _search_filter(q: str) -> Q:
     return Q(pk__in=parts[0].union(*parts[1:]))
 
 
-def search_caselle(
-    user,
-    *,
-    q: str = "",
-    stato: str = "",
-    tipo: str = "",
-    titolare: str = "",
-    scadenza_entro: int | None = None,
-    sort: str = "",
-) -> QuerySet[Casella]:
-    """The boxes list, filtered and in the order of ``sort`` (ties broken by pk in the same
-    direction, so that one index serves both the order and keyset pagination)."""
-    qs = filter_caselle(
-        user, q=q, stato=stato, tipo=tipo, titolare=titolare, scadenza_entro=scadenza_entro
-    )
-    return qs.order_by(*sort_order(sort))
+def search_caselle(user, *, sort: str = "", **filters) -> QuerySet[Casella]:
+    """The boxes list, filtered (:func:`filter_caselle`) and in the order of ``sort`` (ties
+    broken by pk in the same direction, so that one index serves both the order and keyset
+    pagination)."""
+    return filter_caselle(user, **filters).order_by(*sort_order(sort))
 
 
 def filter_caselle(
