@@ -8,9 +8,12 @@ from dataclasses import dataclass
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from mailboxes import expiry
 from mailboxes import selectors as mailbox_selectors
+from mailboxes.forms import FiltriForm
 from mailboxes.models import Casella, Titolare
 from mailboxes.validators import clean_cf
+from portal.params import object_id
 
 #: Boxes shown at once on the adoption page (they leave it as they get a holder).
 ADOPT_PAGE = 100
@@ -83,3 +86,42 @@ def holder_by_code(user, code: str) -> list[Titolare]:
             :2
         ]
     )
+
+
+# --------------------------------------------------------------------------- exports
+
+
+def export_caselle(user, params) -> QuerySet[Casella]:
+    """The boxes of the list with the filters and order of its query string ``params``."""
+    titolare = object_id(params.get("titolare"))
+    choices = list(mailbox_selectors.titolari_for(user).filter(pk=titolare)) if titolare else []
+    form = FiltriForm(params or None, titolari=choices)
+    filters = form.cleaned_data if form.is_valid() else {}
+    sort = params.get("sort", "")
+    qs = mailbox_selectors.filter_caselle(
+        user,
+        q=filters.get("q", ""),
+        stato=filters.get("stato", ""),
+        tipo=filters.get("tipo", ""),
+        titolare=filters.get("titolare", ""),
+        scadenza_entro=filters.get("scadenza_entro"),
+        azione=bool(filters.get("azione")),
+    )
+    return qs.order_by(
+        *mailbox_selectors.sort_order(sort if sort in mailbox_selectors.SORTS else "")
+    )
+
+
+def export_titolari(user, params) -> QuerySet[Titolare]:
+    """The holders of the list with its search ``q``."""
+    q = str(params.get("q", ""))[:200]
+    return mailbox_selectors.search_titolari(user, q).order_by("denominazione", "cognome", "pk")
+
+
+def export_scadenze(user, params) -> QuerySet[Casella]:
+    """The expiry page's boxes: within its window (``entro``: 30, 60 or 90 days)."""
+    try:
+        within = int(params.get("entro", 90))
+    except (TypeError, ValueError):
+        within = 90
+    return expiry.expiring(user, within=within if within in expiry.WINDOWS else 90)

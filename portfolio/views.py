@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.http import FileResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
-from django.views.decorators.http import require_http_methods
+from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.http import require_GET, require_http_methods
 
-from accounts.roles import office_required
+from accounts.roles import office_required, portal_user_required
 from mailboxes import selectors as mailbox_selectors
 from portal.params import object_id
 
 from . import selectors
-from .services import adoption
+from .services import adoption, export
 
 
 @office_required
@@ -96,3 +98,45 @@ def _adopt_post(request) -> None:
             )
             % {"n": left},
         )
+
+
+EXPORTS = {
+    "caselle": (selectors.export_caselle, export.BOX_COLUMNS, gettext_lazy("Caselle")),
+    "titolari": (selectors.export_titolari, export.HOLDER_COLUMNS, gettext_lazy("Titolari")),
+    "scadenze": (selectors.export_scadenze, export.EXPIRY_COLUMNS, gettext_lazy("Scadenze")),
+}
+
+
+def _export(request, what: str):
+    """The list ``what`` with the filters of the query string, as CSV or (formato=xlsx) XLSX."""
+    select, columns, title = EXPORTS[what]
+    table = export.rows(select(request.user, request.GET), columns)
+    name = f"{what}-{timezone.localdate():%Y%m%d}"
+    if request.GET.get("formato") == "xlsx":
+        return FileResponse(
+            export.xlsx_file(table, str(title)),
+            as_attachment=True,
+            filename=f"{name}.xlsx",
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    response = StreamingHttpResponse(export.csv_chunks(table), content_type="text/csv")
+    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+    return response
+
+
+@portal_user_required
+@require_GET
+def export_caselle(request):
+    return _export(request, "caselle")
+
+
+@portal_user_required
+@require_GET
+def export_titolari(request):
+    return _export(request, "titolari")
+
+
+@office_required
+@require_GET
+def export_scadenze(request):
+    return _export(request, "scadenze")

@@ -149,6 +149,9 @@ PLAIN_URLS: dict[str, str] = {
     "caselle/scadenze/": "office",
     "caselle/scadenze/avanzamento/": "office",
     "portafoglio/da-collegare/": "office",
+    "portafoglio/esporta/caselle/": "portal",
+    "portafoglio/esporta/titolari/": "portal",
+    "portafoglio/esporta/scadenze/": "office",
 }
 _ADMIN_PLAIN = re.compile(r"^admin/")
 #: Sent only by POST (GET answers 405 after the role check).
