@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.contrib import messages
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.http import FileResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -15,7 +19,7 @@ from mailboxes import selectors as mailbox_selectors
 from portal.params import object_id
 
 from . import selectors
-from .services import adoption, export
+from .services import adoption, export, importing
 
 
 @office_required
@@ -140,3 +144,103 @@ def export_titolari(request):
 @require_GET
 def export_scadenze(request):
     return _export(request, "scadenze")
+
+
+# --------------------------------------------------------------------------- import
+
+#: The uploaded file waits here between its preview and the user's choice.
+PENDING_FOLDER = "importazioni"
+SESSION_KEY = "portfolio_import"
+
+
+@office_required
+@require_http_methods(["GET", "POST"])
+def import_holders(request):
+    """Upload a file of holders; see every row's verdict; import all or only the valid rows."""
+    if request.method == "GET":
+        return render(request, "portfolio/import.html", {"max_mb": importing.MAX_BYTES >> 20})
+    if "file" in request.FILES:
+        upload = request.FILES["file"]
+        if upload.size > importing.MAX_BYTES:
+            return _import_error(request, importing.FileRefused(_too_big()))
+        content = upload.read()
+        try:
+            result = importing.preview(content)
+        except importing.FileRefused as exc:
+            return _import_error(request, exc)
+        _forget_pending(request)
+        name = default_storage.save(f"{PENDING_FOLDER}/{uuid.uuid4().hex}", ContentFile(content))
+        request.session[SESSION_KEY] = name
+        return render(
+            request,
+            "portfolio/import.html",
+            {
+                "preview": result,
+                "file_name": upload.name[:120],
+                "max_mb": importing.MAX_BYTES >> 20,
+            },
+        )
+    name = request.session.get(SESSION_KEY)
+    if not name or not default_storage.exists(name):
+        messages.error(request, _("Il file da importare non c'è più: caricalo di nuovo."))
+        return redirect("portfolio:import")
+    with default_storage.open(name) as f:
+        content = f.read()
+    try:
+        outcome = importing.import_holders(
+            content, only_valid=request.POST.get("modo") == "solo_valide"
+        )
+    except importing.FileRefused as exc:
+        return _import_error(request, exc)
+    if outcome.refused:
+        messages.error(
+            request,
+            _("Nulla importato: il file ha righe non valide. Correggile o importa solo le valide."),
+        )
+        return redirect("portfolio:import")
+    _forget_pending(request)
+    messages.success(
+        request,
+        _("Titolari importati: %(created)d; già presenti o saltati: %(skipped)d.")
+        % {"created": outcome.created, "skipped": outcome.skipped},
+    )
+    return redirect("mailboxes:titolare_list")
+
+
+def _too_big() -> str:
+    return _("Il file è troppo grande: al massimo %(mb)d MB; dividilo in più file.") % {
+        "mb": importing.MAX_BYTES >> 20
+    }
+
+
+def _import_error(request, exc: Exception):
+    return render(
+        request,
+        "portfolio/import.html",
+        {"error": str(exc), "max_mb": importing.MAX_BYTES >> 20},
+        status=400,
+    )
+
+
+def _forget_pending(request) -> None:
+    name = request.session.pop(SESSION_KEY, None)
+    if name and name.startswith(f"{PENDING_FOLDER}/"):
+        default_storage.delete(name)
+
+
+@office_required
+@require_GET
+def import_template(request):
+    """The import template, as XLSX or (formato=csv) CSV."""
+    if request.GET.get("formato") == "csv":
+        response = StreamingHttpResponse(
+            export.csv_chunks(importing.template_rows()), content_type="text/csv"
+        )
+        response["Content-Disposition"] = 'attachment; filename="modello-titolari.csv"'
+        return response
+    return FileResponse(
+        export.xlsx_file(importing.template_rows(), str(gettext_lazy("Titolari"))),
+        as_attachment=True,
+        filename="modello-titolari.xlsx",
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )

@@ -149,6 +149,8 @@ PLAIN_URLS: dict[str, str] = {
     "caselle/scadenze/": "office",
     "caselle/scadenze/avanzamento/": "office",
     "portafoglio/da-collegare/": "office",
+    "portafoglio/importa/": "office",
+    "portafoglio/importa/modello/": "office",
     "portafoglio/esporta/caselle/": "portal",
     "portafoglio/esporta/titolari/": "portal",
     "portafoglio/esporta/scadenze/": "office",
