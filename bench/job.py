@@ -264,7 +264,9 @@ def _office_client():
 
 def export_portal(fmt: str) -> dict:
     """The boxes list exported through the view (streamed CSV, write-only XLSX): bytes sent."""
-    response = _office_client().get("/portafoglio/esporta/caselle/", {"formato": fmt})
+    # https, as behind the proxy: the production settings redirect plain http
+    response = _office_client().get("/portafoglio/esporta/caselle/", {"formato": fmt}, secure=True)
+    assert response.status_code == 200, response.status_code
     sent = sum(len(chunk) for chunk in response.streaming_content)
     response.close()
     return {"bytes": sent}

@@ -155,7 +155,7 @@ def test_the_template_imports_as_is(client, office):
         (b"", "Il file è vuoto."),
         (b"\x00\x01garbage\xff" * 100, "non è un CSV né un foglio Excel"),
         (b"PK\x03\x04not really a zip", "non è un foglio Excel leggibile"),
-        ("nome;cognome\nMario;Rossi\n".encode(), "Manca la colonna «Codice fiscale»"),
+        (b"nome;cognome\nMario;Rossi\n", "Manca la colonna «Codice fiscale»"),
         (b"x" * (importing.MAX_BYTES + 1), "troppo grande"),
     ],
 )
