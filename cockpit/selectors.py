@@ -152,11 +152,12 @@ class _BoxEntries:
         self.now = now
         self.parts = []
 
-    def add(self, qs, count, action, *, since, normal=None) -> list[Entry]:
-        """The kind's entries: a list filled by ``read()``."""
+    def add(self, qs, count, action, *, since, normal=None, url=None) -> list[Entry]:
+        """The kind's entries (each linked to its box's page or to ``url(box)``): a list
+        filled by ``read()``."""
         out: list[Entry] = []
         if count:
-            self.parts.append((qs, out, action, since, normal))
+            self.parts.append((qs, out, action, since, normal, url))
         return out
 
     def read(self) -> None:
@@ -177,13 +178,13 @@ class _BoxEntries:
         else:
             boxes = [c for query in queries for c in query]
         for c in boxes:
-            _qs, out, action, since, normal = self.parts[c.part]
+            _qs, out, action, since, normal, url = self.parts[c.part]
             moment = since(c)
             out.append(
                 Entry(
                     title=c.casella_pec,
                     action=action(c, moment),
-                    url=reverse("mailboxes:casella_detail", args=[c.pk]),
+                    url=url(c) if url else reverse("mailboxes:casella_detail", args=[c.pk]),
                     since=moment,
                     holder=_holder(c),
                     stuck=bool(normal and moment and self.now - moment > normal),
@@ -368,10 +369,11 @@ def todo(user, *, now: dt.datetime | None = None, both: Shared | None = None) ->
             entries.add(
                 boxes.filter(stato=Stato.EVASA, titolare__isnull=True),
                 counts["senza_titolare"],
-                lambda c, m: _("Collega la casella al suo titolare (Amministrazione)."),
+                lambda c, m: _("Collega la casella al suo titolare."),
                 since=lambda c: c.created_at,
+                url=lambda c: f"{reverse('portfolio:adopt')}#casella-{c.pk}",
             ),
-            _boxes_list_url(azione="on", stato=Stato.EVASA),
+            reverse("portfolio:adopt"),
         )
     )
     calls = _call_counts(boxes, now)

@@ -35,22 +35,22 @@ SORTS = {
 }
 
 
-def titolari_for(user) -> QuerySet[Titolare]:
-    qs = Titolare.objects.all()
+def _scoped(qs: QuerySet, user, accountant: str) -> QuerySet:
+    """All of ``qs`` for office staff; an accountant's own (the field ``accountant`` names the
+    holder's accountants); nothing for the others."""
     if roles.is_office(user):
         return qs
     if roles.is_accountant(user):
-        return qs.filter(commercialisti=user)
+        return qs.filter(**{accountant: user})
     return qs.none()
+
+
+def titolari_for(user) -> QuerySet[Titolare]:
+    return _scoped(Titolare.objects.all(), user, "commercialisti")
 
 
 def caselle_for(user) -> QuerySet[Casella]:
-    qs = Casella.objects.select_related("titolare")
-    if roles.is_office(user):
-        return qs
-    if roles.is_accountant(user):
-        return qs.filter(titolare__commercialisti=user)
-    return qs.none()
+    return _scoped(Casella.objects.select_related("titolare"), user, "titolare__commercialisti")
 
 
 def documenti_for(user) -> QuerySet[Documento]:
@@ -95,29 +95,11 @@ def needs_action_filter() -> Q:
     return Q(stato__in=NEEDS_ACTION) | Q(titolare__isnull=True)
 
 
-def search_caselle(
-    user,
-    *,
-    q: str = "",
-    stato: str = "",
-    tipo: str = "",
-    titolare: str = "",
-    scadenza_entro: int | None = None,
-    azione: bool = False,
-    sort: str = "",
-) -> QuerySet[Casella]:
-    """The boxes list, filtered and in the order of ``sort`` (ties broken by pk in the same
-    direction, so that one index serves both the order and keyset pagination)."""
-    qs = filter_caselle(
-        user,
-        q=q,
-        stato=stato,
-        tipo=tipo,
-        titolare=titolare,
-        scadenza_entro=scadenza_entro,
-        azione=azione,
-    )
-    return qs.order_by(*sort_order(sort))
+def search_caselle(user, *, sort: str = "", **filters) -> QuerySet[Casella]:
+    """The boxes list, filtered (:func:`filter_caselle`) and in the order of ``sort`` (ties
+    broken by pk in the same direction, so that one index serves both the order and keyset
+    pagination)."""
+    return filter_caselle(user, **filters).order_by(*sort_order(sort))
 
 
 def filter_caselle(

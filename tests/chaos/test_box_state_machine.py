@@ -79,15 +79,18 @@ class FakeClient:
 
         return Casella.from_raw(self._wrap(self.sandbox.get_casella, ident))
 
-    def list_caselle(self):
-        from openapi_pec.types import CasellaSummary
+    def list_caselle_raw(self):
         from pec_sandbox.state import ApiError
 
         try:
-            items = self.sandbox.list_caselle()
+            return self.sandbox.list_caselle()
         except ApiError:
             return []
-        return [CasellaSummary.from_raw(i) for i in items]
+
+    def list_caselle(self):
+        from openapi_pec.types import CasellaSummary
+
+        return [CasellaSummary.from_raw(i) for i in self.list_caselle_raw()]
 
     def attivazione(self, ident, documents):
         from openapi_pec.types import Casella
