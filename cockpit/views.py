@@ -21,8 +21,8 @@ def _todo_context(request) -> dict:
 @portal_user_required
 @require_GET
 def home(request):
-    context = _todo_context(request)
-    context["coming"] = selectors.coming(request.user)
+    todo, coming = selectors.home(request.user)
+    context = {"todo": todo, "coming": coming, "refresh": REFRESH_SECONDS}
     return render(request, "cockpit/home.html", context)
 
 

@@ -286,6 +286,9 @@ class Casella(models.Model):
             models.Index(
                 fields=["stato", "data_scadenza", "tipo_casella"], name="mb_box_renewals_idx"
             ),
+            # The cockpit's counters: boxes per status, with or without a holder or an
+            # accountant, read from the index alone.
+            models.Index(fields=["stato", "titolare"], name="mb_box_stato_holder_idx"),
         ]
         constraints = [
             # One live registration per address (a refused one may be tried again).
