@@ -79,15 +79,18 @@ class FakeClient:
 
         return Casella.from_raw(self._wrap(self.sandbox.get_casella, ident))
 
-    def list_caselle(self):
-        from openapi_pec.types import CasellaSummary
+    def list_caselle_raw(self):
         from pec_sandbox.state import ApiError
 
         try:
-            items = self.sandbox.list_caselle()
+            return self.sandbox.list_caselle()
         except ApiError:
             return []
-        return [CasellaSummary.from_raw(i) for i in items]
+
+    def list_caselle(self):
+        from openapi_pec.types import CasellaSummary
+
+        return [CasellaSummary.from_raw(i) for i in self.list_caselle_raw()]
 
     def attivazione(self, ident, documents):
         from openapi_pec.types import Casella
@@ -315,12 +318,13 @@ def _piva(seed: str) -> str:
 def fake_openapi(monkeypatch, settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     from mailboxes import calls, remote
+    from portal import callbacks, polling
 
     def current():
         return _current_client
 
-    monkeypatch.setattr(calls, "get_client", current)
-    monkeypatch.setattr(remote, "get_client", current)
+    for module in (calls, remote, polling, callbacks):
+        monkeypatch.setattr(module, "get_client", current)
     monkeypatch.setattr(remote, "is_sandbox", lambda: True)
 
 

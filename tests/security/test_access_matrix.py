@@ -344,13 +344,14 @@ def test_admin_pages_are_staff_only(world):
 
 def test_the_callback_needs_the_secret(world, sandbox):
     """Openapi's status callback: with a wrong or another box's secret, 403 and nothing read."""
-    from mailboxes.services import callbacks
+    from mailboxes.services.polling import BOXES
+    from portal import callbacks
 
     c = client_for(None)
-    for token in ("0" * 40, callbacks.callback_token(world.casella.pk + 1), ""):
+    for token in ("0" * 40, callbacks.callback_token(BOXES, world.casella.pk + 1), ""):
         response = c.post(f"/caselle/{world.casella.pk}/callback/{token or 'x'}/")
         assert response.status_code == 403, token
     assert sandbox.calls() == []
-    right = callbacks.callback_token(world.casella.pk)
+    right = callbacks.callback_token(BOXES, world.casella.pk)
     response = c.post(f"/caselle/{world.casella.pk}/callback/{right}/")
     assert response.status_code in (200, 503)  # re-read from Openapi (the fake id: not found)
