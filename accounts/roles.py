@@ -44,31 +44,26 @@ def is_portal_user(user) -> bool:
     return is_office(user) or is_accountant(user)
 
 
-def office_required(view):
-    """Login first; then office staff only (403 for accountants and users without a role)."""
+def _required(allowed):
+    """A view decorator: login first; then only the users ``allowed`` (403 for the others)."""
 
-    @login_required
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not is_office(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
+    def decorate(view):
+        @login_required
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            if not allowed(request.user):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
 
-    return wrapper
+        return wrapper
+
+    return decorate
 
 
-def portal_user_required(view):
-    """Login first; then office staff or accountants (403 for users without a role).
+#: Login first; then office staff only (403 for accountants and users without a role).
+office_required = _required(is_office)
 
-    Views behind this must still scope their objects to the user (accountants see only the
-    holders assigned to them); the apps' selectors do that.
-    """
-
-    @login_required
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not is_portal_user(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
+#: Login first; then office staff or accountants (403 for users without a role). Views behind
+#: this must still scope their objects to the user (accountants see only the holders assigned to
+#: them); the apps' selectors do that.
+portal_user_required = _required(is_portal_user)

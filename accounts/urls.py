@@ -3,9 +3,8 @@ from django.urls import path
 
 from . import views
 
-# Mounted at the site's root: the home page and the account pages.
+# Mounted at the site's root: the account pages (the home page is the cockpit's).
 urlpatterns = [
-    path("", views.home, name="home"),
     path(
         "account/login/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),

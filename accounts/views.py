@@ -1,14 +1,7 @@
 from django.contrib.auth import views as auth_views
-from django.shortcuts import redirect
 from django.urls import reverse_lazy
 
 from .forms import ThrottledPasswordChangeForm
-from .roles import portal_user_required
-
-
-@portal_user_required
-def home(request):
-    return redirect("mailboxes:casella_list")
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):

@@ -15,7 +15,7 @@ import time
 
 from . import core
 
-FIGURES = ("P1", "P2", "P3", "P4", "P5", "P6", "P8", "P9")
+FIGURES = ("P1", "P2", "P3", "P4", "P5", "P6", "P7", "P8", "P9")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -67,6 +67,7 @@ def main(argv: list[str] | None = None) -> int:
             "P4": lambda: figures.p4(sandbox, env, 10_000 if q else 100_000),
             "P5": lambda: figures.p5(env),
             "P6": lambda: figures.p6(sandbox, env, 50 if q else 1000),
+            "P7": lambda: figures.p7((1_000, 10_000) if q else (10_000, 100_000), 15 if q else 40),
             "P8": lambda: deployed.p8(env, 20.0 if q else 60.0),
             "P9": lambda: figures.p9(env),
         }

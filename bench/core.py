@@ -144,6 +144,7 @@ def environment(database_url: str, data_dir: str, sandbox_url: str) -> dict[str,
         "DJANGO_SECRET_KEY": secrets.token_hex(32),
         "DJANGO_SETTINGS_MODULE": "portal.settings",
         "EMAIL_URL": "consolemail://",
+        "STATIC_MANIFEST": "false",  # pages render without a collectstatic run
         "PYTHONPATH": str(ROOT),
     }
     redis_url = os.environ.get("BENCH_REDIS", "redis://127.0.0.1:6379/14")

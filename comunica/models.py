@@ -19,6 +19,8 @@ from openapi_pec.types import Qualifica, StatoComunica
 from portal.history import HistoryLine
 from portal.mirror import RemoteMirror
 from portal.remote_calls import RemoteCall
+from portal.search import SearchableQuerySet, search_text
+from portal.turno import Turno
 
 from . import validators
 
@@ -56,9 +58,18 @@ BADGE = {
     StatoRichiesta.NUOVA: "moving",
     StatoRichiesta.NON_INVIATA: "bad",
     StatoRichiesta.CODICE_IN_RICHIESTA: "moving",
-    StatoRichiesta.IN_ATTESA_DI_DOCUMENTI: "",
+    StatoRichiesta.IN_ATTESA_DI_DOCUMENTI: "turn-cliente",
     StatoRichiesta.DOCUMENTI_CARICATI: "moving",
     StatoRichiesta.COMUNICAZIONE_EVASA: "ok",
+}
+#: Whose move it is in each status (the client signs the power of attorney).
+TURNO = {
+    StatoRichiesta.NUOVA: Turno.OPENAPI,
+    StatoRichiesta.NON_INVIATA: Turno.UFFICIO,
+    StatoRichiesta.CODICE_IN_RICHIESTA: Turno.OPENAPI,
+    StatoRichiesta.IN_ATTESA_DI_DOCUMENTI: Turno.CLIENTE,
+    StatoRichiesta.DOCUMENTI_CARICATI: Turno.OPENAPI,
+    StatoRichiesta.COMUNICAZIONE_EVASA: Turno.NESSUNO,
 }
 #: Order of the remote statuses: a poll never moves a request backwards.
 ORDER = {
@@ -186,6 +197,10 @@ class RichiestaComunicazione(RemoteMirror):
         related_name="comunicazioni_create",
         verbose_name=_("creata da"),
     )
+    #: Company, person, codes, addresses and comune folded for search (portal/search.py).
+    search_text = models.TextField(editable=False, blank=True, default="")
+
+    objects = SearchableQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("comunicazione PEC")
@@ -194,6 +209,30 @@ class RichiestaComunicazione(RemoteMirror):
 
     def __str__(self) -> str:
         return f"{self.casella_pec} ({self.ragione_sociale})"
+
+    def save(self, *args, **kwargs):
+        self.search_text = self.searchable()
+        fields = kwargs.get("update_fields")
+        if fields is not None:
+            kwargs["update_fields"] = {*fields, "search_text"}
+        super().save(*args, **kwargs)
+
+    def searchable(self) -> str:
+        return search_text(
+            self.ragione_sociale,
+            self.nome,
+            self.cognome,
+            self.cf_piva,
+            self.cf,
+            self.casella_pec,
+            self.pec_impresa,
+            self.comune,
+            self.codice_registro_imprese,
+        )
+
+    @property
+    def turno(self) -> str:
+        return TURNO.get(self.stato, Turno.NESSUNO)
 
     @property
     def badge(self) -> str:

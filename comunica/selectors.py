@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
+from portal import search
 from portal.remote_calls import OPEN_STATES
 
 from .models import ComunicaCall, RichiestaComunicazione
@@ -20,24 +21,10 @@ def richieste_visible_to(user) -> QuerySet[RichiestaComunicazione]:
 def search_richieste(user, *, q: str = "", stato: str = "", tipo: str = "") -> QuerySet:
     qs = richieste_visible_to(user)
     q = (q or "").strip()
-    if q:
-        cond = (
-            Q(casella_pec__icontains=q)
-            | Q(pec_impresa__icontains=q)
-            | Q(ragione_sociale__icontains=q)
-            | Q(cf_piva__icontains=q.replace(" ", ""))
-            | Q(cf__icontains=q.replace(" ", ""))
-            | Q(nome__icontains=q)
-            | Q(cognome__icontains=q)
-            | Q(remote_id=q)
-            | Q(codice_registro_imprese__iexact=q)
-        )
-        parts = q.split()
-        if len(parts) > 1:  # "Mario Rossi" / "Rossi Mario"
-            cond |= Q(nome__icontains=parts[0], cognome__icontains=" ".join(parts[1:])) | Q(
-                cognome__icontains=parts[0], nome__icontains=" ".join(parts[1:])
-            )
-        qs = qs.filter(cond)
+    if search.words(q):
+        # Every word in the company, the person, the codes, the addresses or the comune,
+        # accents and case ignored (portal/search.py); or the request's Openapi id.
+        qs = qs.filter(search.all_words(q) | Q(remote_id=q))
     if stato:
         qs = qs.filter(stato=stato)
     if tipo == "amministratore":

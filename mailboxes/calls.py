@@ -8,14 +8,14 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from openapi_pec import errors
 from portal.history import Sentence
-from portal.remote_calls import CallHandler, Confirmed, NotPerformed, Undecided
+from portal.remote_calls import CallHandler, Confirmed, NotPerformed
 
 from .models import ACTIVATABLE, CallKind, Casella, CasellaCall, Documento, Stato, TipoEvento
+from .operations.handlers import BoxCallHandler
 from .operations.registry import OPERATIONS
 from .remote import get_client
 from .services.activation import documents_for_call
@@ -27,13 +27,7 @@ from .services.registration import registration_request
 log = logging.getLogger(__name__)
 
 
-def _summary(result: Any) -> dict[str, Any] | None:
-    if not isinstance(result, dict):
-        return None
-    return {k: result.get(k) for k in ("id", "stato", "casella_pec", "tipo_casella") if k in result}
-
-
-class RegistrazioneHandler(CallHandler):
+class RegistrazioneHandler(BoxCallHandler):
     """POST /pec: paid. Settled against GET /pec (is the address among the account's boxes?)."""
 
     def perform(self, call: CasellaCall) -> dict[str, Any]:
@@ -53,9 +47,6 @@ class RegistrazioneHandler(CallHandler):
                 except errors.OpenapiError:
                     return Confirmed(summary.raw)
         return NotPerformed()
-
-    def summarize(self, result: Any) -> Any:
-        return _summary(result)
 
     def apply(self, call: CasellaCall, result: Any) -> None:
         casella = Casella.objects.select_for_update().get(pk=call.casella_id)
@@ -83,34 +74,18 @@ class RegistrazioneHandler(CallHandler):
         notify_failure(call, message, credit=isinstance(error, errors.InsufficientCredit))
 
 
-class AttivazioneHandler(CallHandler):
+class AttivazioneHandler(BoxCallHandler):
     """PATCH /pec/{id}/attivazione: sent only while the box is registrata or documenti_errati
     (checked at Openapi just before sending). Settled against GET /pec/{id}."""
 
-    def perform(self, call: CasellaCall) -> dict[str, Any]:
-        casella = Casella.objects.get(pk=call.casella_id)
-        client = get_client()
-        if not casella.remote_id:
-            raise errors.PreconditionFailed(None, _("La casella non è ancora registrata."))
-        current = client.get_casella(casella.remote_id)
-        if str(current.stato) not in ACTIVATABLE:
-            with transaction.atomic():
-                locked = Casella.objects.select_for_update().get(pk=casella.pk)
-                apply_remote(locked, current.raw, full=True)
-            raise errors.PreconditionFailed(
-                None,
-                _("Documenti non inviati: la casella è già nello stato «%(stato)s».")
-                % {"stato": current.stato},
-            )
-        documents = documents_for_call(call)
-        return client.attivazione(casella.remote_id, documents).raw
+    remote_states = tuple(ACTIVATABLE)
+    not_sent = gettext_lazy("Documenti non inviati: la casella è già nello stato «%(stato)s».")
+    unregistered = gettext_lazy("La casella non è ancora registrata.")
 
-    def confirm(self, call: CasellaCall):
-        casella = Casella.objects.get(pk=call.casella_id)
-        try:
-            current = get_client().get_casella(casella.remote_id)
-        except errors.TransientError:
-            return Undecided()
+    def send(self, client, call, casella):
+        return client.attivazione(casella.remote_id, documents_for_call(call))
+
+    def settle(self, call: CasellaCall, current):
         stato = str(current.stato)
         if stato in (Stato.IN_EVASIONE, Stato.EVASA):
             return Confirmed(current.raw)
@@ -129,25 +104,14 @@ class AttivazioneHandler(CallHandler):
             return NotPerformed()
         return Confirmed(current.raw)  # moved on (revoked, closed...): nothing to resend
 
-    def summarize(self, result: Any) -> Any:
-        return _summary(result)
-
     def apply(self, call: CasellaCall, result: Any) -> None:
         casella = Casella.objects.select_for_update().get(pk=call.casella_id)
         now = timezone.now()
         Documento.objects.filter(pk__in=call.params.get("documenti", [])).update(sent_at=now)
         apply_remote(casella, result, full=True, source=TipoEvento.DOCUMENTI, now=now)
 
-    def on_failed(self, call: CasellaCall, error: errors.OpenapiError | None) -> None:
-        casella = Casella.objects.get(pk=call.casella_id)
-        message = call.last_error or (error.message if error else "")
-        record(
-            casella,
-            TipoEvento.ERRORE,
-            Sentence(gettext_lazy("Invio dei documenti non riuscito: %(msg)s"), msg=message),
-            dati={"http_status": call.http_status, "error": call.error_code},
-        )
-        notify_failure(call, message, credit=isinstance(error, errors.InsufficientCredit))
+    def failure(self, call, message):
+        return Sentence(gettext_lazy("Invio dei documenti non riuscito: %(msg)s"), msg=message), {}
 
 
 HANDLERS: dict[str, CallHandler] = {

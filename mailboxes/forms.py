@@ -351,6 +351,7 @@ class FiltriForm(forms.Form):
     scadenza_entro = forms.IntegerField(
         label=_("Scade entro (giorni)"), required=False, min_value=0, max_value=3650
     )
+    azione = forms.BooleanField(label=_("Solo da fare"), required=False)
     sort = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, titolari=None, **kwargs):

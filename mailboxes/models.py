@@ -23,6 +23,8 @@ from openapi_pec.types import SOTTOTIPI_CLIENTE, StatoCasella, TipoCasella, Tipo
 from portal.history import HistoryLine
 from portal.mirror import RemoteMirror
 from portal.remote_calls import RemoteCall
+from portal.search import SearchableQuerySet, search_text
+from portal.turno import Turno
 
 from . import validators
 from .operations import registry as operation_registry
@@ -85,13 +87,32 @@ class Stato(models.TextChoices):
 MOVING = {Stato.NUOVA, Stato.IN_EVASIONE}
 #: Statuses in which PATCH /pec/{id}/attivazione is allowed.
 ACTIVATABLE = {Stato.REGISTRATA, Stato.DOCUMENTI_ERRATI}
+
+
+#: Whose move it is in each status. A box waiting for its signed documents is its holder's
+#: accountant's move when the holder has one (the accountant collects and uploads them), else
+#: the client's (the office waits for the signed form): see :meth:`Casella.turno`.
+TURNO = {
+    Stato.NUOVA: Turno.OPENAPI,
+    Stato.NON_REGISTRATA: Turno.UFFICIO,
+    Stato.REGISTRATA: Turno.CLIENTE,
+    Stato.IN_EVASIONE: Turno.OPENAPI,
+    Stato.EVASA: Turno.NESSUNO,
+    Stato.DOCUMENTI_ERRATI: Turno.UFFICIO,
+    Stato.REVOCATA: Turno.NESSUNO,
+    Stato.CHIUSA: Turno.NESSUNO,
+    Stato.REGISTRAZIONE_ANNULLATA: Turno.NESSUNO,
+}
+#: Statuses in which someone (the office, an accountant or the client) has to act.
+NEEDS_ACTION = {s for s, t in TURNO.items() if t in (Turno.UFFICIO, Turno.CLIENTE)}
+#: The badge colour of a status: by whose move it is, and for settled boxes whether they live.
 BADGE = {
     Stato.NUOVA: "moving",
     Stato.IN_EVASIONE: "moving",
-    Stato.REGISTRATA: "",
+    Stato.REGISTRATA: "turn-cliente",
     Stato.EVASA: "ok",
-    Stato.DOCUMENTI_ERRATI: "bad",
-    Stato.NON_REGISTRATA: "bad",
+    Stato.DOCUMENTI_ERRATI: "turn-ufficio",
+    Stato.NON_REGISTRATA: "turn-ufficio",
     Stato.REVOCATA: "off",
     Stato.CHIUSA: "off",
     Stato.REGISTRAZIONE_ANNULLATA: "off",
@@ -127,8 +148,12 @@ class Titolare(models.Model):
         verbose_name=_("commercialisti"),
     )
     note = models.TextField(_("note"), blank=True)
+    #: Names, codes and comune folded for search (portal/search.py), kept by save().
+    search_text = models.TextField(editable=False, blank=True, default="")
     created_at = models.DateTimeField(_("creato"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modificato"), auto_now=True)
+
+    objects = SearchableQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("titolare")
@@ -144,6 +169,23 @@ class Titolare(models.Model):
 
     def __str__(self) -> str:
         return self.display_name
+
+    def save(self, *args, **kwargs):
+        self.search_text = self.searchable()
+        fields = kwargs.get("update_fields")
+        if fields is not None:
+            kwargs["update_fields"] = {*fields, "search_text"}
+        super().save(*args, **kwargs)
+
+    def searchable(self) -> str:
+        return search_text(
+            self.denominazione,
+            self.nome,
+            self.cognome,
+            self.codice_fiscale,
+            self.partita_iva,
+            self.comune,
+        )
 
     @property
     def display_name(self) -> str:
@@ -232,6 +274,10 @@ class Casella(RemoteMirror):
                 fields=["tipo_casella", "created_at", "id"], name="mb_box_tipo_created_idx"
             ),
             models.Index(fields=["titolare", "created_at", "id"], name="mb_box_holder_created_idx"),
+            # The cockpit's renewal plan: active boxes by expiry month and type, index only.
+            models.Index(
+                fields=["stato", "data_scadenza", "tipo_casella"], name="mb_box_renewals_idx"
+            ),
         ]
         constraints = [
             # One live registration per address (a refused one may be tried again).
@@ -251,7 +297,21 @@ class Casella(RemoteMirror):
 
     @property
     def badge(self) -> str:
+        if self.turno == Turno.COMMERCIALISTA:
+            return "turn-commercialista"
         return BADGE.get(self.stato, "")
+
+    @property
+    def turno(self) -> str:
+        """Whose move it is (:data:`TURNO`); ``con_commercialista`` may be annotated by a list
+        (mailboxes.selectors.with_turno), else it is read here."""
+        turno = TURNO.get(self.stato, Turno.NESSUNO)
+        if turno != Turno.CLIENTE:
+            return turno
+        assisted = getattr(self, "con_commercialista", None)
+        if assisted is None:
+            assisted = bool(self.titolare_id) and self.titolare.commercialisti.exists()
+        return Turno.COMMERCIALISTA if assisted else Turno.CLIENTE
 
     @property
     def needs_single_pdf(self) -> bool:

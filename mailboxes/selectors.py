@@ -9,14 +9,15 @@ import json
 from dataclasses import dataclass
 
 from django.db import models
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
 from django.utils import timezone
 
 from accounts import roles
+from portal import search
 from portal.remote_calls import OPEN_STATES
 
-from .models import CallKind, Casella, Documento, Richiedente, Stato, Titolare
+from .models import NEEDS_ACTION, CallKind, Casella, Documento, Richiedente, Stato, Titolare
 
 SORTS = {
     "indirizzo": "casella_pec",
@@ -34,22 +35,22 @@ SORTS = {
 }
 
 
-def titolari_for(user) -> QuerySet[Titolare]:
-    qs = Titolare.objects.all()
+def _scoped(qs: QuerySet, user, accountant: str) -> QuerySet:
+    """All of ``qs`` for office staff; an accountant's own (the field ``accountant`` names the
+    holder's accountants); nothing for the others."""
     if roles.is_office(user):
         return qs
     if roles.is_accountant(user):
-        return qs.filter(commercialisti=user)
+        return qs.filter(**{accountant: user})
     return qs.none()
+
+
+def titolari_for(user) -> QuerySet[Titolare]:
+    return _scoped(Titolare.objects.all(), user, "commercialisti")
 
 
 def caselle_for(user) -> QuerySet[Casella]:
-    qs = Casella.objects.select_related("titolare")
-    if roles.is_office(user):
-        return qs
-    if roles.is_accountant(user):
-        return qs.filter(titolare__commercialisti=user)
-    return qs.none()
+    return _scoped(Casella.objects.select_related("titolare"), user, "titolare__commercialisti")
 
 
 def documenti_for(user) -> QuerySet[Documento]:
@@ -57,44 +58,48 @@ def documenti_for(user) -> QuerySet[Documento]:
 
 
 def _search_filter(q: str) -> Q:
-    """Boxes whose address, or whose holder's name, contains ``q`` (or whose holder's or
-    requester's codice fiscale / partita IVA is ``q``).
+    """Boxes for which every word of ``q`` is in the address, in the holder's searchable text
+    or starts the requester's codice fiscale.
 
-    One UNION of per-table searches (each served by its own trigram or upper() index on
-    PostgreSQL), not one OR over a three-table join, which no index can serve."""
-    compact = q.replace(" ", "")
-    holders = Titolare.objects.filter(
-        Q(denominazione__icontains=q)
-        | Q(cognome__icontains=q)
-        | Q(nome__icontains=q)
-        | Q(codice_fiscale__iexact=compact)
-        | Q(partita_iva__iexact=compact)
-    ).values("pk")
-    parts = [
-        Casella.objects.filter(titolare_id__in=holders).values("pk").order_by(),
-        Richiedente.objects.filter(codice_fiscale__iexact=compact).values("casella_id").order_by(),
-    ]
-    if not any(ch.isspace() for ch in q):  # an address has no spaces
-        parts.append(Casella.objects.filter(casella_pec__icontains=q).values("pk").order_by())
-    return Q(pk__in=parts[0].union(*parts[1:]))
+    Per word, one UNION of per-table searches (each served by its own trigram or upper() index
+    on PostgreSQL), not one OR over a three-table join, which no index can serve."""
+    cond = Q()
+    for word in search.words(q):
+        parts = [
+            Casella.objects.filter(
+                titolare_id__in=Titolare.objects.filter(search_text__contains=word).values("pk")
+            )
+            .values("pk")
+            .order_by(),
+            Casella.objects.filter(casella_pec__icontains=word).values("pk").order_by(),
+        ]
+        if word.isalnum():
+            parts.append(
+                Richiedente.objects.filter(codice_fiscale__istartswith=word)
+                .values("casella_id")
+                .order_by()
+            )
+        cond &= Q(pk__in=parts[0].union(*parts[1:]))
+    return cond
 
 
-def search_caselle(
-    user,
-    *,
-    q: str = "",
-    stato: str = "",
-    tipo: str = "",
-    titolare: str = "",
-    scadenza_entro: int | None = None,
-    sort: str = "",
-) -> QuerySet[Casella]:
-    """The boxes list, filtered and in the order of ``sort`` (ties broken by pk in the same
-    direction, so that one index serves both the order and keyset pagination)."""
-    qs = filter_caselle(
-        user, q=q, stato=stato, tipo=tipo, titolare=titolare, scadenza_entro=scadenza_entro
-    )
-    return qs.order_by(*sort_order(sort))
+def with_turno(qs: QuerySet[Casella]) -> QuerySet[Casella]:
+    """Boxes annotated with whether their holder has an accountant (whose move it is, see
+    ``Casella.turno``), without a query per row."""
+    assigned = Titolare.commercialisti.through.objects.filter(titolare_id=OuterRef("titolare_id"))
+    return qs.annotate(con_commercialista=Exists(assigned))
+
+
+def needs_action_filter() -> Q:
+    """Boxes someone has to act on: by status (:data:`NEEDS_ACTION`) or without a holder."""
+    return Q(stato__in=NEEDS_ACTION) | Q(titolare__isnull=True)
+
+
+def search_caselle(user, *, sort: str = "", **filters) -> QuerySet[Casella]:
+    """The boxes list, filtered (:func:`filter_caselle`) and in the order of ``sort`` (ties
+    broken by pk in the same direction, so that one index serves both the order and keyset
+    pagination)."""
+    return filter_caselle(user, **filters).order_by(*sort_order(sort))
 
 
 def filter_caselle(
@@ -105,10 +110,12 @@ def filter_caselle(
     tipo: str = "",
     titolare: str = "",
     scadenza_entro: int | None = None,
+    azione: bool = False,
 ) -> QuerySet[Casella]:
     qs = caselle_for(user)
-    q = (q or "").strip()
-    if q:
+    if azione:
+        qs = qs.filter(needs_action_filter())
+    if search.words(q):
         qs = qs.filter(_search_filter(q))
     if stato in Stato.values:
         qs = qs.filter(stato=stato)
@@ -276,18 +283,18 @@ def keyset_page(
     return page
 
 
-def titolari_with_counts(user, q: str = "") -> QuerySet[Titolare]:
-    qs = titolari_for(user).annotate(n_caselle=Count("caselle"))
-    q = (q or "").strip()
-    if q:
-        qs = qs.filter(
-            Q(denominazione__icontains=q)
-            | Q(cognome__icontains=q)
-            | Q(nome__icontains=q)
-            | Q(codice_fiscale__iexact=q)
-            | Q(partita_iva__iexact=q)
-        )
+def search_titolari(user, q: str = "") -> QuerySet[Titolare]:
+    """The holders the user may see with every word of ``q`` in their name, company name,
+    codice fiscale, partita IVA or comune, accents and case ignored (portal/search.py):
+    "Rossi Mario", "mario rossi", "RSSMRA" and "Torino" all find Mario Rossi of Torino."""
+    qs = titolari_for(user)
+    if search.words(q):
+        qs = qs.filter(search.all_words(q))
     return qs
+
+
+def titolari_with_counts(user, q: str = "") -> QuerySet[Titolare]:
+    return search_titolari(user, q).annotate(n_caselle=Count("caselle"))
 
 
 def attivazione_in_corso(casella: Casella) -> bool:

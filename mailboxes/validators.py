@@ -26,6 +26,14 @@ def clean_cf(value: str) -> str:
     return re.sub(r"[\s.-]", "", value or "").upper()
 
 
+def _checksum(module, number: str, message, code: str) -> str:
+    """``number`` as python-stdnum's ``module`` validates it, or ``message``."""
+    try:
+        return module.validate(number)
+    except StdnumError:
+        raise ValidationError(message, code=code) from None
+
+
 def validate_codice_fiscale_persona(value: str) -> str:
     """A person's 16-character codice fiscale with a valid check character."""
     number = clean_cf(value)
@@ -33,13 +41,12 @@ def validate_codice_fiscale_persona(value: str) -> str:
         raise ValidationError(
             _("Il codice fiscale di una persona ha 16 caratteri."), code="cf_length"
         )
-    try:
-        return codicefiscale.validate(number)
-    except StdnumError:
-        raise ValidationError(
-            _("Il codice fiscale non è valido: il carattere di controllo non torna."),
-            code="cf_checksum",
-        ) from None
+    return _checksum(
+        codicefiscale,
+        number,
+        _("Il codice fiscale non è valido: il carattere di controllo non torna."),
+        "cf_checksum",
+    )
 
 
 def validate_cf_or_piva(value: str) -> str:
@@ -50,13 +57,12 @@ def validate_cf_or_piva(value: str) -> str:
             raise ValidationError(
                 _("Il codice fiscale di un'impresa ha 11 cifre."), code="cf_format"
             )
-        try:
-            return iva.validate(number)
-        except StdnumError:
-            raise ValidationError(
-                _("Il codice fiscale o la partita IVA non è valido (cifra di controllo errata)."),
-                code="piva_checksum",
-            ) from None
+        return _checksum(
+            iva,
+            number,
+            _("Il codice fiscale o la partita IVA non è valido (cifra di controllo errata)."),
+            "piva_checksum",
+        )
     if len(number) == 16:
         return validate_codice_fiscale_persona(number)
     raise ValidationError(
@@ -68,12 +74,9 @@ def validate_partita_iva(value: str) -> str:
     number = re.sub(r"[\s.-]", "", value or "").upper().removeprefix("IT")
     if not (len(number) == 11 and number.isdigit()):
         raise ValidationError(_("La partita IVA ha 11 cifre."), code="piva_format")
-    try:
-        return iva.validate(number)
-    except StdnumError:
-        raise ValidationError(
-            _("La partita IVA non è valida (cifra di controllo errata)."), code="piva_checksum"
-        ) from None
+    return _checksum(
+        iva, number, _("La partita IVA non è valida (cifra di controllo errata)."), "piva_checksum"
+    )
 
 
 def _letters(text: str) -> str:
@@ -81,20 +84,23 @@ def _letters(text: str) -> str:
     return "".join(c for c in text.upper() if "A" <= c <= "Z")
 
 
-def cf_surname_code(surname: str) -> str:
-    letters = _letters(surname)
+def _cf_code(text: str, *, first_name: bool = False) -> str:
+    """The three letters of a codice fiscale for a surname or a name: consonants, then vowels,
+    then X; a name of four consonants or more skips the second."""
+    letters = _letters(text)
     consonants = [c for c in letters if c not in VOWELS]
     vowels = [c for c in letters if c in VOWELS]
+    if first_name and len(consonants) >= 4:
+        consonants = [consonants[0], consonants[2], consonants[3]]
     return ("".join(consonants + vowels) + "XXX")[:3]
+
+
+def cf_surname_code(surname: str) -> str:
+    return _cf_code(surname)
 
 
 def cf_name_code(name: str) -> str:
-    letters = _letters(name)
-    consonants = [c for c in letters if c not in VOWELS]
-    vowels = [c for c in letters if c in VOWELS]
-    if len(consonants) >= 4:
-        consonants = [consonants[0], consonants[2], consonants[3]]
-    return ("".join(consonants + vowels) + "XXX")[:3]
+    return _cf_code(name, first_name=True)
 
 
 def cf_mismatches(
@@ -108,21 +114,23 @@ def cf_mismatches(
         out.append("cognome")
     if nome and number[3:6] != cf_name_code(nome):
         out.append("nome")
-    if data_nascita:
-        try:
-            born = codicefiscale.get_birth_date(number, minyear=data_nascita.year - 50)
-        except (StdnumError, ValueError):
-            born = None
-        if born != data_nascita:
-            out.append("data_nascita")
-    if sesso:
-        try:
-            gender = codicefiscale.get_gender(number)
-        except (StdnumError, ValueError):
-            gender = None
-        if gender != sesso:
-            out.append("sesso")
+    if (
+        data_nascita
+        and _read(codicefiscale.get_birth_date, number, minyear=data_nascita.year - 50)
+        != data_nascita
+    ):
+        out.append("data_nascita")
+    if sesso and _read(codicefiscale.get_gender, number) != sesso:
+        out.append("sesso")
     return out
+
+
+def _read(get, number: str, **kwargs):
+    """A fact python-stdnum reads from a codice fiscale, or None where it cannot."""
+    try:
+        return get(number, **kwargs)
+    except (StdnumError, ValueError):
+        return None
 
 
 def validate_cap(value: str) -> str:

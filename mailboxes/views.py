@@ -104,9 +104,10 @@ def casella_list(request):
         tipo=filters.get("tipo", ""),
         titolare=filters.get("titolare", ""),
         scadenza_entro=filters.get("scadenza_entro"),
+        azione=bool(filters.get("azione")),
     )
     page = selectors.keyset_page(
-        qs.only(*LIST_FIELDS),
+        selectors.with_turno(qs.only(*LIST_FIELDS)),
         sort=sort,
         after=request.GET.get("dopo", ""),
         before=request.GET.get("prima", ""),

@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "accounts",
     "mailboxes",
     "comunica",
+    "cockpit",
 ]
 
 MIDDLEWARE = [
@@ -329,12 +330,17 @@ else:
     }
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 # A deployment serves the files collected at build time under hashed names (collectstatic with
-# STATIC_MANIFEST on); the demo needs no collectstatic: whitenoise serves the source folders.
+# STATIC_MANIFEST on); the demo needs no collectstatic: whitenoise serves the source folders
+# (its STATIC_ROOT is an empty folder of its own, so that whitenoise has nothing to warn about).
 _manifest_static = _read(env.bool, "STATIC_MANIFEST", not DEMO_MODE)
 WHITENOISE_USE_FINDERS = not _manifest_static
+if _manifest_static:
+    STATIC_ROOT = BASE_DIR / "staticfiles"
+else:
+    STATIC_ROOT = DATA_DIR / "static"
+    STATIC_ROOT.mkdir(exist_ok=True)
 STORAGES = {
     "default": _default_storage,
     "staticfiles": {

@@ -7,6 +7,8 @@ admin.site.site_title = settings.PORTAL_NAME
 admin.site.index_title = settings.PORTAL_NAME
 
 urlpatterns = [
+    path("", include("cockpit.home_urls")),
+    path("cruscotto/", include("cockpit.urls")),
     path("", include("accounts.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("caselle/", include("mailboxes.urls")),

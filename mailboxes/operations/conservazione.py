@@ -21,15 +21,15 @@ from portal.history import Sentence
 from portal.pdf import CheckedPdf, check_pdf
 from portal.remote_calls import OPEN_STATES
 
-from ..models import Casella, CasellaCall, Documento, Stato, TipoDocumentoCaricato, TipoEvento
+from ..models import Casella, CasellaCall, Documento, TipoDocumentoCaricato, TipoEvento
 from ..services.activation import documents_for_call, store_document
 from ..services.history import record
-from .forms import AdminBatchForm
-from .handlers import OperationHandler, not_allowed, remote_stato
-from .intents import record_intent, recorded_for, refuse
+from .forms import AdminBatchForm, OperationForm
+from .handlers import OperationHandler, not_allowed
+from .intents import once, record_intent, refuse
 from .pricing import cost_text, price_label
 from .registry import OperationSpec, register
-from .rules import ALLOWED, LEGALMAIL, Verdict, active_legalmail
+from .rules import ALLOWED, Verdict, active_legalmail
 
 KIND = "conservazione"
 STEP = 512
@@ -49,6 +49,7 @@ def allowed(casella: Casella) -> Verdict:
     return ALLOWED
 
 
+@once(KIND)
 def enable_preservation(
     *,
     casella: Casella,
@@ -60,8 +61,6 @@ def enable_preservation(
 ) -> CasellaCall:
     """Store the signed preservation form and the ID document, then PATCH /pec/{id}/conservazione
     once. The ID document is deleted once Openapi has it (or the request failed)."""
-    if same := recorded_for(casella, KIND, intent_key):
-        return same  # a repeated submit: its values were checked when it was recorded
     try:
         spazio = int(spazio)
     except (TypeError, ValueError):
@@ -96,12 +95,12 @@ def enable_preservation(
     # A failure after a file was written (full disk, database) deletes it and says so.
     with private_files.uploading() as written:
         return record_intent(
-            casella=casella,
-            kind=KIND,
+            casella,
+            KIND,
+            intent_key,
+            user,
             params={"spazio_conservazione": spazio},
             price=price,
-            intent_key=intent_key,
-            user=user,
             message=Sentence(
                 gettext_lazy(
                     "Attivazione della conservazione a norma richiesta, %(mb)d MB (%(cost)s)."
@@ -118,17 +117,13 @@ class ConservazioneHandler(OperationHandler):
     call is over (Openapi keeps its own copy)."""
 
     kind = KIND
+    not_for_type = gettext_lazy("Conservazione non disponibile per questo tipo di casella.")
+    not_sent = gettext_lazy("Conservazione non inviata: per Openapi la casella è «%(stato)s».")
 
     def precheck(self, call, current):
-        if str(current.tipo_casella) not in LEGALMAIL:
-            raise not_allowed(_("Conservazione non disponibile per questo tipo di casella."))
+        super().precheck(call, current)
         if current.conservazione:
             raise not_allowed(_("Per Openapi la conservazione a norma è già attiva."))
-        if remote_stato(current) != Stato.EVASA:
-            raise not_allowed(
-                _("Conservazione non inviata: per Openapi la casella è «%(stato)s».")
-                % {"stato": remote_stato(current)}
-            )
 
     def send(self, client, call, casella):
         documents = documents_for_call(call)
@@ -204,12 +199,11 @@ def purge_finished_preservation_documents() -> int:
     return sum(purge_preservation_identity(pk) for pk in pks)
 
 
-class ConservazioneForm(forms.Form):
+class ConservazioneForm(OperationForm):
     spazio = forms.TypedChoiceField(label=gettext_lazy("Spazio di conservazione"), coerce=int)
 
-    def __init__(self, *args, casella: Casella, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.casella = casella
         self.fields["spazio"].choices = [
             (mb, f"{mb} MB — {price_label(conservazione_price(mb))}")
             for mb in range(STEP, STEP * 10 + 1, STEP)
@@ -258,23 +252,15 @@ SPEC = register(
     OperationSpec(
         kind=KIND,
         label=gettext_lazy("Conservazione a norma"),
-        call_label=gettext_lazy("Conservazione a norma (PATCH /pec/{id}/conservazione)"),
+        endpoint="PATCH /pec/{id}/conservazione",
         title=gettext_lazy("Attiva la conservazione a norma"),
-        path="conservazione",
         order=50,
         allowed=allowed,
         price=lambda casella, v: conservazione_price(v.get("spazio") or STEP),
-        start=lambda casella, v, **kw: enable_preservation(
-            casella=casella,
-            modulo=v.get("modulo"),
-            identita=v.get("identita"),
-            spazio=v["spazio"],
-            **kw,
-        ),
+        service=enable_preservation,
         handler=ConservazioneHandler(),
         form=ConservazioneForm,
         admin_form=ConservazioneAdminForm,
-        admin_action="op_conservazione",
         admin_description=gettext_lazy("Attiva la conservazione a norma…"),
         uploads=ConservazioneDocumentiForm,
         admin_single_box=gettext_lazy(

@@ -21,6 +21,14 @@ def size_choices(step: int, count: int, price_of) -> list[tuple[int, str]]:
     return out
 
 
+class OperationForm(forms.Form):
+    """The form of an operation's page, for one box."""
+
+    def __init__(self, *args, casella, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.casella = casella
+
+
 class AdminBatchForm(forms.Form):
     """The form of an admin action over the selected boxes: the batch's UUID keys one intent
     per box, so a double submit is the same intents."""

@@ -7,38 +7,36 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from openapi_pec import errors
 from portal.history import Sentence
 from portal.remote_calls import CallHandler, Confirmed, NotPerformed, Undecided
 
-from ..models import Casella, CasellaCall, TipoEvento
+from ..models import Casella, CasellaCall, Stato, TipoEvento
 from ..remote import get_client
 from ..services.history import record
 from ..services.mirror import apply_remote
 from ..services.notifications import notify_failure
-from .rules import label_of
+from .rules import LEGALMAIL, label_of
+
+#: What the intent of an operation keeps of Openapi's answer (the box as GET /pec/{id} shows it).
+OPERATION_SUMMARY = (
+    "id",
+    "stato",
+    "tipo_casella",
+    "data_scadenza",
+    "spazio_disco",
+    "spazio_storico",
+    "spazio_conservazione",
+    "conservazione",
+)
 
 
-def _summary(result: Any) -> dict[str, Any] | None:
+def summary_of(result: Any, keys) -> dict[str, Any] | None:
     if not isinstance(result, dict):
         return None
-    keys = (
-        "id",
-        "stato",
-        "tipo_casella",
-        "data_scadenza",
-        "spazio_disco",
-        "spazio_storico",
-        "spazio_conservazione",
-        "conservazione",
-    )
-    out = {k: result.get(k) for k in keys if k in result}
-    if isinstance(result.get("multiutenza"), list):
-        out["utenti"] = len(result["multiutenza"])
-    return out
+    return {k: result.get(k) for k in keys if k in result}
 
 
 def not_allowed(message: str) -> errors.PreconditionFailed:
@@ -56,31 +54,45 @@ def keep_params(call: CasellaCall, **values) -> None:
     call.params = params
 
 
-class OperationHandler(CallHandler):
-    """Shared behaviour: read the box before sending (refuse with Openapi's current state if the
-    operation is no longer allowed), apply the answer to the mirror, record the outcome."""
+class BoxCallHandler(CallHandler):
+    """A call on a box registered at Openapi: read the box first and send only if Openapi still
+    allows it (else refuse with Openapi's current state, applied to the mirror); settle an
+    unclear outcome by reading GET /pec/{id}; a failure is a history line and a notice."""
 
-    kind: str = ""
+    #: Openapi's states in which the call may be sent (empty: any) ...
+    remote_states: tuple[str, ...] = ()
+    #: ... and the refusal in another one, naming it as %(stato)s
+    not_sent: Any = ""
+    #: the refusal for a box that is not Legalmail (empty: any type may take it)
+    not_for_type: Any = ""
+    unregistered: Any = gettext_lazy("La casella non è registrata presso Openapi.")
+    #: what the intent keeps of Openapi's answer
+    summary_keys: tuple[str, ...] = ("id", "stato", "casella_pec", "tipo_casella")
 
     # -- hooks for subclasses
     def precheck(self, call: CasellaCall, current) -> None:
-        """Raise a permanent error if the operation must not be sent now."""
+        """Raise a permanent error if the call must not be sent now."""
+        if self.not_for_type and str(current.tipo_casella) not in LEGALMAIL:
+            raise not_allowed(str(self.not_for_type))
+        if self.remote_states and remote_stato(current) not in self.remote_states:
+            raise not_allowed(str(self.not_sent) % {"stato": remote_stato(current)})
 
     def send(self, client, call: CasellaCall, casella: Casella):
         raise NotImplementedError
 
-    def reached(self, call: CasellaCall, current) -> bool:
-        """Does Openapi show the operation's effect?"""
+    def settle(self, call: CasellaCall, current):
+        """The outcome of an unclear call, from the box as Openapi shows it now."""
         raise NotImplementedError
 
-    def done_message(self, call: CasellaCall, casella: Casella) -> Sentence:
-        return Sentence(gettext_lazy("Operazione «%(op)s» eseguita."), op=label_of(self.kind))
+    def failure(self, call: CasellaCall, message: str) -> tuple[Sentence, dict[str, Any]]:
+        """The history line of a failed call and its data."""
+        raise NotImplementedError
 
     # -- CallHandler
     def perform(self, call: CasellaCall) -> dict[str, Any]:
         casella = Casella.objects.get(pk=call.casella_id)
         if not casella.remote_id:
-            raise errors.PreconditionFailed(None, _("La casella non è registrata presso Openapi."))
+            raise errors.PreconditionFailed(None, str(self.unregistered))
         client = get_client()
         current = client.get_casella(casella.remote_id)
         try:
@@ -98,12 +110,42 @@ class OperationHandler(CallHandler):
             current = get_client().get_casella(casella.remote_id)
         except errors.TransientError:
             return Undecided()
-        if self.reached(call, current):
-            return Confirmed(current.raw)
-        return NotPerformed()
+        return self.settle(call, current)
 
     def summarize(self, result: Any) -> Any:
-        return _summary(result)
+        return summary_of(result, self.summary_keys)
+
+    def on_failed(self, call: CasellaCall, error: errors.OpenapiError | None) -> None:
+        casella = Casella.objects.get(pk=call.casella_id)
+        message = call.last_error or (error.message if error else "")
+        line, dati = self.failure(call, message)
+        dati.update(http_status=call.http_status, error=call.error_code)
+        record(casella, TipoEvento.ERRORE, line, dati=dati)
+        notify_failure(call, message, credit=isinstance(error, errors.InsufficientCredit))
+
+
+class OperationHandler(BoxCallHandler):
+    """An operation on an active box: confirmed when Openapi shows its effect; its outcome is
+    applied to the mirror and recorded under the operation's name."""
+
+    kind: str = ""
+    remote_states = (Stato.EVASA,)
+
+    def reached(self, call: CasellaCall, current) -> bool:
+        """Does Openapi show the operation's effect?"""
+        raise NotImplementedError
+
+    def done_message(self, call: CasellaCall, casella: Casella) -> Sentence:
+        return Sentence(gettext_lazy("Operazione «%(op)s» eseguita."), op=label_of(self.kind))
+
+    def settle(self, call: CasellaCall, current):
+        return Confirmed(current.raw) if self.reached(call, current) else NotPerformed()
+
+    def summarize(self, result: Any) -> Any:
+        out = summary_of(result, OPERATION_SUMMARY)
+        if out is not None and isinstance(result.get("multiutenza"), list):
+            out["utenti"] = len(result["multiutenza"])
+        return out
 
     def apply(self, call: CasellaCall, result: Any) -> None:
         casella = Casella.objects.select_for_update().get(pk=call.casella_id)
@@ -117,21 +159,10 @@ class OperationHandler(CallHandler):
             dati={"operazione": self.kind, "call": call.pk},
         )
 
-    def on_failed(self, call: CasellaCall, error: errors.OpenapiError | None) -> None:
-        casella = Casella.objects.get(pk=call.casella_id)
-        message = call.last_error or (error.message if error else "")
-        record(
-            casella,
-            TipoEvento.ERRORE,
-            Sentence(
-                gettext_lazy("Operazione «%(op)s» non riuscita: %(msg)s"),
-                op=label_of(self.kind),
-                msg=message,
-            ),
-            dati={
-                "operazione": self.kind,
-                "http_status": call.http_status,
-                "error": call.error_code,
-            },
+    def failure(self, call, message):
+        line = Sentence(
+            gettext_lazy("Operazione «%(op)s» non riuscita: %(msg)s"),
+            op=label_of(self.kind),
+            msg=message,
         )
-        notify_failure(call, message, credit=isinstance(error, errors.InsufficientCredit))
+        return line, {"operazione": self.kind}

@@ -7,6 +7,7 @@ request raises ``ValidationError`` with an Italian message and changes nothing.
 
 from __future__ import annotations
 
+import functools
 from decimal import Decimal
 from typing import Any
 
@@ -40,14 +41,30 @@ def recorded_for(casella: Casella, kind: str, intent_key: str) -> CasellaCall | 
     return existing
 
 
+def once(kind: str):
+    """The service recording an intent of ``kind``: a repeated submit (the same intent key) gets
+    the intent recorded then, whose values were checked then."""
+
+    def decorate(service):
+        @functools.wraps(service)
+        def run(*, casella: Casella, intent_key: str, **values):
+            if same := recorded_for(casella, kind, intent_key):
+                return same
+            return service(casella=casella, intent_key=intent_key, **values)
+
+        return run
+
+    return decorate
+
+
 def record_intent(
-    *,
     casella: Casella,
     kind: str,
-    params: dict[str, Any],
-    price: Decimal | None,
     intent_key: str,
     user,
+    *,
+    params: dict[str, Any],
+    price: Decimal | None,
     message: Sentence,
     validate=None,
     before_create=None,

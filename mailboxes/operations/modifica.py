@@ -16,15 +16,15 @@ from django.utils.translation import gettext_lazy
 from openapi_pec import prices
 from portal.history import Sentence
 
-from ..models import Casella, CasellaCall, Stato
+from ..models import Casella, CasellaCall
 from .conservazione import MAX_MB as MAX_PRESERVATION_MB
 from .conservazione import STEP as PRESERVATION_STEP
-from .forms import AdminBatchForm, size_choices
-from .handlers import OperationHandler, not_allowed, remote_stato
-from .intents import record_intent, recorded_for, refuse
+from .forms import AdminBatchForm, OperationForm, size_choices
+from .handlers import OperationHandler, not_allowed
+from .intents import once, record_intent, refuse
 from .pricing import cost_text
 from .registry import OperationSpec, register
-from .rules import ALLOWED, LEGALMAIL, Verdict, active_legalmail
+from .rules import ALLOWED, Verdict, active_legalmail
 
 KIND = "modifica"
 DISK_STEP = 1024
@@ -111,6 +111,7 @@ def describe_sizes(targets: dict[str, int]) -> list[Sentence]:
     ]
 
 
+@once(KIND)
 def enlarge(
     *,
     casella: Casella,
@@ -122,8 +123,6 @@ def enlarge(
 ) -> CasellaCall:
     """PATCH /pec/{id}/modifica with ABSOLUTE sizes (current + added, computed now), so a repeat
     can never add twice."""
-    if same := recorded_for(casella, KIND, intent_key):
-        return same  # a repeated submit: its values were checked when it was recorded
 
     def compute(locked: Casella) -> dict[str, Any]:
         targets = modifica_targets(
@@ -146,12 +145,12 @@ def enlarge(
         conservazione_mb=added.get("spazio_conservazione", 0),
     )
     return record_intent(
-        casella=casella,
-        kind=KIND,
+        casella,
+        KIND,
+        intent_key,
+        user,
         params={},
         price=price,
-        intent_key=intent_key,
-        user=user,
         message=Sentence(
             gettext_lazy("Aumento di spazio richiesto: %(what)s (%(cost)s)."),
             what=describe_sizes(targets),
@@ -165,18 +164,14 @@ class ModificaHandler(OperationHandler):
     """Absolute sizes; confirmed when every size reached its target."""
 
     kind = KIND
+    not_for_type = gettext_lazy("Aumento di spazio non disponibile per questo tipo di casella.")
+    not_sent = gettext_lazy("Aumento di spazio non inviato: per Openapi la casella è «%(stato)s».")
 
     def _targets(self, call) -> dict[str, int]:
         return {k: int(v) for k, v in (call.params.get("targets") or {}).items()}
 
     def precheck(self, call, current):
-        if str(current.tipo_casella) not in LEGALMAIL:
-            raise not_allowed(_("Aumento di spazio non disponibile per questo tipo di casella."))
-        if remote_stato(current) != Stato.EVASA:
-            raise not_allowed(
-                _("Aumento di spazio non inviato: per Openapi la casella è «%(stato)s».")
-                % {"stato": remote_stato(current)}
-            )
+        super().precheck(call, current)
         if self.reached(call, current):
             raise not_allowed(
                 _("Openapi mostra già lo spazio richiesto: nessuna modifica inviata, nessun costo.")
@@ -195,7 +190,7 @@ class ModificaHandler(OperationHandler):
         )
 
 
-class ModificaForm(forms.Form):
+class ModificaForm(OperationForm):
     disco_add = forms.TypedChoiceField(
         label=gettext_lazy("Spazio casella da aggiungere"), coerce=int
     )
@@ -206,9 +201,9 @@ class ModificaForm(forms.Form):
         label=gettext_lazy("Spazio di conservazione da aggiungere"), coerce=int, required=False
     )
 
-    def __init__(self, *args, casella: Casella, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.casella = casella
+        casella = self.casella
         self.fields["disco_add"].choices = size_choices(
             DISK_STEP, 10, lambda mb: modifica_price(disco_mb=mb)
         )
@@ -283,23 +278,16 @@ SPEC = register(
     OperationSpec(
         kind=KIND,
         label=gettext_lazy("Aumento spazio"),
-        call_label=gettext_lazy("Aumento spazio (PATCH /pec/{id}/modifica)"),
+        endpoint="PATCH /pec/{id}/modifica",
         title=gettext_lazy("Aumenta lo spazio"),
         path="spazio",
         order=20,
         allowed=allowed,
         price=price_of,
-        start=lambda casella, v, **kw: enlarge(
-            casella=casella,
-            disco_add=v.get("disco_add") or 0,
-            storico_add=v.get("storico_add") or 0,
-            conservazione_add=v.get("conservazione_add") or 0,
-            **kw,
-        ),
+        service=enlarge,
         handler=ModificaHandler(),
         form=ModificaForm,
         admin_form=ModificaAdminForm,
-        admin_action="op_modifica",
         admin_description=gettext_lazy("Aumenta lo spazio…"),
         intro=lambda casella: _(
             "Lo spazio si può solo aumentare: a multipli di 1024 MB (512 MB per la "

@@ -15,12 +15,12 @@ from openapi_pec import prices
 from portal.history import Sentence
 
 from ..models import Casella, CasellaCall
-from .forms import AdminBatchForm
+from .forms import AdminBatchForm, OperationForm
 from .handlers import OperationHandler, keep_params, not_allowed
-from .intents import record_intent, recorded_for, refuse
+from .intents import once, record_intent, refuse
 from .pricing import cost_text
 from .registry import OperationSpec, register
-from .rules import ALLOWED, LEGALMAIL, Verdict, active_legalmail, users_of
+from .rules import ALLOWED, Verdict, active_legalmail, users_of
 
 KIND = "multiutenza"
 MAX_USERS = 25
@@ -38,6 +38,7 @@ def allowed(casella: Casella) -> Verdict:
     return ALLOWED
 
 
+@once(KIND)
 def add_user(
     *,
     casella: Casella,
@@ -49,8 +50,6 @@ def add_user(
     user,
 ) -> CasellaCall:
     """POST /pec/{id}/multiutenza, once (at most 25 users)."""
-    if same := recorded_for(casella, KIND, intent_key):
-        return same  # a repeated submit: its values were checked when it was recorded
     values = {
         "nome": (nome or "").strip(),
         "cognome": (cognome or "").strip(),
@@ -67,12 +66,12 @@ def add_user(
         raise refuse(_("L'e-mail per la password non è valida."), "email") from None
     price = multiutenza_price()
     return record_intent(
-        casella=casella,
-        kind=KIND,
+        casella,
+        KIND,
+        intent_key,
+        user,
         params=values,
         price=price,
-        intent_key=intent_key,
-        user=user,
         message=Sentence(
             gettext_lazy("Utente aggiuntivo %(nome)s %(cognome)s richiesto (%(cost)s)."),
             nome=values["nome"],
@@ -97,10 +96,11 @@ class MultiutenzaHandler(OperationHandler):
     """Confirmed when Openapi lists one more user with these name and e-mail than before."""
 
     kind = KIND
+    remote_states = ()  # any state: the type and the number of users are checked
+    not_for_type = gettext_lazy("Utenti aggiuntivi non disponibili per questo tipo di casella.")
 
     def precheck(self, call, current):
-        if str(current.tipo_casella) not in LEGALMAIL:
-            raise not_allowed(_("Utenti aggiuntivi non disponibili per questo tipo di casella."))
+        super().precheck(call, current)
         if len(current.multiutenza) >= MAX_USERS:
             raise not_allowed(
                 _("Utente non aggiunto: la casella ha già %(n)d utenti.") % {"n": MAX_USERS}
@@ -135,10 +135,9 @@ class MultiutenzaFields(forms.Form):
     email_gestione_password = forms.EmailField(label=gettext_lazy("E-mail per la password"))
 
 
-class MultiutenzaForm(MultiutenzaFields):
-    def __init__(self, *args, casella: Casella, **kwargs):
+class MultiutenzaForm(OperationForm, MultiutenzaFields):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.casella = casella
         self.fields["descrizione"].help_text = _("Es. «Ufficio amministrazione».")
         self.fields["email_gestione_password"].help_text = _(
             "Openapi vi invia le credenziali del nuovo utente."
@@ -170,24 +169,16 @@ SPEC = register(
     OperationSpec(
         kind=KIND,
         label=gettext_lazy("Utente aggiuntivo"),
-        call_label=gettext_lazy("Utente aggiuntivo (POST /pec/{id}/multiutenza)"),
+        endpoint="POST /pec/{id}/multiutenza",
         title=gettext_lazy("Aggiungi un utente"),
         path="utenti",
         order=40,
         allowed=allowed,
         price=lambda casella, v: multiutenza_price(),
-        start=lambda casella, v, **kw: add_user(
-            casella=casella,
-            nome=v["nome"],
-            cognome=v["cognome"],
-            descrizione=v["descrizione"],
-            email_gestione_password=v["email_gestione_password"],
-            **kw,
-        ),
+        service=add_user,
         handler=MultiutenzaHandler(),
         form=MultiutenzaForm,
         admin_form=MultiutenzaAdminForm,
-        admin_action="op_multiutenza",
         admin_description=gettext_lazy("Aggiungi un utente…"),
         intro=_intro,
     )

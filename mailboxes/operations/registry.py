@@ -13,11 +13,14 @@ This module imports nothing of the app, so models.py can read it.
 from __future__ import annotations
 
 import importlib
+import inspect
 import pkgutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
+
+from django.utils.text import format_lazy
 
 #: kind -> spec, in the order they were registered (see :func:`in_order` for the page order).
 OPERATIONS: dict[str, OperationSpec] = {}
@@ -30,23 +33,27 @@ class OperationSpec:
     ``allowed(casella) -> Verdict``: may the box take it now (after the checks every operation
     shares: registered at Openapi, no other operation open). ``price(casella, values)``: the cost
     of the values of its form (``None``: free). ``start(casella, values, *, intent_key, user)``:
-    the service that records the intent (raises ``ValidationError`` with the reason).
+    the service that records the intent (raises ``ValidationError`` with the reason); or
+    ``service``, a function whose keyword parameters are named as the form's fields.
     ``handler``: how the call is sent at most once and settled (portal/remote_calls.py)."""
 
     kind: str  #: stored in CasellaCall.kind; also the URL name (mailboxes:<kind>)
     label: Any  #: short name: the panel's button, messages, the history
-    call_label: Any  #: the call's name in the box's calls table and in admin
     title: Any  #: the heading of its page
-    path: str  #: the URL segment after the box: caselle/<pk>/<path>/
     order: int  #: position on the box page
     allowed: Callable[..., Any]
     price: Callable[..., Decimal | None]
-    start: Callable[..., Any]
     handler: Any
     form: type  #: the portal's form, built with ``casella=``
     admin_form: type  #: the admin action's form, built with ``caselle=``
-    admin_action: str  #: the admin action's name
     admin_description: Any
+    endpoint: str = ""  #: Openapi's call, e.g. "GET /pec/{id}/rinnovo"
+    #: the call's name in the box's calls table and in admin; by default "label (endpoint)"
+    call_label: Any = None
+    path: str = ""  #: the URL segment after the box: caselle/<pk>/<path>/; by default the kind
+    admin_action: str = ""  #: the admin action's name; by default op_<kind>
+    start: Callable[..., Any] | None = None
+    service: Callable[..., Any] | None = None
     #: a form of files asked on the confirmation page (one box at a time in admin)
     uploads: type | None = None
     admin_single_box: Any = ""  #: the message when more than one box is selected
@@ -60,9 +67,31 @@ class OperationSpec:
     #: the price depends on the box's type: a placeholder type price makes it indicative
     priced_by_type: bool = True
 
+    def __post_init__(self) -> None:
+        defaults = {
+            "call_label": format_lazy("{} ({})", self.label, self.endpoint),
+            "path": self.kind,
+            "admin_action": f"op_{self.kind}",
+            "start": self.service and calling(self.service),
+        }
+        for name, value in defaults.items():
+            if not getattr(self, name):
+                object.__setattr__(self, name, value)
+
     @property
     def url_name(self) -> str:
         return f"mailboxes:{self.kind}"
+
+
+def calling(service: Callable[..., Any]) -> Callable[..., Any]:
+    """``start`` from a service whose keyword parameters are named as the form's fields: the
+    values it names are passed, the others (the admin's batch, the intent key) are not."""
+    names = set(inspect.signature(service).parameters) - {"casella", "intent_key", "user"}
+
+    def start(casella, values: dict[str, Any], **kwargs):
+        return service(casella=casella, **{k: v for k, v in values.items() if k in names}, **kwargs)
+
+    return start
 
 
 def register(spec: OperationSpec) -> OperationSpec:

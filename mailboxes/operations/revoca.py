@@ -13,29 +13,24 @@ from django.utils.translation import gettext_lazy
 from portal.history import Sentence
 
 from ..models import Casella, CasellaCall, Stato
-from .forms import AdminBatchForm
-from .handlers import OperationHandler, not_allowed, remote_stato
-from .intents import record_intent, recorded_for, refuse
+from .forms import AdminBatchForm, OperationForm
+from .handlers import OperationHandler, remote_stato
+from .intents import once, record_intent, refuse
 from .registry import OperationSpec, register
-from .rules import ALLOWED, Verdict, state_label
+from .rules import Verdict, in_states
 
 KIND = "revoca"
 
 
 def allowed(casella: Casella) -> Verdict:
-    if casella.stato != Stato.EVASA:
-        return Verdict(
-            False,
-            _("Si revocano solo caselle attive (questa è «%(stato)s»).")
-            % {"stato": state_label(casella)},
-        )
-    return ALLOWED
+    return in_states(
+        casella, (Stato.EVASA,), _("Si revocano solo caselle attive (questa è «%(stato)s»).")
+    )
 
 
+@once(KIND)
 def revoke(*, casella: Casella, conferma: str, intent_key: str, user) -> CasellaCall:
     """DELETE /pec/{id}, once; irreversible: ``conferma`` must be the box's address."""
-    if same := recorded_for(casella, KIND, intent_key):
-        return same  # a repeated submit: its values were checked when it was recorded
     if (conferma or "").strip().lower() != casella.casella_pec.lower():
         raise refuse(
             _("Per confermare la revoca scrivi esattamente l'indirizzo %(address)s.")
@@ -43,12 +38,12 @@ def revoke(*, casella: Casella, conferma: str, intent_key: str, user) -> Casella
             "conferma",
         )
     return record_intent(
-        casella=casella,
-        kind=KIND,
+        casella,
+        KIND,
+        intent_key,
+        user,
         params={},
         price=None,
-        intent_key=intent_key,
-        user=user,
         message=Sentence(gettext_lazy("Revoca richiesta (irreversibile).")),
     )
 
@@ -57,13 +52,7 @@ class RevocaHandler(OperationHandler):
     """Confirmed when Openapi shows the box revoked."""
 
     kind = KIND
-
-    def precheck(self, call, current):
-        if remote_stato(current) != Stato.EVASA:
-            raise not_allowed(
-                _("Revoca non inviata: per Openapi la casella è «%(stato)s».")
-                % {"stato": remote_stato(current)}
-            )
+    not_sent = gettext_lazy("Revoca non inviata: per Openapi la casella è «%(stato)s».")
 
     def send(self, client, call, casella):
         return client.revoke_casella(casella.remote_id)
@@ -75,17 +64,16 @@ class RevocaHandler(OperationHandler):
         return Sentence(gettext_lazy("Revoca eseguita."))
 
 
-class RevocaForm(forms.Form):
+class RevocaForm(OperationForm):
     conferma = forms.CharField(
         label=gettext_lazy("Scrivi l'indirizzo della casella per confermare"), max_length=254
     )
     intent_key = forms.CharField(widget=forms.HiddenInput)
 
-    def __init__(self, *args, casella: Casella, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.casella = casella
         self.fields["conferma"].widget.attrs.update(
-            {"autocomplete": "off", "spellcheck": "false", "placeholder": casella.casella_pec}
+            {"autocomplete": "off", "spellcheck": "false", "placeholder": self.casella.casella_pec}
         )
         self.initial.setdefault("intent_key", str(uuid.uuid4()))
 
@@ -129,17 +117,15 @@ SPEC = register(
     OperationSpec(
         kind=KIND,
         label=gettext_lazy("Revoca"),
-        call_label=gettext_lazy("Revoca (DELETE /pec/{id})"),
+        endpoint="DELETE /pec/{id}",
         title=gettext_lazy("Revoca la casella"),
-        path="revoca",
         order=60,
         allowed=allowed,
         price=lambda casella, v: None,
-        start=lambda casella, v, **kw: revoke(casella=casella, conferma=v.get("conferma"), **kw),
+        service=revoke,
         handler=RevocaHandler(),
         form=RevocaForm,
         admin_form=RevocaAdminForm,
-        admin_action="op_revoca",
         admin_description=gettext_lazy("Revoca le caselle selezionate…"),
         irreversible=True,
         warning=gettext_lazy("La revoca è irreversibile."),

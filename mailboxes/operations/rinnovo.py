@@ -16,15 +16,16 @@ from openapi_pec import prices
 from portal.history import Sentence
 
 from ..models import Casella, CasellaCall, Stato
-from .forms import AdminBatchForm
-from .handlers import OperationHandler, keep_params, not_allowed, remote_stato
-from .intents import record_intent, recorded_for, refuse
+from .forms import AdminBatchForm, OperationForm
+from .handlers import OperationHandler, keep_params, remote_stato
+from .intents import once, record_intent, refuse
 from .pricing import cost_text, price_label
 from .registry import OperationSpec, register
-from .rules import ALLOWED, Verdict, state_label
+from .rules import Verdict, in_states
 
 KIND = "rinnovo"
 MAX_YEARS = 5
+RENEWABLE = (Stato.EVASA, Stato.REVOCATA)
 
 
 def renewal_price(tipo_casella: str, anni: int = 1) -> Decimal:
@@ -32,20 +33,17 @@ def renewal_price(tipo_casella: str, anni: int = 1) -> Decimal:
 
 
 def allowed(casella: Casella) -> Verdict:
-    if casella.stato not in (Stato.EVASA, Stato.REVOCATA):
-        return Verdict(
-            False,
-            _("Si rinnovano solo caselle attive o revocate (questa è «%(stato)s»).")
-            % {"stato": state_label(casella)},
-        )
-    return ALLOWED
+    return in_states(
+        casella,
+        RENEWABLE,
+        _("Si rinnovano solo caselle attive o revocate (questa è «%(stato)s»)."),
+    )
 
 
+@once(KIND)
 def renew(*, casella: Casella, anni: int, intent_key: str, user) -> CasellaCall:
     """GET /pec/{id}/rinnovo?anni=N, once. The expiry date seen now is recorded: the renewal is
     confirmed when Openapi shows a later one."""
-    if same := recorded_for(casella, KIND, intent_key):
-        return same  # a repeated submit: its values were checked when it was recorded
     try:
         anni = int(anni)
     except (TypeError, ValueError):
@@ -54,12 +52,12 @@ def renew(*, casella: Casella, anni: int, intent_key: str, user) -> CasellaCall:
         raise refuse(_("Scegli da 1 a %(max)d anni.") % {"max": MAX_YEARS}, "anni")
     price = renewal_price(casella.tipo_casella, anni)
     return record_intent(
-        casella=casella,
-        kind=KIND,
+        casella,
+        KIND,
+        intent_key,
+        user,
         params={"anni": anni},
         price=price,
-        intent_key=intent_key,
-        user=user,
         message=Sentence(
             ngettext_lazy(
                 "Rinnovo di %(n)d anno richiesto (%(cost)s).",
@@ -80,13 +78,11 @@ class RinnovoHandler(OperationHandler):
     """Confirmed when Openapi's data_scadenza moved past the one recorded before sending."""
 
     kind = KIND
+    remote_states = RENEWABLE
+    not_sent = gettext_lazy("Rinnovo non inviato: per Openapi la casella è «%(stato)s».")
 
     def precheck(self, call, current):
-        if remote_stato(current) not in (Stato.EVASA, Stato.REVOCATA):
-            raise not_allowed(
-                _("Rinnovo non inviato: per Openapi la casella è «%(stato)s».")
-                % {"stato": remote_stato(current)}
-            )
+        super().precheck(call, current)
         # The baseline for settling an unclear outcome is Openapi's own date, just before
         # sending (the mirror may be behind, e.g. after an automatic renewal).
         keep_params(
@@ -130,13 +126,12 @@ def years_choices(casella: Casella | None = None) -> list[tuple[int, str]]:
     return out
 
 
-class RinnovoForm(forms.Form):
+class RinnovoForm(OperationForm):
     anni = forms.TypedChoiceField(label=gettext_lazy("Durata del rinnovo"), coerce=int)
 
-    def __init__(self, *args, casella: Casella, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.casella = casella
-        self.fields["anni"].choices = years_choices(casella)
+        self.fields["anni"].choices = years_choices(self.casella)
         self.initial.setdefault("anni", 1)
 
     def summary(self):
@@ -156,13 +151,12 @@ SPEC = register(
     OperationSpec(
         kind=KIND,
         label=gettext_lazy("Rinnovo"),
-        call_label=gettext_lazy("Rinnovo (GET /pec/{id}/rinnovo)"),
+        endpoint="GET /pec/{id}/rinnovo",
         title=gettext_lazy("Rinnova la casella"),
-        path="rinnovo",
         order=10,
         allowed=allowed,
         price=lambda casella, v: renewal_price(casella.tipo_casella, v.get("anni") or 1),
-        start=lambda casella, v, **kw: renew(casella=casella, anni=v["anni"], **kw),
+        service=renew,
         handler=RinnovoHandler(),
         form=RinnovoForm,
         admin_form=RinnovoAdminForm,

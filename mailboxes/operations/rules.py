@@ -79,6 +79,13 @@ def busy_reason(running: CasellaCall | None) -> str:
     }
 
 
+def in_states(casella: Casella, states, refusal: str) -> Verdict:
+    """Is the box in one of ``states``? ``refusal`` names its state as ``%(stato)s``."""
+    if casella.stato in states:
+        return ALLOWED
+    return Verdict(False, refusal % {"stato": state_label(casella)})
+
+
 def active_legalmail(casella: Casella) -> Verdict:
     """The condition of the Legalmail-only operations: a Legalmail box, active."""
     if casella.tipo_casella not in LEGALMAIL:
@@ -87,13 +94,11 @@ def active_legalmail(casella: Casella) -> Verdict:
             _("Operazione disponibile solo per le caselle Legalmail, non per %(tipo)s.")
             % {"tipo": casella.get_tipo_casella_display()},
         )
-    if casella.stato != Stato.EVASA:
-        return Verdict(
-            False,
-            _("Operazione disponibile solo per caselle attive (questa è «%(stato)s»).")
-            % {"stato": state_label(casella)},
-        )
-    return ALLOWED
+    return in_states(
+        casella,
+        (Stato.EVASA,),
+        _("Operazione disponibile solo per caselle attive (questa è «%(stato)s»)."),
+    )
 
 
 def check(casella: Casella, kind: str, *, busy: bool | CasellaCall | None = None) -> Verdict:

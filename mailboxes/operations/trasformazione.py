@@ -12,10 +12,10 @@ from django.utils.translation import gettext_lazy
 from openapi_pec import prices
 from portal.history import Sentence
 
-from ..models import Casella, CasellaCall, Stato, TipoCasellaChoices
-from .forms import AdminBatchForm
-from .handlers import OperationHandler, not_allowed, remote_stato
-from .intents import record_intent, recorded_for, refuse
+from ..models import Casella, CasellaCall, TipoCasellaChoices
+from .forms import AdminBatchForm, OperationForm
+from .handlers import OperationHandler, not_allowed
+from .intents import once, record_intent, refuse
 from .pricing import cost_text, price_label
 from .registry import OperationSpec, register
 from .rules import ALLOWED, LEGALMAIL, Verdict, active_legalmail, check, higher_types
@@ -42,10 +42,9 @@ def allowed(casella: Casella) -> Verdict:
     return ALLOWED
 
 
+@once(KIND)
 def upgrade(*, casella: Casella, tipo: str, intent_key: str, user) -> CasellaCall:
     """PATCH /pec/{id}/trasformazione to a higher Legalmail type, once."""
-    if same := recorded_for(casella, KIND, intent_key):
-        return same  # a repeated submit: its values were checked when it was recorded
     tipo = (tipo or "").upper()
     if tipo not in higher_types(casella.tipo_casella):
         if casella.tipo_casella in LEGALMAIL and tipo in LEGALMAIL:
@@ -61,12 +60,12 @@ def upgrade(*, casella: Casella, tipo: str, intent_key: str, user) -> CasellaCal
         raise refuse(verdict.reason if not verdict else _("Tipo non valido."), "tipo")
     price = trasformazione_price(casella.tipo_casella, tipo)
     return record_intent(
-        casella=casella,
-        kind=KIND,
+        casella,
+        KIND,
+        intent_key,
+        user,
         params={"a": tipo},
         price=price,
-        intent_key=intent_key,
-        user=user,
         message=Sentence(
             gettext_lazy("Passaggio a %(tipo)s richiesto (%(cost)s)."),
             tipo=TipoCasellaChoices(tipo).label,
@@ -80,15 +79,11 @@ class TrasformazioneHandler(OperationHandler):
     """Confirmed when Openapi shows the target type (or a higher one)."""
 
     kind = KIND
+    not_sent = gettext_lazy("Cambio tipo non inviato: per Openapi la casella è «%(stato)s».")
 
     def precheck(self, call, current):
-        target = call.params.get("a", "")
-        if remote_stato(current) != Stato.EVASA:
-            raise not_allowed(
-                _("Cambio tipo non inviato: per Openapi la casella è «%(stato)s».")
-                % {"stato": remote_stato(current)}
-            )
-        if not prices.is_upgrade(str(current.tipo_casella), target):
+        super().precheck(call, current)
+        if not prices.is_upgrade(str(current.tipo_casella), call.params.get("a", "")):
             raise not_allowed(
                 _("Cambio tipo non inviato: per Openapi la casella è già %(tipo)s.")
                 % {"tipo": current.tipo_casella}
@@ -110,19 +105,15 @@ class TrasformazioneHandler(OperationHandler):
         )
 
 
-class TrasformazioneForm(forms.Form):
+class TrasformazioneForm(OperationForm):
     tipo = forms.ChoiceField(label=gettext_lazy("Nuovo tipo"))
 
-    def __init__(self, *args, casella: Casella, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.casella = casella
+        tipo = self.casella.tipo_casella
         self.fields["tipo"].choices = [
-            (
-                t,
-                f"{TipoCasellaChoices(t).label} — "
-                f"{price_label(trasformazione_price(casella.tipo_casella, t))}",
-            )
-            for t in higher_types(casella.tipo_casella)
+            (t, f"{TipoCasellaChoices(t).label} — {price_label(trasformazione_price(tipo, t))}")
+            for t in higher_types(tipo)
         ]
 
     def summary(self):
@@ -146,17 +137,16 @@ SPEC = register(
     OperationSpec(
         kind=KIND,
         label=gettext_lazy("Cambio tipo"),
-        call_label=gettext_lazy("Cambio tipo (PATCH /pec/{id}/trasformazione)"),
+        endpoint="PATCH /pec/{id}/trasformazione",
         title=gettext_lazy("Cambia tipo di casella"),
         path="tipo",
         order=30,
         allowed=allowed,
         price=price_of,
-        start=lambda casella, v, **kw: upgrade(casella=casella, tipo=v["tipo"], **kw),
+        service=upgrade,
         handler=TrasformazioneHandler(),
         form=TrasformazioneForm,
         admin_form=TrasformazioneAdminForm,
-        admin_action="op_trasformazione",
         admin_description=gettext_lazy("Cambia tipo (solo verso l'alto)…"),
         intro=lambda casella: _("Si può solo passare a un tipo superiore; la scadenza non cambia."),
     )

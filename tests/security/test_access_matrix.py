@@ -129,6 +129,9 @@ def build(route: str, world: World) -> str | None:
 # "staff": Django admin).
 PLAIN_URLS: dict[str, str] = {
     "": "portal",
+    "cruscotto/da-fare/": "portal",
+    "cruscotto/andamento/": "portal",
+    "cruscotto/cerca/": "portal",
     "i18n/setlang/": "public",
     "account/login/": "public",
     "account/logout/": "public",

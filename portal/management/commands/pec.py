@@ -80,6 +80,17 @@ class Command(BaseCommand):
         for key, value in rows:
             self._line(f"{key.ljust(width)}  {_d(value)}")
 
+    def _table(self, items, columns, *, empty: str, count: str) -> None:
+        """A heading and one line a item: each column (heading, width, value) padded to its
+        width."""
+        if not items:
+            self._line(empty)
+            return
+        self._line("  ".join(heading.ljust(width) for heading, width, _v in columns))
+        for item in items:
+            self._line("  ".join(str(value(item)).ljust(width) for _h, width, value in columns))
+        self._line(count.format(n=len(items)))
+
     def do_domain(self, client, options):
         check = client.domini_pec(options["dominio"])
         verdict = "FOUND" if check.found else "NOT FOUND"
@@ -92,17 +103,18 @@ class Command(BaseCommand):
         self._line(f"{options['address']}: {'available' if free else 'NOT available'}")
 
     def do_list(self, client, options):
-        boxes = client.list_caselle()
-        if not boxes:
-            self._line("No PEC boxes on this account.")
-            return
-        self._line(f"{'ID':24}  {'ADDRESS':40}  {'TYPE':17}  {'STATUS':22}  EXPIRES")
-        for b in boxes:
-            self._line(
-                f"{b.id:24}  {b.casella_pec:40}  {b.tipo_casella!s:17}  "
-                f"{b.stato!s:22}  {_d(b.data_scadenza)}"
-            )
-        self._line(f"{len(boxes)} box(es)")
+        self._table(
+            client.list_caselle(),
+            [
+                ("ID", 24, lambda b: b.id),
+                ("ADDRESS", 40, lambda b: b.casella_pec),
+                ("TYPE", 17, lambda b: b.tipo_casella),
+                ("STATUS", 22, lambda b: b.stato),
+                ("EXPIRES", 0, lambda b: _d(b.data_scadenza)),
+            ],
+            empty="No PEC boxes on this account.",
+            count="{n} box(es)",
+        )
 
     def do_show(self, client, options):
         b = client.get_casella(options["id"])
@@ -135,14 +147,17 @@ class Command(BaseCommand):
         )
 
     def do_comunica_list(self, client, options):
-        items = client.list_comunica()
-        if not items:
-            self._line("No comunica requests on this account.")
-            return
-        self._line(f"{'ID':24}  {'ADDRESS':40}  {'STATUS':24}  UPDATED")
-        for r in items:
-            self._line(f"{r.id:24}  {r.casella_pec:40}  {r.stato!s:24}  {_d(r.timestamp)}")
-        self._line(f"{len(items)} request(s)")
+        self._table(
+            client.list_comunica(),
+            [
+                ("ID", 24, lambda r: r.id),
+                ("ADDRESS", 40, lambda r: r.casella_pec),
+                ("STATUS", 24, lambda r: r.stato),
+                ("UPDATED", 0, lambda r: _d(r.timestamp)),
+            ],
+            empty="No comunica requests on this account.",
+            count="{n} request(s)",
+        )
 
     def do_comunica_show(self, client, options):
         r = client.get_comunica(options["id"])

@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('mailboxes', '0006_operations_from_registry'),
+        ('mailboxes', '0008_renewals_index'),
     ]
 
     operations = [

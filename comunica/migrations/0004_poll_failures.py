@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('comunica', '0002_history_sentences'),
+        ('comunica', '0003_search_text'),
     ]
 
     operations = [
