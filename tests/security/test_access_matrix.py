@@ -88,6 +88,10 @@ ID_URLS: dict[str, Builder] = {
     "comunica/<int:pk>/procura/<int:doc>/procura.p7m": lambda w: (
         f"/comunica/{w.richiesta.pk}/procura/{w.procura.pk}/procura.p7m"
     ),
+    # Openapi's callback: public, but only with the request's secret (here a wrong one)
+    "comunica/<int:pk>/callback/<str:token>/": lambda w: (
+        f"/comunica/{w.richiesta.pk}/callback/{'0' * 40}/"
+    ),
     # Django admin: staff only; the object ids of the generic admin URLs are built below.
     "admin/r/<path:content_type_id>/<path:object_id>/": lambda w: _view_on_site(w),
     "admin/auth/user/<id>/password/": lambda w: f"/admin/auth/user/{w.assigned.pk}/password/",
@@ -96,7 +100,10 @@ ID_URLS: dict[str, Builder] = {
 }
 NO_OBJECT: set[str] = set()
 #: Reachable without logging in, refused without the right secret in the URL.
-SECRET_URLS = {"caselle/<int:pk>/callback/<str:token>/"}
+SECRET_URLS = {
+    "caselle/<int:pk>/callback/<str:token>/",
+    "comunica/<int:pk>/callback/<str:token>/",
+}
 _ADMIN_OBJECT = re.compile(r"^admin/(\w+)/(\w+)/<path:object_id>/(\w*/?)$")
 
 
