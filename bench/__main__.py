@@ -15,7 +15,7 @@ import time
 
 from . import core
 
-FIGURES = ("P1", "P2", "P3", "P4", "P5", "P6", "P7", "P8", "P9")
+FIGURES = ("P1", "P2", "P3", "P4", "P5", "P6", "P7", "P8", "P9", "P10")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -70,6 +70,7 @@ def main(argv: list[str] | None = None) -> int:
             "P7": lambda: figures.p7((1_000, 10_000) if q else (10_000, 100_000), 15 if q else 40),
             "P8": lambda: deployed.p8(env, 20.0 if q else 60.0),
             "P9": lambda: figures.p9(env),
+            "P10": lambda: figures.p10(env, (10_000,) if q else (10_000, 100_000)),
         }
         for fig in only:
             t0 = time.monotonic()

@@ -603,3 +603,30 @@ def p6(sandbox, env, n: int) -> list[Row]:
 
 
 __all__: list[Any] = ["p1", "p2", "p3", "p4", "p5", "p6"]
+
+
+# --------------------------------------------------------------------------- P10
+
+
+def p10(env, sizes) -> list[Row]:
+    """The boxes list exported as CSV and XLSX through the view, each in its own process (its
+    peak memory), against the whole file built in memory from model instances."""
+    data.wipe()
+    holder_rows = data.holders(20_000)
+    rows, done = [], 0
+    for n in sizes:
+        data.boxes(n - done, holder_rows, start=done)
+        done = n
+        for fmt in ("csv", "xlsx"):
+            portal = core.run_job("export_portal", env, fmt)
+            naive = core.run_job("export_naive", env, fmt)
+            rows.append(
+                (
+                    "P10",
+                    f"export of {n:,} boxes as {fmt.upper()} ({portal['bytes'] / 1e6:.1f} MB)",
+                    f"{_fmt_s(portal['seconds'])}, peak +{portal['peak_mb']:.0f} MB",
+                    f"in memory: {_fmt_s(naive['seconds'])}, peak +{naive['peak_mb']:.0f} MB",
+                    core.ratio(portal["peak_mb"] or 1, naive["peak_mb"] or 1),
+                )
+            )
+    return rows

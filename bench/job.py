@@ -250,9 +250,67 @@ def costly_alongside(mode: str) -> dict:
     return {"alone": alone, "slowest": slowest}
 
 
+def _office_client():
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    user, _created = get_user_model().objects.get_or_create(
+        username="bench-export", defaults={"is_superuser": True, "is_staff": True}
+    )
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(user)
+    return client
+
+
+def export_portal(fmt: str) -> dict:
+    """The boxes list exported through the view (streamed CSV, write-only XLSX): bytes sent."""
+    # https, as behind the proxy: the production settings redirect plain http
+    response = _office_client().get("/portafoglio/esporta/caselle/", {"formato": fmt}, secure=True)
+    assert response.status_code == 200, response.status_code
+    sent = sum(len(chunk) for chunk in response.streaming_content)
+    response.close()
+    return {"bytes": sent}
+
+
+def export_naive(fmt: str) -> dict:
+    """The naive peer: every box loaded as a model instance, the whole file built in memory
+    (csv into a StringIO, openpyxl's ordinary workbook)."""
+    import csv
+
+    from openpyxl import Workbook
+
+    from mailboxes.models import Casella
+
+    header = ["Indirizzo", "Tipo", "Stato", "Titolare", "Codice fiscale", "Scadenza"]
+    table = [header] + [
+        [
+            c.casella_pec,
+            c.tipo_casella,
+            c.get_stato_display(),
+            str(c.titolare or ""),
+            c.titolare.codice_fiscale if c.titolare else "",
+            c.data_scadenza,
+        ]
+        for c in Casella.objects.select_related("titolare")
+    ]
+    out = io.BytesIO()
+    if fmt == "xlsx":
+        workbook = Workbook()
+        for row in table:
+            workbook.active.append(row)
+        workbook.save(out)
+    else:
+        text = io.StringIO()
+        csv.writer(text, delimiter=";").writerows(table)
+        out.write(text.getvalue().encode())
+    return {"bytes": len(out.getvalue())}
+
+
 JOBS = {
     f.__name__: f
     for f in (
+        export_portal,
+        export_naive,
         sync_portal,
         sync_naive,
         pdf_portal,

@@ -139,8 +139,9 @@ ENTRY_FIELDS = (
 )
 
 
-def _box_entries(qs, action, *, since, now, normal=None) -> list[Entry]:
-    """The oldest few boxes of ``qs`` (by creation: the order of the status index)."""
+def _box_entries(qs, action, *, since, now, normal=None, url=None) -> list[Entry]:
+    """The oldest few boxes of ``qs`` (by creation: the order of the status index), each
+    linked to its page or to ``url(box)``."""
     out = []
     boxes = qs.select_related("titolare").only(*ENTRY_FIELDS).order_by("created_at", "pk")
     for c in boxes[:SHOWN]:
@@ -149,7 +150,7 @@ def _box_entries(qs, action, *, since, now, normal=None) -> list[Entry]:
             Entry(
                 title=c.casella_pec,
                 action=action(c, moment),
-                url=reverse("mailboxes:casella_detail", args=[c.pk]),
+                url=url(c) if url else reverse("mailboxes:casella_detail", args=[c.pk]),
                 since=moment,
                 holder=_holder(c),
                 stuck=bool(normal and moment and now - moment > normal),
@@ -267,11 +268,12 @@ def todo(user, *, now: dt.datetime | None = None) -> Todo:
             counts["senza_titolare"],
             _box_entries(
                 boxes.filter(stato=Stato.EVASA, titolare__isnull=True),
-                lambda c, m: _("Collega la casella al suo titolare (Amministrazione)."),
+                lambda c, m: _("Collega la casella al suo titolare."),
                 since=lambda c: c.created_at,
                 now=now,
+                url=lambda c: f"{reverse('portfolio:adopt')}#casella-{c.pk}",
             ),
-            _boxes_list_url(azione="on", stato=Stato.EVASA),
+            reverse("portfolio:adopt"),
         )
     )
     failed = _failed_operations(boxes, now)

@@ -29,9 +29,11 @@ from django.utils.translation import gettext as _
 
 log = logging.getLogger(__name__)
 
-#: The folders uploads are written to (Documento.file, comunica.files): the sweep looks only here,
-#: so a bucket shared with something else loses nothing else.
-SWEPT_FOLDERS = ("documenti", "comunica")
+#: The folders uploads are written to (Documento.file, comunica.files, and the spreadsheets of
+#: holders waiting between their import preview and the user's choice, which no row names and
+#: which hold codici fiscali): the sweep looks only here, so a bucket shared with something else
+#: loses nothing else.
+SWEPT_FOLDERS = ("documenti", "comunica", "importazioni")
 #: A file younger than this is never swept: its row may not be committed yet.
 SWEEP_GRACE = dt.timedelta(hours=1)
 #: CharFields that hold a private-storage name (FileFields on the default storage are found by

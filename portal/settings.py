@@ -100,6 +100,7 @@ INSTALLED_APPS = [
     "mailboxes",
     "comunica",
     "cockpit",
+    "portfolio",
 ]
 
 MIDDLEWARE = [

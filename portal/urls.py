@@ -13,5 +13,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("caselle/", include("mailboxes.urls")),
     path("comunica/", include("comunica.urls")),
+    path("portafoglio/", include("portfolio.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -86,3 +86,13 @@ def tasks_sweep():
     from portal import tasks
 
     return tasks.sweep_private_files()
+
+
+def test_an_abandoned_import_file_is_swept_after_the_grace_period(disk):
+    """A spreadsheet of holders left between its preview and the user's choice (codici fiscali
+    in it) does not stay in the private storage."""
+    pending = default_storage.save("importazioni/abbandonato", ContentFile(b"codice_fiscale;nome"))
+    assert private_files.sweep()["deleted"] == 0  # the user may still choose
+    _age(pending, 2)
+    assert private_files.sweep()["deleted"] == 1
+    assert not _exists(pending)

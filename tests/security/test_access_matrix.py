@@ -155,6 +155,12 @@ PLAIN_URLS: dict[str, str] = {
     "comunica/sincronizza/": "office",
     "caselle/scadenze/": "office",
     "caselle/scadenze/avanzamento/": "office",
+    "portafoglio/da-collegare/": "office",
+    "portafoglio/importa/": "office",
+    "portafoglio/importa/modello/": "office",
+    "portafoglio/esporta/caselle/": "portal",
+    "portafoglio/esporta/titolari/": "portal",
+    "portafoglio/esporta/scadenze/": "office",
 }
 _ADMIN_PLAIN = re.compile(r"^admin/")
 #: Sent only by POST (GET answers 405 after the role check).

@@ -1,0 +1,269 @@
+"""Importing holders from the office's spreadsheets (CSV or XLSX).
+
+The file is read with the standard csv module (``;`` or ``,`` sniffed, a BOM dropped, UTF-8 or
+Windows-1252) or openpyxl (read-only), its columns recognised by their header (the template's
+names, accents and case ignored), and every row judged like the holder form judges it: valid,
+already in the portal (skipped: a second import of the same file creates nothing), or invalid
+with the reason for each field. Then the valid rows are written all together, or none when the
+user asked for "all or nothing" and a row is invalid."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.utils.text import capfirst
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from openpyxl import load_workbook
+from openpyxl.utils.exceptions import InvalidFileException
+
+from mailboxes.forms import TitolareForm
+from mailboxes.models import Titolare
+from portal.search import fold
+
+from ..selectors import normalised_code
+from .export import HOLDER_COLUMNS
+
+#: Largest file and most rows accepted (a bigger portfolio goes in several files).
+MAX_BYTES = 5 * 1024 * 1024
+MAX_ROWS = 20_000
+#: Cells kept per row and characters per cell (the rest of a garbage file is not read).
+MAX_CELLS = 40
+MAX_CELL = 1000
+
+VALID, EXISTING, INVALID = "valida", "presente", "non_valida"
+VERDICTS = {
+    VALID: gettext_lazy("Da importare"),
+    EXISTING: gettext_lazy("Già presente: saltata"),
+    INVALID: gettext_lazy("Non valida"),
+}
+FIELDS = [c.field for c in HOLDER_COLUMNS]
+#: A header, folded, -> the holder's field (its label in the template, or the field's name).
+ALIASES = {fold(str(c.header)): c.field for c in HOLDER_COLUMNS} | {
+    fold(f.replace("_", " ")): f for f in FIELDS
+}
+ALIASES |= {"cf": "codice_fiscale", "p iva": "partita_iva", "piva": "partita_iva"}
+ALIASES |= {"denominazione": "denominazione", "email": "email", "cellulare": "telefono"}
+
+
+class FileRefused(ValueError):
+    """The file cannot be read as a table of holders; the message says why, in Italian."""
+
+
+@dataclass
+class Row:
+    number: int  #: the row's number in the file (the header is row 1)
+    data: dict[str, str]
+    verdict: str = VALID
+    errors: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def verdict_label(self) -> str:
+        return str(VERDICTS[self.verdict])
+
+    @property
+    def name(self) -> str:
+        d = self.data
+        return d.get("denominazione") or f"{d.get('cognome', '')} {d.get('nome', '')}".strip()
+
+
+@dataclass
+class Preview:
+    rows: list[Row]
+    unknown_columns: list[str] = field(default_factory=list)
+
+    def count(self, verdict: str) -> int:
+        return sum(1 for r in self.rows if r.verdict == verdict)
+
+    @property
+    def valid(self) -> int:
+        return self.count(VALID)
+
+    @property
+    def existing(self) -> int:
+        return self.count(EXISTING)
+
+    @property
+    def invalid(self) -> int:
+        return self.count(INVALID)
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def read_table(content: bytes) -> Iterator[list[Any]]:
+    """The rows of an XLSX or CSV file, as lists of cell values."""
+    if len(content) > MAX_BYTES:
+        raise FileRefused(
+            _("Il file è troppo grande: al massimo %(mb)d MB; dividilo in più file.")
+            % {"mb": MAX_BYTES // (1024 * 1024)}
+        )
+    if content[:4] == b"PK\x03\x04":
+        return _xlsx_rows(content)
+    return _csv_rows(content)
+
+
+def _xlsx_rows(content: bytes) -> Iterator[list[Any]]:
+    try:
+        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError):
+        raise FileRefused(
+            _("Il file non è un foglio Excel leggibile: salvalo come .xlsx o .csv.")
+        ) from None
+    sheet = workbook.worksheets[0] if workbook.worksheets else None
+    if sheet is None:
+        raise FileRefused(_("Il file non ha fogli."))
+    return (list(r[:MAX_CELLS]) for r in sheet.iter_rows(values_only=True))
+
+
+def _csv_rows(content: bytes) -> Iterator[list[Any]]:
+    if b"\x00" in content[:4096]:
+        raise FileRefused(_("Il file non è un CSV né un foglio Excel (.xlsx)."))
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = content.removeprefix(codecs.BOM_UTF8).decode("cp1252", errors="replace")
+    sample = text[:8192]
+    try:
+        delimiter = csv.Sniffer().sniff(sample, delimiters=";,\t").delimiter
+    except csv.Error:
+        delimiter = ";"
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    return (row[:MAX_CELLS] for row in reader)
+
+
+# --------------------------------------------------------------------------- judging
+
+
+#: Codes Excel turns into numbers, losing their leading zeros: their width.
+NUMERIC_CODES = {"cap": 5, "codice_fiscale": 11, "partita_iva": 11}
+
+
+def _text(value: Any, column: str | None = None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and column in NUMERIC_CODES:
+        return f"{value:0{NUMERIC_CODES[column]}d}"
+    return str(value).strip()[:MAX_CELL]
+
+
+def preview(content: bytes) -> Preview:
+    """Every row of the file with its verdict and, when invalid, the reason per field."""
+    table = read_table(content)
+    try:
+        header = next(table)
+    except StopIteration:
+        raise FileRefused(_("Il file è vuoto.")) from None
+    except (csv.Error, ValueError):
+        raise FileRefused(_("Il file non è un CSV né un foglio Excel (.xlsx).")) from None
+    columns = [ALIASES.get(fold(_text(h))) for h in header]
+    if "codice_fiscale" not in columns:
+        raise FileRefused(
+            _(
+                "Manca la colonna «Codice fiscale»: usa le intestazioni del modello "
+                "(scaricalo da questa pagina)."
+            )
+        )
+    unknown = [_text(h) for h, c in zip(header, columns, strict=False) if h and not c]
+    rows: list[Row] = []
+    try:
+        for number, cells in enumerate(table, start=2):
+            if len(rows) >= MAX_ROWS:
+                raise FileRefused(
+                    _("Il file ha più di %(n)d righe: dividilo in più file.") % {"n": MAX_ROWS}
+                )
+            data = {c: _text(v, c) for c, v in zip(columns, cells, strict=False) if c}
+            if any(data.values()):
+                rows.append(Row(number, data))
+    except (csv.Error, ValueError):
+        raise FileRefused(_("Il file non è un CSV né un foglio Excel (.xlsx).")) from None
+    _judge(rows)
+    return Preview(rows, unknown)
+
+
+def _judge(rows: list[Row]) -> None:
+    codes = {normalised_code(r.data.get("codice_fiscale", "")) for r in rows} - {""}
+    existing = set()
+    for chunk in _chunks(sorted(codes), 900):
+        existing.update(
+            Titolare.objects.filter(codice_fiscale__in=chunk).values_list(
+                "codice_fiscale", flat=True
+            )
+        )
+    first_seen: dict[str, int] = {}
+    labels = {f: capfirst(Titolare._meta.get_field(f).verbose_name) for f in FIELDS}
+    for row in rows:
+        code = normalised_code(row.data.get("codice_fiscale", ""))
+        if code in existing:
+            row.verdict = EXISTING
+            continue
+        form = TitolareForm(data={"nazione": "IT", **row.data})
+        form.fields["commercialisti"].required = False
+        errors = {} if form.is_valid() else form.errors
+        for name, messages in errors.items():
+            label = labels.get(name, "") if name != "__all__" else ""
+            row.errors[label or _("Riga")] = list(messages)
+        if code and code in first_seen:
+            row.errors.setdefault(labels["codice_fiscale"], []).append(
+                _("Codice fiscale ripetuto: è già alla riga %(n)d del file.")
+                % {"n": first_seen[code]}
+            )
+        elif code:
+            first_seen[code] = row.number
+        if row.errors:
+            row.verdict = INVALID
+        else:
+            row.data = {f: form.cleaned_data.get(f) or "" for f in FIELDS}
+            row.data["nazione"] = row.data["nazione"] or "IT"
+
+
+def _chunks(items: list, size: int) -> Iterator[list]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
+
+
+# --------------------------------------------------------------------------- writing
+
+
+@dataclass
+class Outcome:
+    created: int
+    skipped: int
+    refused: bool = False  #: "all or nothing" and a row is invalid: nothing written
+
+
+def import_holders(content: bytes, *, only_valid: bool) -> Outcome:
+    """Write the file's valid rows (judged again now: the portal may have changed since the
+    preview): all of them, or none when ``only_valid`` is false and a row is invalid. A holder
+    created meanwhile by someone else is not duplicated (its codice fiscale is unique)."""
+    result = preview(content)
+    if result.invalid and not only_valid:
+        return Outcome(0, result.existing, refused=True)
+    holders = [Titolare(**r.data) for r in result.rows if r.verdict == VALID]
+    with transaction.atomic():
+        before = Titolare.objects.count()
+        Titolare.objects.bulk_create(holders, batch_size=500, ignore_conflicts=True)
+        created = Titolare.objects.count() - before
+    return Outcome(created, len(result.rows) - result.invalid - created)
+
+
+#: The template's example rows: a company and a person.
+EXAMPLES = (
+    "IM;SI;Esempio Srl;;;12345670017;12345670017;Via Roma 1;00184;Roma;RM;IT;"
+    "info@esempio.it;0612345678;",
+    "PV;;;Rossi;Mario;RSSMRA80A01H501U;;Via Po 2;20121;Milano;MI;IT;;;",
+)
+
+
+def template_rows() -> list[list[str]]:
+    """The template: the header and the example rows."""
+    return [[str(c.header) for c in HOLDER_COLUMNS], *(e.split(";") for e in EXAMPLES)]

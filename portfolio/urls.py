@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import views
+
+app_name = "portfolio"
+urlpatterns = [
+    path("da-collegare/", views.adopt, name="adopt"),
+    path("importa/", views.import_holders, name="import"),
+    path("importa/modello/", views.import_template, name="import_template"),
+    path("esporta/caselle/", views.export_caselle, name="export_caselle"),
+    path("esporta/titolari/", views.export_titolari, name="export_titolari"),
+    path("esporta/scadenze/", views.export_scadenze, name="export_scadenze"),
+]
