@@ -80,7 +80,8 @@ def naive_poll_cycle() -> int:
 def p1(sandbox, sizes) -> list[Row]:
     from django.db import connection
 
-    from mailboxes.services import polling
+    from mailboxes.services.polling import BOXES
+    from portal.polling import poll_due
 
     rows = []
     for n in sizes:
@@ -90,7 +91,7 @@ def p1(sandbox, sizes) -> list[Row]:
         _steady()
         before = sandbox.calls_total()
         t0 = time.perf_counter()
-        polling.poll_due()
+        poll_due(BOXES)
         t_portal = time.perf_counter() - t0
         portal = sandbox.calls_total() - before
         _steady()
@@ -451,7 +452,7 @@ class PortalServer:
 
 class Poller:
     """What beat + the poll task do: a tick every POLL_TICK_SECONDS, and an extra tick when a box
-    is due within 30 s (mailboxes.tasks.kick_poll). ``naive``: one GET /pec/{id} per pending
+    is due within 30 s (portal.tasks.kick_poll). ``naive``: one GET /pec/{id} per pending
     box at each tick instead."""
 
     def __init__(self, naive: bool = False):
@@ -466,8 +467,9 @@ class Poller:
     def _run(self):
         from django.db import connection
 
-        from mailboxes.services import polling
-        from mailboxes.tasks import KICK_MAX
+        from mailboxes.services.polling import BOXES
+        from portal import polling
+        from portal.tasks import KICK_MAX
 
         next_tick = time.monotonic()
         while self.running:
@@ -475,9 +477,9 @@ class Poller:
                 naive_poll_cycle()
                 time.sleep(self.tick)
                 continue
-            polling.poll_due()
+            polling.poll_due(BOXES)
             next_tick += self.tick
-            due = polling.seconds_to_next_poll()
+            due = polling.seconds_to_next_poll(BOXES)
             wait = next_tick - time.monotonic()
             if due is not None and due <= KICK_MAX:
                 wait = min(wait, due + 0.05)
@@ -497,7 +499,8 @@ def _latencies(sandbox, k: int, window: float, *, callbacks: bool, naive: bool =
     from django.utils import timezone
 
     from mailboxes.models import Casella
-    from mailboxes.services import callbacks, next_poll
+    from mailboxes.services.polling import BOXES
+    from portal.callbacks import callback_for
 
     sandbox.reset()
     data.wipe()
@@ -507,13 +510,13 @@ def _latencies(sandbox, k: int, window: float, *, callbacks: bool, naive: bool =
             casella_pec=f"lat{i:04d}@legalmail.it",
             tipo_casella="STANDARD",
             stato="in_evasione",
-            poll_interval=next_poll.poll_min(),
-            next_poll_at=now + dt.timedelta(seconds=next_poll.poll_min()),
+            poll_interval=BOXES.min_seconds(),
+            next_poll_at=now + dt.timedelta(seconds=BOXES.min_seconds()),
         )
         for i in range(k)
     ]
     for casella in boxes:
-        cb = callbacks.callback_for(casella) if callbacks else None
+        cb = callback_for(BOXES, casella.pk, data_key="casella") if callbacks else None
         (rid,) = sandbox.seed(
             1,
             stato="in_evasione",

@@ -42,7 +42,7 @@ DONE = re.compile(
     r"succeeded",
     re.MULTILINE,
 )
-BEAT_TICKS = re.compile(r"Task mailboxes\.poll_due\[[0-9a-f-]+\] succeeded")
+BEAT_TICKS = re.compile(r"Task portal\.poll_due\[[0-9a-f-]+\] succeeded")
 CRASHES = re.compile(r"restarting in|giving up|Unrecoverable error", re.IGNORECASE)
 
 

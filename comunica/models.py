@@ -1,11 +1,12 @@
 """Requests to communicate a PEC to the Registro Imprese (Openapi's ``/comunica_pec``).
 
 :class:`RichiestaComunicazione` mirrors the spec's ``RichiestaComunicazionePec``: the remote id
-(unique, null until Openapi answers), the status with the API's own values (plus two local ones
-before Openapi knows the request), the last payload seen and when. :class:`ProcuraFirmata` is a
-signed power of attorney (.p7m) uploaded by the office, stored privately; :class:`Evento` is the
-request's timeline; :class:`ComunicaCall` the at-most-once intents of POST /comunica_pec and
-PATCH /comunica_pec/{id}. Transitions happen in comunica/services/mirror.py only.
+(unique, null until Openapi answers) and the other remote-mirror fields (portal/mirror.py), the
+status with the API's own values (plus two local ones before Openapi knows the request).
+:class:`ProcuraFirmata` is a signed power of attorney (.p7m) uploaded by the office, stored
+privately; :class:`Evento` is the request's timeline; :class:`ComunicaCall` the at-most-once
+intents of POST /comunica_pec and PATCH /comunica_pec/{id}. Transitions happen in
+comunica/services/mirror.py only.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from openapi_pec.types import Qualifica, StatoComunica
 from portal.history import HistoryLine
+from portal.mirror import RemoteMirror
 from portal.remote_calls import RemoteCall
 from portal.search import SearchableQuerySet, search_text
 from portal.turno import Turno
@@ -105,10 +107,9 @@ def _stato_is(value: str) -> property:
     return property(lambda self: self.stato == value)
 
 
-class RichiestaComunicazione(models.Model):
+class RichiestaComunicazione(RemoteMirror):
     """A request to register a company's (or its director's) PEC at the Registro Imprese."""
 
-    remote_id = models.CharField(_("id Openapi"), max_length=24, unique=True, null=True, blank=True)
     casella_pec = models.EmailField(_("PEC da comunicare"), max_length=254, db_index=True)
     pec_amministratore = models.BooleanField(
         _("PEC dell'amministratore"),
@@ -165,11 +166,6 @@ class RichiestaComunicazione(models.Model):
     )
     remote_timestamp = models.DateTimeField(_("ultimo cambio Openapi"), null=True, blank=True)
     owner = models.CharField(_("account Openapi"), max_length=254, blank=True)
-    last_payload = models.JSONField(_("ultima risposta Openapi"), null=True, blank=True)
-    last_synced_at = models.DateTimeField(_("ultimo aggiornamento"), null=True, blank=True)
-    last_error = models.TextField(_("ultimo errore"), blank=True)
-    next_poll_at = models.DateTimeField(null=True, blank=True, db_index=True)
-    poll_interval = models.FloatField(default=0)
     evasa_at = models.DateTimeField(_("evasa il"), null=True, blank=True)
     importata = models.BooleanField(
         _("avviata fuori dal portale"),
@@ -203,8 +199,6 @@ class RichiestaComunicazione(models.Model):
     )
     #: Company, person, codes, addresses and comune folded for search (portal/search.py).
     search_text = models.TextField(editable=False, blank=True, default="")
-    created_at = models.DateTimeField(_("creata"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("modificata"), auto_now=True)
 
     objects = SearchableQuerySet.as_manager()
 

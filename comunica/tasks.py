@@ -1,4 +1,6 @@
-"""Celery tasks of the comunica flow: thin, idempotent, taking primary keys only."""
+"""Celery tasks of the comunica flow: thin, idempotent, taking primary keys only. The intents,
+polls and callbacks' reads run through the portal's tasks (portal/tasks.py), declared here and
+in services/polling.py."""
 
 from __future__ import annotations
 
@@ -6,23 +8,15 @@ import logging
 
 from celery import shared_task
 
-from .services import calls, polling
+from portal.remote_calls import Intents, register_intents
+
+from .models import ComunicaCall
+from .services import calls
 from .services import sync as comunica_sync
 
 log = logging.getLogger(__name__)
 
-
-@shared_task(name="comunica.run_call", ignore_result=True)
-def run_call(pk: int) -> str:
-    """Run one POST/PATCH intent (at most once; safe to deliver twice)."""
-    return calls.run_comunica_call(pk)
-
-
-@shared_task(name="comunica.poll_due", ignore_result=True)
-def poll_due() -> int:
-    """Beat tick: (re)run the due intents, then refresh the requests whose poll is due."""
-    calls.run_due_calls()
-    return polling.poll_due()
+register_intents(Intents(ComunicaCall, calls.handler_for))
 
 
 @shared_task(name="comunica.sync_account", ignore_result=True)

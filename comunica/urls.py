@@ -1,5 +1,7 @@
 from django.urls import path
 
+from portal.views_callback import remote_callback
+
 from . import views
 
 app_name = "comunica"
@@ -15,4 +17,10 @@ urlpatterns = [
     path("<int:pk>/procura/", views.procura_upload, name="procura_upload"),
     path("<int:pk>/procura/<int:doc>/invia/", views.procura_send_anyway, name="procura_send"),
     path("<int:pk>/procura/<int:doc>/procura.p7m", views.procura_file, name="procura_file"),
+    path(
+        "<int:pk>/callback/<str:token>/",
+        remote_callback,
+        {"resource": "comunica"},
+        name="richiesta_callback",
+    ),
 ]

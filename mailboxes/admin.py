@@ -26,7 +26,7 @@ REMOTE_FIELDS = (
     "evasa_at",
     "last_payload",
     "last_synced_at",
-    "attempts",
+    "poll_failures",
     "last_error",
     "next_poll_at",
     "poll_interval",

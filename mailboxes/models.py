@@ -2,8 +2,8 @@
 uploaded documents, the status history and the at-most-once intents of the box calls.
 
 A box mirrors Openapi's ``Casella``: the remote id (unique, null until known), the status with
-the API's own values, expiry, spaces, timestamps, the last payload seen, when it was last synced,
-attempts and last error. Two local statuses come before the remote ones: ``nuova`` (the
+the API's own values, expiry, spaces, timestamps, and the remote-mirror fields every Openapi
+object has (portal/mirror.py). Two local statuses come before the remote ones: ``nuova`` (the
 registration intent is recorded, POST /pec not confirmed yet) and ``non_registrata`` (POST /pec
 was refused). Transitions happen in mailboxes/services/mirror.py only.
 """
@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from openapi_pec.types import SOTTOTIPI_CLIENTE, StatoCasella, TipoCasella, TipoCliente
 from portal.history import HistoryLine
+from portal.mirror import RemoteMirror
 from portal.remote_calls import RemoteCall
 from portal.search import SearchableQuerySet, search_text
 from portal.turno import Turno
@@ -207,7 +208,7 @@ def _stato_is(value: str) -> property:
     return property(lambda self: self.stato == value)
 
 
-class Casella(models.Model):
+class Casella(RemoteMirror):
     """A PEC box, mirroring Openapi's Casella."""
 
     titolare = models.ForeignKey(
@@ -218,7 +219,6 @@ class Casella(models.Model):
         related_name="caselle",
         verbose_name=_("titolare"),
     )
-    remote_id = models.CharField(_("id Openapi"), max_length=24, unique=True, null=True, blank=True)
     casella_pec = models.CharField(_("indirizzo"), max_length=254)
     tipo_casella = models.CharField(_("tipo"), max_length=20, choices=TipoCasellaChoices.choices)
     stato = models.CharField(
@@ -244,12 +244,6 @@ class Casella(models.Model):
         blank=True,
         help_text=_("Quando il portale l'ha vista evasa."),
     )
-    last_payload = models.JSONField(_("ultima risposta Openapi"), null=True, blank=True)
-    last_synced_at = models.DateTimeField(_("ultimo aggiornamento"), null=True, blank=True)
-    attempts = models.PositiveIntegerField(_("letture fallite"), default=0)
-    last_error = models.TextField(_("ultimo errore"), blank=True)
-    next_poll_at = models.DateTimeField(null=True, blank=True, db_index=True)
-    poll_interval = models.FloatField(default=0)
     importata = models.BooleanField(
         _("registrata fuori dal portale"), default=False, help_text=_("Importata da GET /pec.")
     )
@@ -261,8 +255,6 @@ class Casella(models.Model):
         related_name="caselle_registrate",
         verbose_name=_("registrata da"),
     )
-    created_at = models.DateTimeField(_("creata"), auto_now_add=True)
-    updated_at = models.DateTimeField(_("modificata"), auto_now=True)
 
     class Meta:
         verbose_name = _("casella PEC")

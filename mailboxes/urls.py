@@ -1,6 +1,8 @@
 from django.urls import include, path
 
-from . import views, views_callback
+from portal.views_callback import remote_callback
+
+from . import views
 
 app_name = "mailboxes"
 urlpatterns = [
@@ -16,7 +18,10 @@ urlpatterns = [
     path("<int:pk>/aggiorna/", views.casella_refresh, name="casella_refresh"),
     path("<int:pk>/riprova/", views.casella_retry, name="casella_retry"),
     path(
-        "<int:pk>/callback/<str:token>/", views_callback.casella_callback, name="casella_callback"
+        "<int:pk>/callback/<str:token>/",
+        remote_callback,
+        {"resource": "mailboxes"},
+        name="casella_callback",
     ),
     path("documenti/<int:pk>/", views.documento_download, name="documento_download"),
     path("titolari/", views.titolare_list, name="titolare_list"),

@@ -7,4 +7,5 @@ class PortalConfig(AppConfig):
     verbose_name = _("Portale PEC")
 
     def ready(self):
-        from . import checks  # noqa: F401 - registers the system checks
+        # The checks are registered; so are the tasks, in every process (enqueued by name).
+        from . import checks, tasks  # noqa: F401

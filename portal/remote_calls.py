@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -393,3 +394,41 @@ def enqueue_on_commit(task_name: str, *args, countdown: float | None = None) -> 
             task.apply_async(args, countdown=countdown)
 
     transaction.on_commit(send)
+
+
+# --- Which intents there are -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Intents:
+    """The intents of one model: the handler of each kind, and what follows a done call."""
+
+    model: type[RemoteCall]
+    handler_for: Callable[[str], CallHandler]
+    on_done: Callable[[RemoteCall], None] | None = None
+
+
+INTENTS: dict[str, Intents] = {}
+
+
+def register_intents(intents: Intents) -> None:
+    """Declare a model's intents (its app's tasks module does, at import): the task
+    ``portal.run_call`` runs them by the model's label and the intent's pk."""
+    INTENTS[intents.model._meta.label] = intents
+
+
+def enqueue_call(call: RemoteCall) -> None:
+    """Run the intent by a task once the current transaction commits."""
+    enqueue_on_commit("portal.run_call", call._meta.label, call.pk)
+
+
+def run_intent(label: str, pk: int, *, now: dt.datetime | None = None) -> str:
+    """Run one recorded intent (see :func:`run_call`), whatever its model."""
+    intents = INTENTS[label]
+    call = intents.model.objects.filter(pk=pk).only("kind").first()
+    if call is None:
+        return CallState.FAILED
+    state = run_call(intents.model, pk, intents.handler_for(call.kind), now=now)
+    if state == CallState.DONE and intents.on_done is not None:
+        intents.on_done(call)
+    return state

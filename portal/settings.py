@@ -228,12 +228,18 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = _read(env.bool, "CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 POLL_TICK_SECONDS = _read(env.float, "POLL_TICK_SECONDS", 5.0)
-# Polling of the boxes in_evasione: see .env.example and mailboxes/services/next_poll.py.
+# Polling of the boxes in_evasione and of the comunica requests (portal/polling.py): the first
+# and longest interval, the interval while Openapi calls back, from how many due objects one
+# list call reads them all, how many one run takes; see .env.example.
 MAILBOX_POLL_MIN_SECONDS = _read(env.float, "MAILBOX_POLL_MIN_SECONDS", 2.0)
 MAILBOX_POLL_MAX_SECONDS = _read(env.float, "MAILBOX_POLL_MAX_SECONDS", 600.0)
 MAILBOX_POLL_BULK_THRESHOLD = _read(env.int, "MAILBOX_POLL_BULK_THRESHOLD", 3)
 MAILBOX_POLL_CLAIM_MAX = _read(env.int, "MAILBOX_POLL_CLAIM_MAX", 20000)
 MAILBOX_CALLBACK_POLL_SECONDS = _read(env.float, "MAILBOX_CALLBACK_POLL_SECONDS", 300.0)
+COMUNICA_POLL_MAX_SECONDS = _read(env.float, "COMUNICA_POLL_MAX_SECONDS", 1800.0)
+COMUNICA_POLL_BULK_THRESHOLD = _read(env.int, "COMUNICA_POLL_BULK_THRESHOLD", 3)
+COMUNICA_POLL_CLAIM_MAX = _read(env.int, "COMUNICA_POLL_CLAIM_MAX", 500)
+COMUNICA_CALLBACK_POLL_SECONDS = _read(env.float, "COMUNICA_CALLBACK_POLL_SECONDS", 300.0)
 # At-most-once paid calls (portal/remote_calls.py): a claim's lease, the grace after a send in
 # which "no trace at Openapi" may still mean "not arrived yet", and the retry backoff.
 REMOTE_CALL_LEASE = _read(env.float, "REMOTE_CALL_LEASE", 2 * 20.0 + 30)
@@ -244,12 +250,19 @@ REMOTE_CALL_BACKOFF_CAP = _read(env.float, "REMOTE_CALL_BACKOFF_CAP", 600.0)
 # copies. Tasks look up what is due in the database; the tick itself carries no state.
 CELERY_BEAT_SCHEDULE = {
     "mailboxes-poll-due": {
-        "task": "mailboxes.poll_due",
+        "task": "portal.poll_due",
+        "args": ["mailboxes"],
         "schedule": POLL_TICK_SECONDS,
         "options": {"expires": POLL_TICK_SECONDS * 0.9},
     },
-    "mailboxes-run-due-calls": {
-        "task": "mailboxes.run_due_calls",
+    "comunica-poll-due": {
+        "task": "portal.poll_due",
+        "args": ["comunica"],
+        "schedule": POLL_TICK_SECONDS,
+        "options": {"expires": POLL_TICK_SECONDS * 0.9},
+    },
+    "run-due-calls": {
+        "task": "portal.run_due_calls",
         "schedule": 60.0,
         "options": {"expires": 55},
     },
@@ -272,11 +285,6 @@ CELERY_BEAT_SCHEDULE = {
         "task": "portal.sweep_private_files",
         "schedule": 6 * 60 * 60.0,
         "options": {"expires": 5 * 60 * 60},
-    },
-    "comunica-poll-due": {
-        "task": "comunica.poll_due",
-        "schedule": POLL_TICK_SECONDS,
-        "options": {"expires": POLL_TICK_SECONDS * 0.9},
     },
     "comunica-sync-account": {
         "task": "comunica.sync_account",

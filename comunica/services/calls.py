@@ -17,9 +17,10 @@ from django.utils.translation import gettext_lazy as _
 
 from openapi_pec import errors, types
 from portal import remote_calls
+from portal.callbacks import callback_for
 from portal.history import Sentence
 from portal.openapi import get_client
-from portal.remote_calls import CallHandler, CallState, Confirmed, NotPerformed
+from portal.remote_calls import CallHandler, Confirmed, NotPerformed
 
 from .. import files
 from ..models import (
@@ -33,6 +34,7 @@ from ..models import (
 from .history import record
 from .mirror import apply_remote
 from .notifications import notify
+from .polling import REQUESTS
 
 #: Clock skew tolerated between the portal and Openapi when matching a request to an intent.
 CLOCK_SKEW = dt.timedelta(minutes=5)
@@ -52,6 +54,7 @@ def _request_body(r: RichiestaComunicazione) -> types.ComunicaRequest:
         comune=r.comune,
         provincia=r.provincia,
         pec_amministratore=r.pec_amministratore,
+        callback=callback_for(REQUESTS, r.pk, data_key="richiesta"),
     )
 
 
@@ -170,19 +173,8 @@ class UploadHandler(_ComunicaHandler):
 HANDLERS = {ComunicaCallKind.CREATE: CreateHandler(), ComunicaCallKind.UPLOAD: UploadHandler()}
 
 
-def run_comunica_call(pk: int, *, now: dt.datetime | None = None) -> str:
-    call = ComunicaCall.objects.filter(pk=pk).only("kind").first()
-    if call is None:
-        return CallState.FAILED
-    return remote_calls.run_call(ComunicaCall, pk, HANDLERS[call.kind], now=now)
-
-
-def run_due_calls(*, now: dt.datetime | None = None) -> int:
-    count = 0
-    for pk in remote_calls.due_calls(ComunicaCall, now=now).values_list("pk", flat=True)[:50]:
-        run_comunica_call(pk, now=now)
-        count += 1
-    return count
+def handler_for(kind: str) -> CallHandler:
+    return HANDLERS[kind]
 
 
 def open_calls(**filters):

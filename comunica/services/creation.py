@@ -24,7 +24,7 @@ def price():
 
 
 def enqueue(call: ComunicaCall) -> None:
-    remote_calls.enqueue_on_commit("comunica.run_call", call.pk)
+    remote_calls.enqueue_call(call)
 
 
 @dataclass

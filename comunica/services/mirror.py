@@ -11,10 +11,10 @@ from django.utils.translation import gettext_lazy as _
 
 from openapi_pec import types
 from portal.history import Sentence
+from portal.polling import set_next_poll
 
 from ..models import ORDER, REMOTE_STATI, Evento, RichiestaComunicazione, StatoRichiesta
 from .history import record
-from .next_poll import set_next_poll
 from .notifications import notify_stato
 
 

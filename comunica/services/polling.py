@@ -1,63 +1,82 @@
-"""Polling the requests whose next poll is due (see next_poll.py for when): one
-GET /comunica_pec refreshes every due request, the detail is read only where the status moved."""
+"""The comunica requests as a remote resource (portal/polling.py): a request is read again soon
+after a change, then less often, and never once it is done (comunicazione_evasa with the
+Registro Imprese's receipts, or RECEIPTS_WAIT after it without them); one GET /comunica_pec for
+many due requests, GET /comunica_pec/{id} each for a few or where the list shows a change.
+Openapi's callbacks queue the same read."""
 
 from __future__ import annotations
 
 import datetime as dt
-import logging
 
-from django.utils import timezone
+from django.conf import settings
+from django.utils.translation import gettext_lazy
 
-from openapi_pec import errors
+from portal import polling
 from portal.openapi import get_client
 
 from ..models import RichiestaComunicazione, StatoRichiesta
 from .mirror import apply_remote
-from .next_poll import set_next_poll
 
-log = logging.getLogger(__name__)
-
-
-def poll_due(*, now: dt.datetime | None = None) -> int:
-    """Refresh the requests whose ``next_poll_at`` is due with one GET /comunica_pec; the detail
-    only where the status moved. Returns how many requests were looked at."""
-    now = now or timezone.now()
-    due = list(
-        RichiestaComunicazione.objects.filter(next_poll_at__lte=now)
-        .exclude(remote_id=None)
-        .order_by("next_poll_at")[:500]
-    )
-    if not due:
-        return 0
-    api = get_client()
-    try:
-        listed = {item.id: item for item in api.list_comunica()}
-    except errors.OpenapiError as exc:
-        log.warning("comunica poll: GET /comunica_pec failed (%s)", exc.__class__.__name__)
-        for r in due:
-            _backoff(r, now=now, error=exc)
-        return len(due)
-    for r in due:
-        item = listed.get(r.remote_id)
-        try:
-            waiting_receipts = r.stato == StatoRichiesta.COMUNICAZIONE_EVASA  # still without them
-            if item is None or str(item.stato) != r.stato or waiting_receipts:
-                apply_remote(r, api.get_comunica(r.remote_id), now=now)
-            else:
-                _backoff(r, now=now)
-        except errors.OpenapiError as exc:
-            _backoff(r, now=now, error=exc)
-    return len(due)
+#: After comunicazione_evasa without the receipts' names, how long to keep asking for them.
+RECEIPTS_WAIT = dt.timedelta(days=7)
 
 
-def _backoff(r: RichiestaComunicazione, *, now, error: errors.OpenapiError | None = None):
-    set_next_poll(r, now=now, reset=False)
-    fields = {"next_poll_at": r.next_poll_at, "poll_interval": r.poll_interval}
-    if error is None:
-        fields["last_synced_at"] = now
-    else:
-        fields["last_error"] = (error.message or str(error))[:2000]
-    RichiestaComunicazione.objects.filter(pk=r.pk).update(**fields)
+class Requests(polling.MirrorResource):
+    name = "comunica"
+    model = RichiestaComunicazione
+    missing_message = gettext_lazy("la richiesta non compare in GET /comunica_pec")
+    max_seconds_setting = "COMUNICA_POLL_MAX_SECONDS"
+    callback_seconds_setting = "COMUNICA_CALLBACK_POLL_SECONDS"
+    bulk_threshold_setting = "COMUNICA_POLL_BULK_THRESHOLD"
+    claim_max_setting = "COMUNICA_POLL_CLAIM_MAX"
+    compare_fields = ("stato",)
+    callback_route = "comunica:richiesta_callback"
+
+    def min_seconds(self) -> float:
+        """Soon after a change: the next beat tick."""
+        return max(float(settings.POLL_TICK_SECONDS), 1.0)
+
+    def keeps_polling(self, obj, now) -> bool:
+        if obj.stato != StatoRichiesta.COMUNICAZIONE_EVASA:
+            return True
+        if obj.documenti_registro_imprese:
+            return False
+        return not (obj.evasa_at and now - obj.evasa_at > RECEIPTS_WAIT)
+
+    def moving(self):
+        return RichiestaComunicazione.objects.all()  # those with a next poll (see keeps_polling)
+
+    def read(self, client, obj):
+        return client.get_comunica(obj.remote_id)
+
+    def list(self, client):
+        return {item.id: item for item in client.list_comunica()}
+
+    def differs(self, row, item) -> bool:
+        (stato,) = row
+        # A request evasa without its receipts yet is read in full: only the detail has them.
+        return str(item.stato) != stato or stato == StatoRichiesta.COMUNICAZIONE_EVASA
+
+    def apply_read(self, pk: int, answer, *, now: dt.datetime) -> bool:
+        richiesta = RichiestaComunicazione.objects.get(pk=pk)
+        before = richiesta.stato
+        return apply_remote(richiesta, answer, now=now).stato != before
+
+    def apply_listed(self, pk: int, item, client, *, now: dt.datetime, position: int) -> int:
+        self.apply_read(pk, client.get_comunica(item.id), now=now)
+        return 1
+
+    def claimed_state(self, payload):
+        if not isinstance(payload, dict) or not isinstance(payload.get("stato"), str):
+            return None
+        changed = payload.get("timestamp")
+        return payload["stato"], changed if isinstance(changed, int) else None
+
+    def last_change(self, obj):
+        return obj.remote_timestamp
+
+
+REQUESTS = polling.register(Requests())
 
 
 def refresh_richiesta(richiesta: RichiestaComunicazione) -> RichiestaComunicazione:

@@ -16,7 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from portal.history import Sentence
-from portal.remote_calls import enqueue_on_commit, recorded_intent
+from portal.remote_calls import enqueue_call, recorded_intent
 
 from ..models import Casella, CasellaCall, TipoEvento
 from ..services.history import record
@@ -104,7 +104,7 @@ def record_intent(
                 user=user,
                 dati={"operazione": kind, "call": call.pk},
             )
-            enqueue_on_commit("mailboxes.run_call", call.pk)
+            enqueue_call(call)
     except IntegrityError:
         again = recorded_for(casella, kind, intent_key)
         if again:

@@ -1,6 +1,7 @@
 """Writes of the mailboxes app, one module per concern: address (the availability check),
-history, registration, callbacks, activation, mirror (applying Openapi's answer: the one place a
-box changes status), next_poll and polling, sync, retention, notifications.
+history, registration, activation, mirror (applying Openapi's answer: the one place a box
+changes status), polling (the boxes as a remote resource: polls and callbacks, run by
+portal/polling.py and portal/callbacks.py), sync, retention, notifications.
 
 Views and tasks call these with keyword arguments; nothing here renders or parses HTTP. Callers
 import the module that defines what they use; services enqueue tasks by name

@@ -14,7 +14,7 @@ from openapi_pec import errors
 from portal import private_files
 from portal.history import Sentence
 from portal.pdf import CheckedPdf, merge_pdfs
-from portal.remote_calls import OPEN_STATES, enqueue_on_commit
+from portal.remote_calls import OPEN_STATES, enqueue_call
 
 from ..models import CallKind, Casella, CasellaCall, Documento, TipoDocumentoCaricato, TipoEvento
 from .history import record
@@ -93,7 +93,7 @@ def upload_documents(
             ),
             user=user,
         )
-        enqueue_on_commit("mailboxes.run_call", call.pk)
+        enqueue_call(call)
     return call
 
 

@@ -14,9 +14,9 @@ from openapi_pec.types import Casella as RemoteCasella
 from openapi_pec.types import CasellaSummary, Timestamps
 from portal import history
 from portal.history import Sentence
+from portal.polling import set_next_poll
 
 from ..models import Casella, Evento, Stato, TipoCasellaChoices, TipoEvento
-from .next_poll import set_next_poll
 from .notifications import notify_active
 from .retention import without_requester
 
@@ -124,7 +124,7 @@ def merge_remote(
     else:
         casella.last_payload = {**casella.last_payload, **without_requester(payload)}
     casella.last_synced_at = now
-    casella.attempts = 0
+    casella.poll_failures = 0
     casella.last_error = ""
     return changed
 

@@ -12,12 +12,13 @@ from django.utils.translation import gettext_lazy
 
 from openapi_pec import prices
 from openapi_pec.types import RegistrationRequest
+from portal.callbacks import callback_for
 from portal.history import Sentence
-from portal.remote_calls import enqueue_on_commit, recorded_intent
+from portal.remote_calls import enqueue_call, recorded_intent
 
 from ..models import CallKind, Casella, CasellaCall, Richiedente, Stato, TipoEvento, Titolare
-from .callbacks import callback_for
 from .history import record
+from .polling import BOXES
 
 
 def registration_price(tipo_casella: str):
@@ -126,7 +127,7 @@ def _record_intent(
         a=Stato.NUOVA,
         user=user,
     )
-    enqueue_on_commit("mailboxes.run_call", call.pk)
+    enqueue_call(call)
     return call
 
 
@@ -170,7 +171,7 @@ def registration_request(casella: Casella) -> RegistrationRequest:
         nazione_titolare=t.nazione,
         provincia_titolare=t.provincia,
         autorinnovo=casella.autorinnovo,
-        callback=callback_for(casella),
+        callback=callback_for(BOXES, casella.pk, data_key="casella"),
         tipo_documento=r.tipo_documento,
         numero_documento=r.numero_documento,
         data_scadenza_documento=r.data_scadenza_documento,

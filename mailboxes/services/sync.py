@@ -16,14 +16,13 @@ from openapi_pec import errors
 from openapi_pec.types import CasellaSummary, Timestamps, parse_date
 from portal import history
 from portal.history import Sentence
+from portal.polling import chunks, schedule_poll, set_next_poll
 
 from .. import remote
 from ..models import Casella, Evento, Stato, TipoEvento
 from .history import record
 from .mirror import SUMMARY_FIELDS, apply_remote, effects, merge_remote, summary_differs
-from .next_poll import schedule_poll, set_next_poll
 from .notifications import notify_active
-from .polling import chunks
 
 #: Boxes compared per batch; up to IMPORT_FULL_MAX new boxes are read in full.
 SYNC_BATCH = 2000
@@ -32,7 +31,7 @@ SYNC_ALWAYS_FIELDS = (
     "last_payload",
     "last_synced_at",
     "updated_at",
-    "attempts",
+    "poll_failures",
     "last_error",
     "evasa_at",
     "next_poll_at",

@@ -318,12 +318,13 @@ def _piva(seed: str) -> str:
 def fake_openapi(monkeypatch, settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     from mailboxes import calls, remote
+    from portal import callbacks, polling
 
     def current():
         return _current_client
 
-    monkeypatch.setattr(calls, "get_client", current)
-    monkeypatch.setattr(remote, "get_client", current)
+    for module in (calls, remote, polling, callbacks):
+        monkeypatch.setattr(module, "get_client", current)
     monkeypatch.setattr(remote, "is_sandbox", lambda: True)
 
 

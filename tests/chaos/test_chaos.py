@@ -105,11 +105,11 @@ class CallsLog:
 def test_paid_calls_survive_kills_faults_and_a_broker_restart(sandbox, start_worker, office_user):
     from django.conf import settings
 
-    from mailboxes import tasks
     from mailboxes.models import CallKind, Casella, CasellaCall, Documento, Stato
     from mailboxes.services import activation, registration
     from openapi_pec.domains import SANDBOX_DOMAINS
     from pec_sandbox.pdf import make_pdf
+    from portal import tasks
     from portal.pdf import check_pdf
 
     redis_broker = settings.CELERY_BROKER_URL.startswith("redis")
@@ -186,7 +186,7 @@ def test_paid_calls_survive_kills_faults_and_a_broker_restart(sandbox, start_wor
                 ]
         # beat's ticks
         if now >= next_tick:
-            quietly(tasks.poll_due.delay)
+            quietly(lambda: tasks.poll_due.delay("mailboxes"))
             next_tick = now + 1.0
         if now >= next_calls_tick:
             quietly(tasks.run_due_calls.delay)

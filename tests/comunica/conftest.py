@@ -55,5 +55,5 @@ def queued():
     """Tasks are not sent to the broker: the tests run them by hand (the mock records them)."""
     from unittest import mock
 
-    with mock.patch("comunica.tasks.run_call.delay") as delay:
+    with mock.patch("portal.tasks.run_call.delay") as delay:
         yield delay

@@ -13,8 +13,8 @@ import pytest
 from django.urls import reverse
 
 from comunica.models import ComunicaCall, RichiestaComunicazione, StatoRichiesta
-from comunica.services import calls, creation
-from portal.remote_calls import OPEN_STATES
+from comunica.services import creation
+from portal.remote_calls import OPEN_STATES, run_intent
 from tests.concurrent import at_once, logged_in_clients, poster, runner
 
 from .factories import REQUEST_DATA
@@ -31,7 +31,7 @@ def text(response) -> str:
 
 def run_open():
     return [
-        calls.run_comunica_call(pk)
+        run_intent("comunica.ComunicaCall", pk)
         for pk in ComunicaCall.objects.filter(state__in=OPEN_STATES).values_list("pk", flat=True)
     ]
 

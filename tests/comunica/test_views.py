@@ -7,8 +7,9 @@ import pytest
 from django.urls import reverse
 
 from comunica.models import ComunicaCall, ProcuraFirmata, RichiestaComunicazione, StatoRichiesta
-from comunica.services import calls, creation, polling
+from comunica.services import creation, polling
 from mailboxes.models import Casella, Titolare
+from portal.remote_calls import run_intent
 
 from .factories import (
     APPLICANT_CF,
@@ -163,7 +164,7 @@ def _waiting(office_user, openapi):
     created = creation.create_richiesta(
         data=model_data(), user=office_user, intent_key=str(uuid.uuid4())
     )
-    calls.run_comunica_call(created.richiesta.calls.get().pk)
+    run_intent("comunica.ComunicaCall", created.richiesta.calls.get().pk)
     r = created.richiesta
     r.refresh_from_db()
     openapi.set_stato("comunica", r.remote_id, "in_attesa_di_documenti")

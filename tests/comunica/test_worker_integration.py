@@ -7,10 +7,10 @@ import uuid
 
 import pytest
 
-from comunica import tasks
 from comunica.models import ComunicaCall, RichiestaComunicazione, StatoRichiesta
 from comunica.p7m import validate_p7m
 from comunica.services import creation, procura_upload
+from portal import tasks
 from portal.remote_calls import CallState
 
 from .factories import model_data
@@ -46,9 +46,12 @@ def test_from_new_request_to_comunicazione_evasa_with_a_real_worker(
     pk = created.richiesta.pk
     call = ComunicaCall.objects.get(richiesta_id=pk)
     # the same task delivered twice more: still one POST, one charge
-    tasks.run_call.delay(call.pk)
-    tasks.run_call.delay(call.pk)
-    poll = tasks.poll_due.delay  # what beat would send every tick
+    tasks.run_call.delay("comunica.ComunicaCall", call.pk)
+    tasks.run_call.delay("comunica.ComunicaCall", call.pk)
+
+    def poll():  # what beat would send every tick
+        tasks.poll_due.delay("comunica")
+
     wait_for(
         lambda: stato(pk) == StatoRichiesta.IN_ATTESA_DI_DOCUMENTI,
         tick=poll,
@@ -74,7 +77,7 @@ def test_from_new_request_to_comunicazione_evasa_with_a_real_worker(
         intent_key=str(uuid.uuid4()),
     )
     upload_call = procura.calls.get()
-    tasks.run_call.delay(upload_call.pk)
+    tasks.run_call.delay("comunica.ComunicaCall", upload_call.pk)
     wait_for(
         lambda: stato(pk) == StatoRichiesta.COMUNICAZIONE_EVASA,
         tick=poll,
@@ -123,7 +126,7 @@ def test_a_lost_post_answer_is_settled_by_the_worker_without_a_second_charge(
     )
     wait_for(
         lambda: ComunicaCall.objects.get(pk=call.pk).state == CallState.DONE,
-        tick=tasks.poll_due.delay,
+        tick=tasks.run_due_calls.delay,
         every=0.5,
         what="settled",
     )

@@ -10,9 +10,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from mailboxes import remote, tasks
 from mailboxes.models import Casella, Evento, Stato
-from mailboxes.services import activation, callbacks, next_poll
+from mailboxes.services import activation
+from mailboxes.services.polling import BOXES
+from portal import callbacks, tasks
 
 from .conftest import checked, pdf_bytes, run_calls
 
@@ -38,7 +39,7 @@ class Reads(list):
 
     def run(self) -> list[str]:
         """Run the queued reads here, as the worker would."""
-        outcomes = [tasks.refresh_after_callback(pk) for pk in self]
+        outcomes = [tasks.refresh_after_callback("mailboxes", pk) for pk in self]
         self.clear()
         return outcomes
 
@@ -46,7 +47,7 @@ class Reads(list):
 @pytest.fixture
 def reads(monkeypatch, django_capture_on_commit_callbacks):
     queue = Reads(django_capture_on_commit_callbacks)
-    monkeypatch.setattr(tasks.refresh_after_callback, "delay", queue.append)
+    monkeypatch.setattr(tasks.refresh_after_callback, "delay", lambda _name, pk: queue.append(pk))
     return queue
 
 
@@ -61,7 +62,10 @@ def _registered(make_casella):
 def _callback_url(casella, token=None):
     return reverse(
         "mailboxes:casella_callback",
-        args=[casella.pk, token if token is not None else callbacks.callback_token(casella.pk)],
+        args=[
+            casella.pk,
+            token if token is not None else callbacks.callback_token(BOXES, casella.pk),
+        ],
     )
 
 
@@ -94,7 +98,7 @@ def test_a_callback_with_a_wrong_secret_is_refused_and_changes_nothing(pec, make
     casella = _registered(make_casella)
     pec.set_stato("casella", casella.remote_id, "evasa")
     before = len(_gets(pec, casella))
-    for token in ("0" * 40, "", callbacks.callback_token(casella.pk + 1)):
+    for token in ("0" * 40, "", callbacks.callback_token(BOXES, casella.pk + 1)):
         url = _callback_url(casella, token) if token else f"/caselle/{casella.pk}/callback/x/"
         response = client.post(url, _payload(casella, "evasa"))
         assert response.status_code in (403, 404)
@@ -153,21 +157,21 @@ def test_a_callback_during_the_read_queues_one_more_and_reads_never_overlap(
     monkeypatch.setattr(
         tasks.refresh_after_callback, "apply_async", lambda args, countdown: later.append(args)
     )
-    real_get = remote.get_client
+    real_get = callbacks.get_client
 
     def get_client_during_which_callbacks_arrive():
         for _ in range(50):
             reads.post(client, _callback_url(casella), _payload(casella, "evasa"))
         # the read queued meanwhile runs now, while the first is still reading
-        assert [tasks.refresh_after_callback(pk) for pk in reads[1:]] == ["busy"]
+        assert [tasks.refresh_after_callback("mailboxes", pk) for pk in reads[1:]] == ["busy"]
         return real_get()
 
-    monkeypatch.setattr(remote, "get_client", get_client_during_which_callbacks_arrive)
-    assert tasks.refresh_after_callback(reads[0]) == "changed"
+    monkeypatch.setattr(callbacks, "get_client", get_client_during_which_callbacks_arrive)
+    assert tasks.refresh_after_callback("mailboxes", reads[0]) == "changed"
     assert len(reads) == 2  # the first read, and one more for the 50 callbacks
-    assert later == [(casella.pk,)]  # the busy one comes back later
-    monkeypatch.setattr(remote, "get_client", real_get)
-    assert tasks.refresh_after_callback(casella.pk) == "unchanged"
+    assert later == [("mailboxes", casella.pk)]  # the busy one comes back later
+    monkeypatch.setattr(callbacks, "get_client", real_get)
+    assert tasks.refresh_after_callback("mailboxes", casella.pk) == "unchanged"
 
 
 def test_the_payload_is_trusted_for_nothing(pec, make_casella, client, reads):
@@ -269,7 +273,7 @@ def test_openapi_down_during_the_read_is_retried_by_the_worker(pec, make_casella
     casella.refresh_from_db()
     assert casella.stato == Stato.REGISTRATA
     pec.clear_faults()
-    assert tasks.refresh_after_callback(casella.pk) == "changed"  # the retry
+    assert tasks.refresh_after_callback("mailboxes", casella.pk) == "changed"  # the retry
     casella.refresh_from_db()
     assert casella.stato == Stato.EVASA
 
@@ -287,12 +291,12 @@ def test_polling_slows_down_while_callbacks_arrive(pec, make_casella, client, se
     run_calls(casella)
     casella.refresh_from_db()
     assert casella.stato == Stato.IN_EVASIONE
-    assert casella.poll_interval == next_poll.poll_min()  # no callback seen yet: poll soon
+    assert casella.poll_interval == BOXES.min_seconds()  # no callback seen yet: poll soon
     response = reads.post(client, _callback_url(casella), _payload(casella, "in_evasione"))
     assert response.status_code == 200
     reads.run()
     casella.refresh_from_db()
-    assert casella.poll_interval >= next_poll.callback_poll_seconds()
+    assert casella.poll_interval >= BOXES.callback_seconds()
     assert casella.next_poll_at > timezone.now() + timezone.timedelta(seconds=60)
 
 

@@ -7,7 +7,9 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from mailboxes.models import Casella, CasellaCall, Documento, Stato
-from mailboxes.services import activation, polling, registration
+from mailboxes.services import activation, registration
+from mailboxes.services.polling import BOXES
+from portal.polling import poll_due
 
 from .conftest import checked, pdf_bytes, run_calls
 
@@ -28,7 +30,7 @@ def _wait_evasa(pec, casella):
     pec.advance()
     casella.next_poll_at = None
     Casella.objects.filter(pk=casella.pk).update(next_poll_at=timezone.now())
-    polling.poll_due()
+    poll_due(BOXES)
     casella.refresh_from_db()
     return casella
 
@@ -149,12 +151,12 @@ def test_insufficient_credit_fails_and_tells_the_office(pec, make_casella, mailo
 
 
 def test_the_task_run_twice_sends_once(pec, make_casella):
-    from mailboxes.tasks import run_casella_call
+    from portal.remote_calls import run_intent
 
     casella = make_casella()
     pk = casella.calls.get().pk
-    assert run_casella_call(pk) == "done"
-    assert run_casella_call(pk) == "done"
+    assert run_intent("mailboxes.CasellaCall", pk) == "done"
+    assert run_intent("mailboxes.CasellaCall", pk) == "done"
     assert [c["method"] for c in pec.calls()].count("POST") == 1
     assert len(pec.charges()) == 1
 

@@ -19,7 +19,7 @@ from mailboxes.operations import (
     rules,
     trasformazione,
 )
-from mailboxes.tasks import run_casella_call
+from portal.remote_calls import run_intent
 
 from .conftest import checked, pdf_bytes, run_calls
 from .operations_support import *  # noqa: F403 (the active_box fixture)
@@ -142,8 +142,8 @@ def test_renew_a_revoked_box_reactivates_it(pec, active_box, office_user):
 def test_running_the_renew_task_twice_renews_once(pec, active_box, office_user):
     casella = active_box()
     call = rinnovo.renew(casella=casella, anni=1, intent_key=key(), user=office_user)
-    assert run_casella_call(call.pk) == "done"
-    assert run_casella_call(call.pk) == "done"
+    assert run_intent("mailboxes.CasellaCall", call.pk) == "done"
+    assert run_intent("mailboxes.CasellaCall", call.pk) == "done"
     renewals = [c for c in pec.charges() if c["operation"] == "rinnovo"]
     assert len(renewals) == 1
     # The wallet (GET /wallet/transactions, as the expiry page shows it) has one charge.
@@ -213,7 +213,7 @@ def test_insufficient_credit_fails_once_and_alerts_the_staff(
     assert run_calls(casella) == ["failed"]
     call.refresh_from_db()
     assert call.http_status == 402 and "Insufficient Credit" in call.last_error
-    assert run_casella_call(call.pk) == "failed"  # nothing retried by itself
+    assert run_intent("mailboxes.CasellaCall", call.pk) == "failed"  # nothing retried by itself
     assert run_calls(casella) == []
     assert [c["path"] for c in pec.calls()].count(f"/pec/{casella.remote_id}/rinnovo") == 1
     assert len(mailoutbox) == 1

@@ -12,8 +12,9 @@ from django.utils import timezone
 
 from mailboxes import selectors
 from mailboxes.models import Casella, Evento, Stato, Titolare
-from mailboxes.services import polling
 from mailboxes.services import sync as box_sync
+from mailboxes.services.polling import BOXES
+from portal.polling import poll_due
 
 pytestmark = pytest.mark.django_db
 
@@ -184,21 +185,21 @@ def test_a_polling_cycle_makes_at_most_two_openapi_calls(pec, n):
     for rid in ids[: max(1, n // 10)]:
         pec.set_stato("casella", rid, "evasa")
     before = len(pec.calls())
-    figures = polling.poll_due()
-    assert figures["boxes"] == n
+    figures = poll_due(BOXES)
+    assert figures["objects"] == n
     assert len(_api_calls(pec, before)) <= 2
     assert Casella.objects.filter(stato=Stato.EVASA).count() == max(1, n // 10)
     # The unchanged ones back off, and a second cycle right now has nothing to do.
     assert not Casella.objects.filter(stato=Stato.IN_EVASIONE, poll_interval__lte=2.0).exists()
     before = len(pec.calls())
-    assert polling.poll_due()["boxes"] == 0
+    assert poll_due(BOXES)["objects"] == 0
     assert _api_calls(pec, before) == []
 
 
 def test_polling_many_boxes_claims_them_in_a_few_queries(pec):
     _pending(pec, 80)
     with CaptureQueriesContext(connection) as ctx:
-        polling.poll_due()
+        poll_due(BOXES)
     assert len(ctx.captured_queries) < 15  # not one per box
 
 

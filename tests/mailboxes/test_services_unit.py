@@ -8,8 +8,10 @@ from django.utils import timezone
 
 from mailboxes import validators
 from mailboxes.models import Casella, Documento, Evento, Stato
-from mailboxes.services import activation, polling, retention
+from mailboxes.services import activation, retention
 from mailboxes.services import sync as box_sync
+from mailboxes.services.polling import BOXES
+from portal.polling import poll_due
 
 from .conftest import CF_MARIO, checked, pdf_bytes, run_calls
 
@@ -45,11 +47,11 @@ def test_many_pending_boxes_are_refreshed_with_one_list_call(pec, make_casella):
     pec.advance()
     Casella.objects.update(next_poll_at=timezone.now())
     before = len(pec.calls())
-    figures = polling.poll_due()
+    figures = poll_due(BOXES)
     calls = pec.calls()[before:]
     lists = [c for c in calls if c["method"] == "GET" and c["path"] == "/pec"]
     assert len(lists) == 1
-    assert figures["boxes"] == 5
+    assert figures["objects"] == 5
     assert Casella.objects.filter(stato=Stato.EVASA).count() == 5
 
 
@@ -59,14 +61,14 @@ def test_polling_backs_off_and_stops_when_settled(pec, make_casella):
     intervals = []
     for _ in range(4):
         Casella.objects.filter(pk=casella.pk).update(next_poll_at=timezone.now())
-        polling.poll_due()
+        poll_due(BOXES)
         casella.refresh_from_db()
         if casella.stato != Stato.IN_EVASIONE:
             break
         intervals.append(casella.poll_interval)
     pec.advance()
     Casella.objects.filter(pk=casella.pk).update(next_poll_at=timezone.now())
-    polling.poll_due()
+    poll_due(BOXES)
     casella.refresh_from_db()
     assert casella.stato == Stato.EVASA and casella.next_poll_at is None
     assert intervals == sorted(intervals)

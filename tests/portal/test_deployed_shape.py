@@ -127,7 +127,7 @@ def test_only_the_proxy_says_whether_a_request_came_over_https(deployed):
 
 
 def _callback_secret(pk) -> str:
-    """mailboxes.services.callbacks.callback_token under the gunicorn processes' SECRET_KEY."""
+    """portal.callbacks.callback_token of a box under the gunicorn processes' SECRET_KEY."""
     return salted_hmac(
         "mailboxes.callback", str(pk), secret=SECRET_KEY, algorithm="sha256"
     ).hexdigest()[:40]

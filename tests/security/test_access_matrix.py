@@ -88,6 +88,10 @@ ID_URLS: dict[str, Builder] = {
     "comunica/<int:pk>/procura/<int:doc>/procura.p7m": lambda w: (
         f"/comunica/{w.richiesta.pk}/procura/{w.procura.pk}/procura.p7m"
     ),
+    # Openapi's callback: public, but only with the request's secret (here a wrong one)
+    "comunica/<int:pk>/callback/<str:token>/": lambda w: (
+        f"/comunica/{w.richiesta.pk}/callback/{'0' * 40}/"
+    ),
     # Django admin: staff only; the object ids of the generic admin URLs are built below.
     "admin/r/<path:content_type_id>/<path:object_id>/": lambda w: _view_on_site(w),
     "admin/auth/user/<id>/password/": lambda w: f"/admin/auth/user/{w.assigned.pk}/password/",
@@ -96,7 +100,10 @@ ID_URLS: dict[str, Builder] = {
 }
 NO_OBJECT: set[str] = set()
 #: Reachable without logging in, refused without the right secret in the URL.
-SECRET_URLS = {"caselle/<int:pk>/callback/<str:token>/"}
+SECRET_URLS = {
+    "caselle/<int:pk>/callback/<str:token>/",
+    "comunica/<int:pk>/callback/<str:token>/",
+}
 _ADMIN_OBJECT = re.compile(r"^admin/(\w+)/(\w+)/<path:object_id>/(\w*/?)$")
 
 
@@ -353,13 +360,14 @@ def test_admin_pages_are_staff_only(world):
 
 def test_the_callback_needs_the_secret(world, sandbox):
     """Openapi's status callback: with a wrong or another box's secret, 403 and nothing read."""
-    from mailboxes.services import callbacks
+    from mailboxes.services.polling import BOXES
+    from portal import callbacks
 
     c = client_for(None)
-    for token in ("0" * 40, callbacks.callback_token(world.casella.pk + 1), ""):
+    for token in ("0" * 40, callbacks.callback_token(BOXES, world.casella.pk + 1), ""):
         response = c.post(f"/caselle/{world.casella.pk}/callback/{token or 'x'}/")
         assert response.status_code == 403, token
     assert sandbox.calls() == []
-    right = callbacks.callback_token(world.casella.pk)
+    right = callbacks.callback_token(BOXES, world.casella.pk)
     response = c.post(f"/caselle/{world.casella.pk}/callback/{right}/")
     assert response.status_code in (200, 503)  # re-read from Openapi (the fake id: not found)
