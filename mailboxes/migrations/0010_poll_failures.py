@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('mailboxes', '0008_renewals_index'),
+        ('mailboxes', '0009_cockpit_counts_index'),
     ]
 
     operations = [
