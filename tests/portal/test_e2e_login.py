@@ -6,11 +6,11 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 def test_login_switch_language_and_logout(page, login, office_user):
-    login(page, office_user)
-    assert page.locator("h1").first.inner_text() == "Caselle"
+    login(page, office_user)  # the home page is the office's cockpit
+    assert page.locator("h1").first.inner_text() == "Cruscotto"
     with page.expect_navigation():
         page.get_by_role("button", name="EN", exact=True).click()
-    assert page.locator("h1").first.inner_text() == "Mailboxes"
+    assert page.locator("h1").first.inner_text() == "Dashboard"
     page.locator("details.dropdown summary").click()
     with page.expect_navigation():
         page.get_by_role("button", name="Log out").click()
