@@ -8,20 +8,24 @@ from django.views.decorators.http import require_GET
 
 from accounts.roles import portal_user_required
 
-from . import charts, selectors
+from . import charts
+from .selectors import home as home_selectors
+from .selectors import search as search_selectors
+from .selectors import todo as todo_selectors
+from .selectors import trends as trends_selectors
 
 #: How often the "Da fare" list refreshes itself, in seconds.
 REFRESH_SECONDS = 10
 
 
 def _todo_context(request) -> dict:
-    return {"todo": selectors.todo(request.user), "refresh": REFRESH_SECONDS}
+    return {"todo": todo_selectors.todo(request.user), "refresh": REFRESH_SECONDS}
 
 
 @portal_user_required
 @require_GET
 def home(request):
-    todo, coming = selectors.home(request.user)
+    todo, coming = home_selectors.home(request.user)
     context = {"todo": todo, "coming": coming, "refresh": REFRESH_SECONDS}
     return render(request, "cockpit/home.html", context)
 
@@ -35,7 +39,7 @@ def todo_fragment(request):
 @portal_user_required
 @require_GET
 def trends(request):
-    series = selectors.trends(request.user)
+    series = trends_selectors.trends(request.user)
     return render(
         request,
         "cockpit/trends.html",
@@ -47,5 +51,5 @@ def trends(request):
 @require_GET
 def search(request):
     q = request.GET.get("q", "")[:200]
-    results = selectors.search(request.user, q) if q.strip() else None
+    results = search_selectors.search(request.user, q) if q.strip() else None
     return render(request, "cockpit/search.html", {"q": q, "results": results})

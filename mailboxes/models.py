@@ -19,7 +19,6 @@ from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from openapi_pec.types import SOTTOTIPI_CLIENTE, StatoCasella, TipoCasella, TipoCliente
 from portal.history import HistoryLine
 from portal.mirror import RemoteMirror
 from portal.remote_calls import RemoteCall
@@ -27,96 +26,19 @@ from portal.search import SearchableQuerySet, search_text
 from portal.turno import Turno
 
 from . import validators
-from .operations import registry as operation_registry
-
-
-class TipoClienteChoices(models.TextChoices):
-    IMPRESA = TipoCliente.IMPRESA.value, _("Impresa")
-    PROFESSIONISTA = TipoCliente.PROFESSIONISTA.value, _("Professionista")
-    PA_LOCALE = TipoCliente.PA_LOCALE.value, _("Pubblica amministrazione locale")
-    PA_CENTRALE = TipoCliente.PA_CENTRALE.value, _("Pubblica amministrazione centrale")
-    ASSOCIAZIONE = TipoCliente.ASSOCIAZIONE.value, _("Associazione")
-    PRIVATO = TipoCliente.PRIVATO.value, _("Privato")
-    ALTRO = TipoCliente.ALTRO.value, _("Altro")
-
-
-#: (tipo_cliente, code) -> label, for the subtype select.
-SOTTOTIPO_CHOICES = sorted(
-    {
-        (code, f"{code} - {label.title()}")
-        for sub in SOTTOTIPI_CLIENTE.values()
-        for code, label in sub.items()
-    }
+from .choices import (
+    ACTIVATABLE,
+    BADGE,
+    MOVING,
+    PERSON_TYPES,
+    SINGLE_PDF_TYPES,
+    SOTTOTIPO_CHOICES,
+    TURNO,
+    Stato,
+    TipoCasellaChoices,
+    TipoClienteChoices,
 )
-
-#: Customer types whose holder is a person (no company name).
-PERSON_TYPES = {TipoCliente.PRIVATO.value, TipoCliente.PROFESSIONISTA.value}
-
-
-class TipoCasellaChoices(models.TextChoices):
-    STANDARD = TipoCasella.STANDARD.value, _("Legalmail Standard")
-    BRONZE = TipoCasella.BRONZE.value, _("Legalmail Bronze")
-    SILVER = TipoCasella.SILVER.value, _("Legalmail Silver")
-    GOLD = TipoCasella.GOLD.value, _("Legalmail Gold")
-    DOMICILIODIGITALE = TipoCasella.DOMICILIODIGITALE.value, _("Domicilio Digitale")
-    PECMASSIVA = TipoCasella.PECMASSIVA.value, _("PEC Massiva")
-
-
-#: Types whose activation takes one PDF with the signed form and the ID document together.
-SINGLE_PDF_TYPES = {TipoCasella.DOMICILIODIGITALE.value, TipoCasella.PECMASSIVA.value}
-
-
-class Stato(models.TextChoices):
-    # Local, before Openapi knows the box.
-    NUOVA = "nuova", _("In registrazione")
-    NON_REGISTRATA = "non_registrata", _("Registrazione non riuscita")
-    # Casella.stato, as the API spells it.
-    REGISTRATA = StatoCasella.REGISTRATA.value, _("Registrata: in attesa dei documenti")
-    IN_EVASIONE = StatoCasella.IN_EVASIONE.value, _("Documenti inviati: in lavorazione")
-    EVASA = StatoCasella.EVASA.value, _("Attiva")
-    DOCUMENTI_ERRATI = StatoCasella.DOCUMENTI_ERRATI.value, _("Documenti da ricaricare")
-    REVOCATA = StatoCasella.REVOCATA.value, _("Revocata")
-    CHIUSA = StatoCasella.CHIUSA.value, _("Chiusa")
-    REGISTRAZIONE_ANNULLATA = (
-        StatoCasella.REGISTRAZIONE_ANNULLATA.value,
-        _("Registrazione annullata"),
-    )
-
-
-#: Statuses that change by themselves (the portal polls them).
-MOVING = {Stato.NUOVA, Stato.IN_EVASIONE}
-#: Statuses in which PATCH /pec/{id}/attivazione is allowed.
-ACTIVATABLE = {Stato.REGISTRATA, Stato.DOCUMENTI_ERRATI}
-
-
-#: Whose move it is in each status. A box waiting for its signed documents is its holder's
-#: accountant's move when the holder has one (the accountant collects and uploads them), else
-#: the client's (the office waits for the signed form): see :meth:`Casella.turno`.
-TURNO = {
-    Stato.NUOVA: Turno.OPENAPI,
-    Stato.NON_REGISTRATA: Turno.UFFICIO,
-    Stato.REGISTRATA: Turno.CLIENTE,
-    Stato.IN_EVASIONE: Turno.OPENAPI,
-    Stato.EVASA: Turno.NESSUNO,
-    Stato.DOCUMENTI_ERRATI: Turno.UFFICIO,
-    Stato.REVOCATA: Turno.NESSUNO,
-    Stato.CHIUSA: Turno.NESSUNO,
-    Stato.REGISTRAZIONE_ANNULLATA: Turno.NESSUNO,
-}
-#: Statuses in which someone (the office, an accountant or the client) has to act.
-NEEDS_ACTION = {s for s, t in TURNO.items() if t in (Turno.UFFICIO, Turno.CLIENTE)}
-#: The badge colour of a status: by whose move it is, and for settled boxes whether they live.
-BADGE = {
-    Stato.NUOVA: "moving",
-    Stato.IN_EVASIONE: "moving",
-    Stato.REGISTRATA: "turn-cliente",
-    Stato.EVASA: "ok",
-    Stato.DOCUMENTI_ERRATI: "turn-ufficio",
-    Stato.NON_REGISTRATA: "turn-ufficio",
-    Stato.REVOCATA: "off",
-    Stato.CHIUSA: "off",
-    Stato.REGISTRAZIONE_ANNULLATA: "off",
-}
+from .operations import registry as operation_registry
 
 
 class Titolare(models.Model):

@@ -17,7 +17,8 @@ from accounts import roles
 from portal import search
 from portal.remote_calls import OPEN_STATES
 
-from .models import NEEDS_ACTION, CallKind, Casella, Documento, Richiedente, Stato, Titolare
+from .choices import NEEDS_ACTION
+from .models import CallKind, Casella, Documento, Richiedente, Stato, Titolare
 
 SORTS = {
     "indirizzo": "casella_pec",

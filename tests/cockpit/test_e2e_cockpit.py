@@ -105,9 +105,10 @@ def _shown(page) -> dict[str, list[tuple[str, str]]]:
 def test_cockpit_lists_each_item_once_and_updates_itself(
     pec, live_server, page, login, make_user, monkeypatch, tmp_path
 ):
-    from cockpit import selectors, views
+    from cockpit import views
+    from cockpit.selectors import common
 
-    monkeypatch.setattr(selectors, "SHOWN", 1000)  # every entry on the page, not the oldest few
+    monkeypatch.setattr(common, "SHOWN", 1000)  # every entry on the page, not the oldest few
     monkeypatch.setattr(views, "REFRESH_SECONDS", 2)
     office = make_user(roles.OFFICE, username="operatrice")
     accountant = make_user(roles.ACCOUNTANT, username="ragioniere")

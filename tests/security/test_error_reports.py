@@ -54,7 +54,7 @@ def failing_view(*args, **kwargs):
 
 
 def crash(client: Client):
-    with mock.patch("cockpit.selectors.todo", side_effect=failing_view):
+    with mock.patch("cockpit.selectors.todo.todo", side_effect=failing_view):
         return client.get("/", **URL_SETTINGS)  # runserver's META holds the environment
 
 

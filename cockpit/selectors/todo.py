@@ -1,0 +1,207 @@
+"""The "Da fare" list: what needs doing, grouped by whose move it is.
+
+Each kind costs a fixed number of queries whatever the portfolio's size (todo_boxes,
+todo_calls)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Exists
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts import roles
+from mailboxes import selectors as mailbox_selectors
+from mailboxes.models import ACTIVATABLE, Stato
+from portal.turno import Turno
+
+from . import common
+from .todo_boxes import BoxEntries, box_counts, boxes_list_url, holder_accountants, sending_call
+from .todo_calls import (
+    call_counts,
+    comunica_moving,
+    failed_comunica,
+    failed_operations,
+    low_credit,
+    open_operations,
+    procura_awaited,
+)
+from .todo_entries import NORMAL_WAIT, Group, Kind, Todo, age, days
+
+GROUPS = (Turno.UFFICIO, Turno.COMMERCIALISTA, Turno.CLIENTE, Turno.OPENAPI)
+GROUP_HINTS = {
+    Turno.UFFICIO: _("Tocca all'ufficio"),
+    Turno.COMMERCIALISTA: _("Tocca ai commercialisti"),
+    Turno.CLIENTE: _("Si aspetta il cliente"),
+    Turno.OPENAPI: _("In lavorazione presso Openapi"),
+}
+
+
+def todo(user, *, now: dt.datetime | None = None, both: common.Shared | None = None) -> Todo:
+    """The "Da fare" list, grouped by whose move it is."""
+    now = now or timezone.now()
+    office = roles.is_office(user)
+    if both is None:
+        both = common.shared(user, timezone.localdate(now), renewals=False)
+    boxes = mailbox_selectors.caselle_for(user)
+    counts = box_counts(boxes)
+    idle = boxes.filter(~Exists(sending_call()))
+    waiting = idle.filter(stato=Stato.REGISTRATA)
+    entries = BoxEntries(now)
+
+    def since_registration(c):
+        return c.ts_registrazione or c.created_at
+
+    def since_change(c):
+        return c.ts_ultima_modifica or c.updated_at
+
+    groups = {t: Group(t, Turno(t).label, GROUP_HINTS[t]) for t in GROUPS}
+
+    ufficio = groups[Turno.UFFICIO].kinds
+    ufficio.append(
+        Kind(
+            "non_registrata",
+            _("Registrazioni non riuscite"),
+            counts[Stato.NON_REGISTRATA],
+            entries.add(
+                boxes.filter(stato=Stato.NON_REGISTRATA),
+                counts[Stato.NON_REGISTRATA],
+                lambda c, m: _("Leggi il motivo, correggi e riprova la registrazione."),
+                since=lambda c: c.updated_at,
+            ),
+            boxes_list_url(stato=Stato.NON_REGISTRATA),
+        )
+    )
+    ufficio.append(
+        Kind(
+            "documenti_errati",
+            _("Documenti rifiutati da Openapi"),
+            counts[Stato.DOCUMENTI_ERRATI],
+            entries.add(
+                idle.filter(stato=Stato.DOCUMENTI_ERRATI),
+                counts[Stato.DOCUMENTI_ERRATI],
+                lambda c, m: _("Carica di nuovo il modulo firmato e il documento d'identità."),
+                since=since_change,
+            ),
+            boxes_list_url(stato=Stato.DOCUMENTI_ERRATI),
+        )
+    )
+    ufficio.append(
+        Kind(
+            "senza_titolare",
+            _("Caselle attive senza titolare"),
+            counts["senza_titolare"],
+            entries.add(
+                boxes.filter(stato=Stato.EVASA, titolare__isnull=True),
+                counts["senza_titolare"],
+                lambda c, m: _("Collega la casella al suo titolare."),
+                since=lambda c: c.created_at,
+                url=lambda c: f"{reverse('portfolio:adopt')}#casella-{c.pk}",
+            ),
+            reverse("portfolio:adopt"),
+        )
+    )
+    calls = call_counts(boxes, now)
+    failed = failed_operations(boxes, now, calls["failed"])
+    ufficio.append(Kind("operazioni_fallite", _("Operazioni non riuscite"), *failed))
+    if office:
+        ufficio.append(failed_comunica(user, both.comunica, now))
+        low = low_credit(user, now, both)
+        if low is not None:
+            ufficio.append(low)
+
+    groups[Turno.COMMERCIALISTA].kinds.append(
+        Kind(
+            "documenti_da_caricare",
+            _("Moduli firmati da caricare"),
+            counts["registrata_commercialista"],
+            entries.add(
+                waiting.filter(Exists(holder_accountants())),
+                counts["registrata_commercialista"],
+                lambda c, m: (
+                    _(
+                        "Fai firmare il modulo al cliente e carica i documenti "
+                        "(in attesa da %(days)d giorni)."
+                    )
+                    % {"days": days(m, now)}
+                ),
+                since=since_registration,
+            ),
+            boxes_list_url(stato=Stato.REGISTRATA),
+        )
+    )
+    groups[Turno.CLIENTE].kinds.append(
+        Kind(
+            "firma_attesa",
+            _("Firma del cliente attesa"),
+            counts["registrata_cliente"],
+            entries.add(
+                waiting.filter(~Exists(holder_accountants())),
+                counts["registrata_cliente"],
+                lambda c, m: (
+                    _(
+                        "Firma del modulo attesa da %(days)d giorni: sollecita il cliente, "
+                        "poi carica i documenti."
+                    )
+                    % {"days": days(m, now)}
+                ),
+                since=since_registration,
+            ),
+            boxes_list_url(stato=Stato.REGISTRATA),
+        )
+    )
+    if office:
+        groups[Turno.CLIENTE].kinds.append(procura_awaited(user, both.comunica, now))
+
+    openapi = groups[Turno.OPENAPI].kinds
+    openapi.append(
+        Kind(
+            "in_registrazione",
+            _("Registrazioni in corso"),
+            counts[Stato.NUOVA],
+            entries.add(
+                boxes.filter(stato=Stato.NUOVA),
+                counts[Stato.NUOVA],
+                lambda c, m: _("Openapi registra la casella (da %(age)s).") % {"age": age(m, now)},
+                since=lambda c: c.created_at,
+                normal=NORMAL_WAIT["registrazione"],
+            ),
+            boxes_list_url(stato=Stato.NUOVA),
+        )
+    )
+    openapi.append(
+        Kind(
+            "in_evasione",
+            _("Documenti in lavorazione"),
+            counts[Stato.IN_EVASIONE],
+            entries.add(
+                boxes.filter(stato=Stato.IN_EVASIONE),
+                counts[Stato.IN_EVASIONE],
+                lambda c, m: _("Openapi verifica i documenti (da %(age)s).") % {"age": age(m, now)},
+                since=since_change,
+                normal=NORMAL_WAIT["in_evasione"],
+            ),
+            boxes_list_url(stato=Stato.IN_EVASIONE),
+        )
+    )
+    openapi.append(
+        Kind(
+            "in_invio",
+            _("Documenti in invio"),
+            counts["in_invio"],
+            entries.add(
+                boxes.filter(Exists(sending_call()), stato__in=ACTIVATABLE),
+                counts["in_invio"],
+                lambda c, m: _("Il portale invia i documenti a Openapi."),
+                since=lambda c: c.updated_at,
+                normal=NORMAL_WAIT["operazione"],
+            ),
+        )
+    )
+    openapi.append(open_operations(boxes, now, calls["open"]))
+    if office:
+        openapi.append(comunica_moving(user, both.comunica, now))
+    entries.read()
+    return Todo([groups[t] for t in GROUPS])
