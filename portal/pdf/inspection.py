@@ -141,6 +141,17 @@ def _parsed(raw: bytes, pages_limit: int, max_decoded: int) -> int:
     return count
 
 
+def _ran_out_of_memory(exc: BaseException) -> bool:
+    """Whether a MemoryError is among the causes of ``exc``."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, MemoryError):
+            return True
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
 def inspect(raw: bytes, pages_limit: int, max_decoded: int = DEFAULT_MAX_DECODED_BYTES) -> dict:
     """What the check makes of a file that starts with ``%PDF-`` and is within the size."""
     from pypdf import apply_configuration
@@ -173,6 +184,10 @@ def inspect(raw: bytes, pages_limit: int, max_decoded: int = DEFAULT_MAX_DECODED
     except (TooComplex, MemoryError):
         return {"code": "too_complex"}
     except Exception as exc:  # Broken, pypdf errors, RecursionError, anything odd
+        if _ran_out_of_memory(exc):
+            # pypdf turns a MemoryError met while reading an object into PdfReadError: the
+            # file did not fit the check's memory, it is not shown to be damaged
+            return {"code": "too_complex"}
         note = "" if isinstance(exc, Broken) else type(exc).__name__
         return {"code": "broken", "note": note}
     return {"code": "ok", "pages": pages}
