@@ -5,6 +5,7 @@ from . import views
 app_name = "portfolio"
 urlpatterns = [
     path("da-collegare/", views.adopt, name="adopt"),
+    path("altro-gestore/", views.other_provider_new, name="other_provider_new"),
     path("importa/", views.import_holders, name="import"),
     path("importa/modello/", views.import_template, name="import_template"),
     path("esporta/caselle/", views.export_caselle, name="export_caselle"),

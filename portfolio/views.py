@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.http import FileResponse, StreamingHttpResponse
@@ -19,7 +20,8 @@ from mailboxes import selectors as mailbox_selectors
 from portal.params import object_id
 
 from . import selectors
-from .services import adoption, export, importing
+from .forms import AltroGestoreForm
+from .services import adoption, export, importing, other_providers
 
 
 @office_required
@@ -244,3 +246,32 @@ def import_template(request):
         filename="modello-titolari.xlsx",
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
+
+
+# --------------------------------------------------------------------------- other providers
+
+
+@office_required
+@require_http_methods(["GET", "POST"])
+def other_provider_new(request):
+    """A box of another provider (Aruba, Register.it...) entered by hand: its expiry is watched
+    with the others; nothing of it goes through Openapi."""
+    titolari = mailbox_selectors.titolari_for(request.user).order_by("denominazione", "cognome")
+    initial = {}
+    if pk := object_id(request.GET.get("titolare")):
+        initial["titolare"] = titolari.filter(pk=pk).first()
+    form = AltroGestoreForm(request.POST or None, titolari=titolari, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            casella = other_providers.add_box(**form.cleaned_data, user=request.user)
+        except ValidationError as exc:
+            form.add_error("casella_pec", exc.messages[0])
+        else:
+            messages.success(
+                request,
+                _("Casella %(address)s di %(gestore)s registrata: il portale ne segue la scadenza.")
+                % {"address": casella.casella_pec, "gestore": casella.get_gestore_display()},
+            )
+            return redirect("mailboxes:casella_detail", pk=casella.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "portfolio/other_provider.html", {"form": form}, status=status)

@@ -20,7 +20,7 @@ from django.db.models import Count
 from accounts import roles
 from comunica import selectors as comunica_selectors
 from mailboxes import selectors as mailbox_selectors
-from mailboxes.models import Stato
+from mailboxes.models import Gestore, Stato
 from mailboxes.operations import rinnovo
 
 from .. import wallet
@@ -32,8 +32,10 @@ MONTHS = 12
 
 
 def _watched(user):
+    """The active boxes renewed through Openapi (paid from the wallet): the boxes of other
+    providers are renewed there."""
     return mailbox_selectors.caselle_for(user).filter(
-        stato=Stato.EVASA, data_scadenza__isnull=False
+        stato=Stato.EVASA, data_scadenza__isnull=False, gestore=Gestore.OPENAPI
     )
 
 

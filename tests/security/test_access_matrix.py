@@ -156,6 +156,7 @@ PLAIN_URLS: dict[str, str] = {
     "caselle/scadenze/": "office",
     "caselle/scadenze/avanzamento/": "office",
     "portafoglio/da-collegare/": "office",
+    "portafoglio/altro-gestore/": "office",
     "portafoglio/importa/": "office",
     "portafoglio/importa/modello/": "office",
     "portafoglio/esporta/caselle/": "portal",
