@@ -159,6 +159,8 @@ PLAIN_URLS: dict[str, str] = {
     "portafoglio/altro-gestore/": "office",
     "portafoglio/importa/": "office",
     "portafoglio/importa/modello/": "office",
+    "portafoglio/importa/registrazioni/": "office",
+    "portafoglio/importa/registrazioni/avanzamento/": "office",
     "portafoglio/esporta/caselle/": "portal",
     "portafoglio/esporta/titolari/": "portal",
     "portafoglio/esporta/scadenze/": "office",
