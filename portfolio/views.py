@@ -273,6 +273,8 @@ def register_batch(request):
             return redirect(done_url)
         content = _pending_content(request)
         if content is None:
+            if batch_registration.batch_calls(batch).exists():
+                return redirect(done_url)  # a concurrent submit of this confirmation took it
             messages.error(request, _("Il file da importare non c'è più: caricalo di nuovo."))
             return redirect("portfolio:import")
         started = batch_registration.start(content, batch=batch, user=request.user)

@@ -79,7 +79,9 @@ def trends(user, *, now: dt.datetime | None = None) -> list[Series]:
         Series(
             "tipo",
             _("Caselle per tipo"),
-            [(label, by_type.get(value, 0)) for value, label in TipoCasellaChoices.choices],
+            [(label, by_type.get(value, 0)) for value, label in TipoCasellaChoices.choices]
+            # the boxes of other providers have no Openapi type
+            + ([(_("Altri gestori"), by_type[""])] if by_type.get("") else []),
         ),
         Series("registrazioni", _("Registrazioni al mese"), _month_points(registrations)),
     ]

@@ -143,3 +143,11 @@ def test_operation_pages_refuse_it(client, office):
             assert response.status_code in (200, 302, 400, 403, 409), (url, response.status_code)
             assert "non tramite Openapi" in client.get(url, follow=True).content.decode(), url
     assert not box.calls.exists()
+
+
+def test_trends_count_them_apart(client, office):
+    aruba_box(portfolio.holder())
+    client.force_login(office)
+    charts = client.get("/cruscotto/andamento/").context["charts"]
+    by_type = next(s for s, _chart in charts if s.key == "tipo")
+    assert ("Altri gestori", 1) in [(str(label), n) for label, n in by_type.points]
