@@ -114,5 +114,8 @@ class Gestore(models.TextChoices):
     ALTRO = "altro", _("Altro gestore")
 
 
+#: The type of a box of another provider: it has no Openapi type (the renewal plan leaves these
+#: boxes out on this column of its index).
+NO_TYPE = ""
 #: The providers of boxes the portal does not manage (the choices of the manual form and import).
 OTHER_PROVIDERS = [(v, label) for v, label in Gestore.choices if v != Gestore.OPENAPI]

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from openpyxl.utils.datetime import from_excel
 
-from mailboxes.choices import Gestore
+from mailboxes.choices import NO_TYPE, Gestore
 from mailboxes.forms import RichiedenteForm
 from mailboxes.models import Casella, Evento, Richiedente, Stato, TipoCasellaChoices, TipoEvento
 from mailboxes.services.address import expected_domain
@@ -259,7 +259,7 @@ def create_other_boxes(rows: list, holders: dict[str, int], *, user) -> int:
             titolare_id=holders[r.code],
             casella_pec=r.box_clean["casella_pec"],
             gestore=r.box_clean["gestore"],
-            tipo_casella="",
+            tipo_casella=NO_TYPE,
             stato=Stato.EVASA,
             data_scadenza=r.box_clean["data_scadenza"],
         )

@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from mailboxes.choices import Gestore
+from mailboxes.choices import NO_TYPE, Gestore
 from mailboxes.models import Casella, Stato, TipoEvento, Titolare
 from mailboxes.services.history import record
 from portal.history import Sentence
@@ -33,7 +33,7 @@ def new_box(
         titolare=titolare,
         casella_pec=casella_pec.strip().lower(),
         gestore=gestore,
-        tipo_casella="",
+        tipo_casella=NO_TYPE,
         stato=Stato.EVASA,
         data_scadenza=data_scadenza,
     )
