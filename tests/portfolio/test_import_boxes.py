@@ -304,3 +304,25 @@ def test_the_template_has_a_box_of_each_kind(client, office):
 )
 def test_dates_as_excel_writes_them(value, expected):
     assert import_boxes.date_text(value) == expected
+
+
+def test_the_batch_page_warns_when_the_credit_is_short(client, office, monkeypatch):
+    from mailboxes import expiry
+
+    monkeypatch.setattr(expiry, "wallet_info", lambda limit=10: expiry.WalletInfo(Decimal("5")))
+    client.force_login(office)
+    assert (
+        "caricalo di nuovo"
+        in client.get("/portafoglio/importa/registrazioni/", follow=True).content.decode()
+    )
+    content = b"".join(client.get("/portafoglio/importa/modello/?formato=csv").streaming_content)
+    upload(client, content, "modello.csv")
+    client.post("/portafoglio/importa/", {"modo": "tutto"})
+    page = client.get("/portafoglio/importa/registrazioni/")
+    assert page.context["plan"].total > Decimal("5")
+    assert 'id="credito-insufficiente"' in page.content.decode()
+    bad = "/portafoglio/importa/registrazioni/avanzamento/?lotto=nope"
+    assert client.get(bad).status_code == 404
+    refused = client.post("/portafoglio/importa/registrazioni/", {"lotto": "nope"}, follow=True)
+    assert "Richiesta non valida" in refused.content.decode()
+    assert not CasellaCall.objects.exists()
