@@ -438,10 +438,19 @@ class PortalServer:
         class Threading(ThreadingMixIn, WSGIServer):
             daemon_threads = True
 
+        portal = get_wsgi_application()
+
+        def behind_the_proxy(environ, start_response):
+            # As deployed: TLS ends at the proxy and gunicorn gives Django the scheme it was
+            # told (https). Without it production settings answer 301 to https, which the
+            # sandbox cannot follow: no callback arrived and P2/P6 measured polling alone.
+            environ["wsgi.url_scheme"] = "https"
+            return portal(environ, start_response)
+
         self.port = core.free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.server = make_server(
-            "127.0.0.1", self.port, get_wsgi_application(), Threading, handler_class=Quiet
+            "127.0.0.1", self.port, behind_the_proxy, Threading, handler_class=Quiet
         )
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
