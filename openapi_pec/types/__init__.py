@@ -23,7 +23,7 @@ from .enums import (
     TipoCliente,
     TipoDocumento,
 )
-from .parsing import Record, format_date, parse_date, parse_iso, parse_timestamp
+from .parsing import Record, Request, Result, format_date, parse_date, parse_iso, parse_timestamp
 from .shared import Callback, Timestamps
 from .wallet import Wallet, WalletTransaction
 
@@ -42,6 +42,8 @@ __all__ = [
     "Qualifica",
     "Record",
     "RegistrationRequest",
+    "Request",
+    "Result",
     "Sesso",
     "SottotipoCliente",
     "StatoCasella",

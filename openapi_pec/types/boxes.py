@@ -15,25 +15,24 @@ from .enums import (
     TipoCliente,
     TipoDocumento,
 )
-from .parsing import Record, request_payload, source
+from .parsing import Request, Result, source
 from .shared import Callback, Timestamps
 
 __all__ = ["Casella", "CasellaSummary", "DomainCheck", "RegistrationRequest", "Utenza"]
 
 
 @dataclass(frozen=True)
-class DomainCheck:
+class DomainCheck(Result):
     """GET /domini_pec/{dominio}.  ``found`` is False on HTTP 204 (no content)."""
 
     dominio: str
     found: bool
     message: str = ""
     domains: list[str] = field(default_factory=list)
-    raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
 
 @dataclass(frozen=True)
-class CasellaSummary(Record):
+class CasellaSummary(Result):
     """An item of GET /pec (schema ``Caselle``)."""
 
     id: str
@@ -43,11 +42,10 @@ class CasellaSummary(Record):
     data_scadenza: dt.date | None
     timestamp: Timestamps
     owner: str
-    raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
 
 @dataclass(frozen=True)
-class Utenza(Record):
+class Utenza(Result):
     """A multiutenza user."""
 
     nome: str
@@ -57,11 +55,10 @@ class Utenza(Record):
     id_utenza: str
     userid: str
     attivazione: dt.datetime | None = field(metadata=source(("timestamp", "attivazione")))
-    raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
 
 @dataclass(frozen=True)
-class Casella(Record):
+class Casella(Result):
     """A certified mailbox (schema ``Casella``)."""
 
     id: str
@@ -113,7 +110,6 @@ class Casella(Record):
     data_scadenza_documento: dt.date | None = None
     documento_rilasciato_da: str = ""
     data_rilascio_documento: dt.date | None = None
-    raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
     def is_legalmail(self) -> bool:
@@ -121,27 +117,8 @@ class Casella(Record):
 
 
 @dataclass
-class RegistrationRequest:
+class RegistrationRequest(Request):
     """Body of POST /pec (schema ``BodyPostPec``): every field, required first."""
-
-    REQUIRED = (
-        "casella_pec",
-        "tipo_casella",
-        "tipo_cliente",
-        "nome_richiedente",
-        "cognome_richiedente",
-        "email",
-        "telefono",
-        "codice_fiscale_richiedente",
-        "data_nascita_richiedente",
-        "sesso_richiedente",
-        "nazione_nascita_richiedente",
-        "indirizzo_titolare",
-        "comune_titolare",
-        "cap_titolare",
-        "nazione_titolare",
-        "provincia_titolare",
-    )
 
     casella_pec: str
     tipo_casella: TipoCasella | str
@@ -175,6 +152,6 @@ class RegistrationRequest:
     data_rilascio_documento: dt.date | str | None = None
 
     def to_payload(self) -> dict[str, Any]:
-        out = request_payload(self, self.REQUIRED)
+        out = super().to_payload()
         out["tipo_casella"] = str(self.tipo_casella).upper()
         return out

@@ -7,14 +7,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .enums import Qualifica, StatoComunica
-from .parsing import Record, request_payload
+from .parsing import Request, Result
 from .shared import Callback
 
 __all__ = ["Comunica", "ComunicaRequest", "ComunicaSummary"]
 
 
 @dataclass(frozen=True)
-class ComunicaSummary(Record):
+class ComunicaSummary(Result):
     """An item of GET /comunica_pec (schema ``RichiesteComunicazionePec``)."""
 
     id: str
@@ -22,11 +22,10 @@ class ComunicaSummary(Record):
     stato: StatoComunica | str
     timestamp: dt.datetime | None
     owner: str
-    raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
 
 @dataclass(frozen=True)
-class Comunica(Record):
+class Comunica(Result):
     """A request to communicate a PEC to the Registro Imprese (``RichiestaComunicazionePec``)."""
 
     id: str
@@ -48,26 +47,11 @@ class Comunica(Record):
     documenti_registro_imprese: list[str] = field(default_factory=list)
     owner: str = ""
     timestamp: dt.datetime | None = None
-    raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
 
 @dataclass
-class ComunicaRequest:
+class ComunicaRequest(Request):
     """Body of POST /comunica_pec (schema ``BodyPostComunicaPec``)."""
-
-    REQUIRED = (
-        "casella_pec",
-        "cf",
-        "nome",
-        "cognome",
-        "qualifica",
-        "email",
-        "cellulare",
-        "ragione_sociale",
-        "cf_piva",
-        "comune",
-        "provincia",
-    )
 
     casella_pec: str
     cf: str
@@ -82,6 +66,3 @@ class ComunicaRequest:
     provincia: str
     pec_amministratore: bool | None = None
     callback: Callback | dict[str, Any] | None = None
-
-    def to_payload(self) -> dict[str, Any]:
-        return request_payload(self, self.REQUIRED)

@@ -27,11 +27,12 @@ logger = logging.getLogger("openapi_pec")
 
 __all__ = [
     "Record",
+    "Request",
+    "Result",
     "format_date",
     "parse_date",
     "parse_iso",
     "parse_timestamp",
-    "request_payload",
     "source",
 ]
 
@@ -145,7 +146,7 @@ def _camel(name: str) -> str:
 
 
 class Record:
-    """Base of the parsed results (frozen dataclasses): see the module's docstring."""
+    """Base of the parsed values (frozen dataclasses): see the module's docstring."""
 
     #: Parsers by annotation, on top of the common ones (a subclass's own conventions).
     PARSERS: ClassVar[dict[Any, Parser]] = {}
@@ -156,6 +157,14 @@ class Record:
     def from_raw(cls, raw: Any) -> Any:
         raw = as_dict(raw)
         return cls(**{name: read(raw) for name, read in _readers(cls)})
+
+
+@dataclasses.dataclass(frozen=True)
+class Result(Record):
+    """A result of the API: its fields, and the dict exactly as received (``raw``, last and
+    by keyword only in the constructor)."""
+
+    raw: dict[str, Any] = dataclasses.field(default_factory=dict, repr=False, kw_only=True)
 
 
 _COMMON_PARSERS: dict[Any, Parser] = {
@@ -213,18 +222,28 @@ def _readers(record: type[Record]) -> tuple[tuple[str, Parser], ...]:
     return tuple((f.name, _reader(record, f, hints[f.name])) for f in dataclasses.fields(record))
 
 
-def request_payload(obj: Any, required: tuple[str, ...]) -> dict[str, Any]:
-    """Serialise a request dataclass: required fields always, optional ones when set."""
-    out: dict[str, Any] = {}
-    for f in dataclasses.fields(obj):
-        value = getattr(obj, f.name)
-        if f.name not in required and (value is None or value == ""):
-            continue
-        if isinstance(value, dt.date):
-            value = format_date(value)
-        elif hasattr(value, "to_dict"):
-            value = value.to_dict()
-        elif isinstance(value, StrEnum):
-            value = str(value)
-        out[f.name] = value
-    return out
+class Request:
+    """Base of the request bodies (dataclasses).  The fields without a default are the ones
+    the spec requires, in its order (``REQUIRED``): always sent; the others only when set."""
+
+    REQUIRED: ClassVar[tuple[str, ...]] = ()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # before @dataclass runs: a field with a default is a class attribute
+        cls.REQUIRED = tuple(name for name in cls.__annotations__ if name not in vars(cls))
+
+    def to_payload(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for f in dataclasses.fields(self):  # type: ignore[arg-type]
+            value = getattr(self, f.name)
+            if f.name not in self.REQUIRED and (value is None or value == ""):
+                continue
+            if isinstance(value, dt.date):
+                value = format_date(value)
+            elif hasattr(value, "to_dict"):
+                value = value.to_dict()
+            elif isinstance(value, StrEnum):
+                value = str(value)
+            out[f.name] = value
+        return out
