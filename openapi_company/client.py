@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import quote
 
 from openapi_pec import errors
-from openapi_pec.base import PRODUCTION_OAUTH_URL, SANDBOX_OAUTH_URL, OpenapiClient
+from openapi_pec.base import OpenapiClient
 from openapi_pec.transport import Answer
 
 from . import types
@@ -31,9 +31,7 @@ logger = logging.getLogger("openapi_company")
 __all__ = [
     "DEFAULT_CACHE_TTL",
     "PRODUCTION_COMPANY_URL",
-    "PRODUCTION_OAUTH_URL",
     "SANDBOX_COMPANY_URL",
-    "SANDBOX_OAUTH_URL",
     "CompanyClient",
     "normalize_code",
 ]
@@ -119,18 +117,24 @@ class CompanyClient(OpenapiClient):
         self,
         dataset: str,
         code: str,
-        fetch: Callable[[], Any],
-        *extra: str,
+        result: Any,
+        *,
         refresh: bool = False,
-    ) -> tuple[Any, float]:
-        """The ``data`` of a paid lookup and when it was fetched: from the cache when it is
-        there (a kept "no company matches" is raised again as NotFound), else asked once."""
-        key = self._key(dataset, code, *extra)
+        fetch: Callable[[str], Any] | None = None,
+    ) -> Any:
+        """A paid lookup of ``code`` in ``dataset``, parsed by ``result.from_raw``: from the
+        cache when it is there (a kept "no company matches" is raised again as NotFound), else
+        asked once, by GET /{dataset}/{code} or by ``fetch(code)``."""
+        code = normalize_code(code)
+        key = self._key(dataset, code)
         with self._one_at_a_time(key):
             entry = None if refresh else self.cache.get(key)
             if not isinstance(entry, dict) or "fetched_at" not in entry:
                 try:
-                    entry = {"data": fetch(), "fetched_at": time.time()}
+                    data = (
+                        fetch(code) if fetch else self._call("GET", f"/{dataset}/{_seg(code)}").data
+                    )
+                    entry = {"data": data, "fetched_at": time.time()}
                 except errors.NotFound as exc:
                     entry = {
                         "not_found": {"message": exc.message, "error": exc.error_code},
@@ -146,38 +150,25 @@ class CompanyClient(OpenapiClient):
                     method="GET",
                     path=f"/{dataset}/{code}",
                 )
-            return entry.get("data"), float(entry["fetched_at"])
+            return result.from_raw(code, entry.get("data"), float(entry["fetched_at"]))
 
     # ------------------------------------------------------------------ lookups (paid)
 
     def pec(self, code: str, *, refresh: bool = False) -> types.RegisteredPec:
         """GET /IT-pec/{code}: the PEC registered at the Registro Imprese and its history."""
-        code = normalize_code(code)
-
-        def fetch() -> Any:
-            return self._call("GET", f"/IT-pec/{_seg(code)}").data
-
-        data, fetched_at = self._lookup("IT-pec", code, fetch, refresh=refresh)
-        return types.RegisteredPec.from_raw(code, data, fetched_at)
+        return self._lookup("IT-pec", code, types.RegisteredPec, refresh=refresh)
 
     def closed(self, code: str, *, refresh: bool = False) -> types.Closure:
         """GET /IT-closed/{code}: whether the Tax Office has the code as ceased."""
-        code = normalize_code(code)
-
-        def fetch() -> Any:
-            return self._call("GET", f"/IT-closed/{_seg(code)}").data
-
-        data, fetched_at = self._lookup("IT-closed", code, fetch, refresh=refresh)
-        return types.Closure.from_raw(code, data, fetched_at)
+        return self._lookup("IT-closed", code, types.Closure, refresh=refresh)
 
     def stakeholders(self, code: str, *, refresh: bool = False) -> types.Stakeholders:
         """GET /IT-stakeholders/{code}: directors and their roles.  When the API is slow it
         answers 302 with a request id; the client then polls GET /IT-check_id/{id} (free) and
         remembers the id, so a caller trying again later does not pay for a second request."""
-        code = normalize_code(code)
-        pending_key = self._key("IT-stakeholders", code, "pending")
 
-        def fetch() -> Any:
+        def fetch(code: str) -> Any:
+            pending_key = self._key("IT-stakeholders", code, "pending")
             pending = None if refresh else self.cache.get(pending_key)
             request_id = pending.get("id") if isinstance(pending, dict) else None
             if not request_id:
@@ -194,8 +185,9 @@ class CompanyClient(OpenapiClient):
                     self.cache.set(pending_key, {"id": request_id}, self.cache_ttl)
             return self._await_request(request_id, pending_key)
 
-        data, fetched_at = self._lookup("IT-stakeholders", code, fetch, refresh=refresh)
-        return types.Stakeholders.from_raw(code, data, fetched_at)
+        return self._lookup(
+            "IT-stakeholders", code, types.Stakeholders, refresh=refresh, fetch=fetch
+        )
 
     def _await_request(self, request_id: str, pending_key: str) -> Any:
         for wait in (0.0, *self.pending_waits):

@@ -88,26 +88,15 @@ class OpenapiClient:
         method: str,
         path: str,
         *,
-        json_body: Any = None,
-        params: dict[str, Any] | None = None,
         read: bool | None = None,
-        binary: bool = False,
         base: str | None = None,
-        basic: bool = False,
+        **send: Any,
     ) -> Answer:
-        """``read``: safe to retry (by default a GET when ``RETRY_GETS``).  ``base``: another
-        host (the wallet's); ``basic``: with the e-mail + API key when configured.  A 401 leads
-        to one renewal and one retry."""
+        """``read``: safe to retry (by default a GET when ``RETRY_GETS``); ``base``: another
+        host (the wallet's); ``send``: json_body, params, binary, basic, as for
+        :meth:`TokenProvider.request` (a 401 leads to one renewal and one retry)."""
         retry = (method == "GET" and self.RETRY_GETS) if read is None else read
-        return self.auth.request(
-            method,
-            f"{base or self.url}{path}",
-            json_body=json_body,
-            params=params,
-            retry=retry,
-            binary=binary,
-            basic=basic,
-        )
+        return self.auth.request(method, f"{base or self.url}{path}", retry=retry, **send)
 
     @staticmethod
     def _object(answer: Answer, what: str = "an object") -> dict[str, Any]:
