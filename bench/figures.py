@@ -188,14 +188,13 @@ def p3(sizes, repeat: int) -> list[Row]:
             q_portal, t_portal = _measure(client, url, repeat)
             q_admin, t_admin = _measure(client, admin_url, max(5, repeat // 3))
             queries.setdefault(name, {})[n] = q_portal
-            p50, p95 = core.percentile(t_portal, 50), core.percentile(t_portal, 95)
-            a50, a95 = core.percentile(t_admin, 50), core.percentile(t_admin, 95)
+            p95, a95 = core.percentile(t_portal, 95), core.percentile(t_admin, 95)
             rows.append(
                 (
                     "P3",
                     f"boxes list, {n:,} boxes / 20,000 holders: {name}",
-                    f"{q_portal} queries, p50 {p50 * 1000:.1f} ms, p95 {p95 * 1000:.1f} ms",
-                    f"admin: {q_admin} queries, p50 {a50 * 1000:.1f} ms, p95 {a95 * 1000:.1f} ms",
+                    core.latency(q_portal, t_portal),
+                    f"admin: {core.latency(q_admin, t_admin)}",
                     f"p95 {core.ratio(p95, a95)}",
                 )
             )
@@ -283,15 +282,13 @@ def p7(sizes, repeat: int) -> list[Row]:
             t0 = time.perf_counter()
             naive_cockpit_counts(user)
             t_naive.append(time.perf_counter() - t0)
-        p50, p95 = core.percentile(t_portal, 50), core.percentile(t_portal, 95)
-        n50, n95 = core.percentile(t_naive, 50), core.percentile(t_naive, 95)
+        p95, n95 = core.percentile(t_portal, 95), core.percentile(t_naive, 95)
         rows.append(
             (
                 "P7",
                 f"cockpit (home page), {n:,} boxes / 20,000 holders",
-                f"{q_portal} queries, p50 {p50 * 1000:.1f} ms, p95 {p95 * 1000:.1f} ms",
-                f"per-state queries: {naive_queries:,} queries, p50 {n50 * 1000:.0f} ms, "
-                f"p95 {n95 * 1000:.0f} ms",
+                core.latency(q_portal, t_portal),
+                f"per-state queries: {core.latency(f'{naive_queries:,}', t_naive, digits=0)}",
                 f"p95 {core.ratio(p95, n95)}",
             )
         )
