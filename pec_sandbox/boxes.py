@@ -3,7 +3,6 @@ paid changes (each charged to the wallet before it takes effect) and the forms t
 
 from __future__ import annotations
 
-import copy
 import functools
 import secrets
 import time
@@ -83,25 +82,11 @@ class BoxOperations:
         return self._lookup("caselle", "no pec found", ident, wrong, missing, plain)
 
     def list_caselle(self) -> list[dict[str, Any]]:
-        with self.lock:
-            self._advance()
-            keys = ("id", "casella_pec", "tipo_casella", "stato", "data_scadenza", "timestamp")
-            items = [
-                {
-                    **{k: b.get(k) for k in keys},
-                    "timestamp": dict(b.get("timestamp") or {}),
-                    "owner": b["owner"],
-                }
-                for b in self.state["caselle"].values()
-            ]
-        if not items:
-            raise ApiError(404, "no pec linked to this account", 200)
-        return items
+        keys = ("id", "casella_pec", "tipo_casella", "stato", "data_scadenza", "timestamp", "owner")
+        return self._summaries("caselle", keys, ("no pec linked to this account", 200))
 
     def get_casella(self, ident: str) -> dict[str, Any]:
-        with self.lock:
-            self._advance()
-            return public(self._box(ident, 201, 202))
+        return self._answer(self._box, ident, 201, 202)
 
     def register(self, body: Any) -> dict[str, Any]:
         if not isinstance(body, dict):
@@ -388,17 +373,12 @@ class BoxOperations:
         )
 
     def modulo(self, ident: str, kind: str) -> bytes:
-        with self.lock:
-            self._advance()
-            box = self._box(ident, 400, 404, plain=True)
+        def refusal(box: dict[str, Any]) -> str | None:
             if kind == "conservazione" and box["stato"] != StatoCasella.EVASA:
-                raise ApiError(
-                    406,
-                    "you cannot activate conservation if you do not first activate a pec",
-                    None,
-                    plain=True,
-                )
-            box = copy.deepcopy(box)
+                return "you cannot activate conservation if you do not first activate a pec"
+            return None
+
+        box = self._form_source(self._box, ident, refusal)
         title = (
             "Modulo di attivazione casella PEC"
             if kind == "attivazione"

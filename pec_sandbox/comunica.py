@@ -3,7 +3,6 @@ Registro Imprese, its signed procura, and the steps the provider takes on its ow
 
 from __future__ import annotations
 
-import copy
 import time
 from typing import Any
 
@@ -20,20 +19,11 @@ class ComunicaOperations:
         return self._lookup("comunica", "no request found", ident, wrong, missing, plain)
 
     def list_comunica(self) -> list[dict[str, Any]]:
-        with self.lock:
-            self._advance()
-            items = [
-                {k: r.get(k) for k in ("id", "casella_pec", "stato", "timestamp", "owner")}
-                for r in self.state["comunica"].values()
-            ]
-        if not items:
-            raise ApiError(404, "no request linked to this account", 332)
-        return items
+        keys = ("id", "casella_pec", "stato", "timestamp", "owner")
+        return self._summaries("comunica", keys, ("no request linked to this account", 332))
 
     def get_comunica(self, ident: str) -> dict[str, Any]:
-        with self.lock:
-            self._advance()
-            return public(self._req(ident, 333, 334))
+        return self._answer(self._req, ident, 333, 334)
 
     def create_comunica(self, body: Any) -> dict[str, Any]:
         body = body if isinstance(body, dict) else {}
@@ -109,14 +99,12 @@ class ComunicaOperations:
             return public(req)
 
     def procura(self, ident: str) -> bytes:
-        with self.lock:
-            self._advance()
-            req = self._req(ident, 400, 404, plain=True)
+        def refusal(req: dict[str, Any]) -> str | None:
             if req["stato"] == StatoComunica.CODICE_IN_RICHIESTA:
-                raise ApiError(
-                    406, "you cannot download this module, it doesn't exist yet", None, plain=True
-                )
-            req = copy.deepcopy(req)
+                return "you cannot download this module, it doesn't exist yet"
+            return None
+
+        req = self._form_source(self._req, ident, refusal)
         lines = [
             f"Casella PEC da comunicare: {req['casella_pec']}",
             f"Impresa: {req['ragione_sociale']}  CF/P.IVA: {req['cf_piva']}",
