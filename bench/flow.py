@@ -70,7 +70,8 @@ def run_flow(sandbox, env, n: int, *, callbacks: bool, naive_poll: bool = False)
     from pec_sandbox.pdf import make_pdf
     from portal.pdf import check_pdf
 
-    from .figures import Poller, PortalServer, _superuser
+    from .figures import _superuser
+    from .latency import Poller, PortalServer
 
     sandbox.reset()
     # Openapi takes a while to check the documents (hours in real life; 20 s here).
