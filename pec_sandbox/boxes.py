@@ -228,13 +228,7 @@ class BoxOperations:
             ]
             box["timestamp"]["ultima_modifica"] = int(now)
             target = StatoCasella.DOCUMENTI_ERRATI if wrong else StatoCasella.EVASA
-            box["_pending"] = {"due": now + self.evasione_seconds, "to": target.value}
-            self.pending_hint = True
-            self._notify("caselle", box)
-            self.save()
-            if self.evasione_seconds <= 0:
-                self._advance()
-            return public(box)
+            return self._next_step("caselle", box, target.value, self.evasione_seconds, now)
 
     def _legalmail_only(self, box: dict[str, Any]) -> None:
         if box["tipo_casella"] not in LEGALMAIL:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from .common import EMAIL_RE, ApiError, decode_documents, new_id, public
+from .common import EMAIL_RE, ApiError, decode_documents, new_id
 from .p7m import is_p7m
 from .pdf import make_pdf
 from .tables import COMUNICA_PRICE, COMUNICA_REQUIRED, QUALIFICHE, StatoComunica
@@ -58,17 +58,10 @@ class ComunicaOperations:
                 "owner": self.owner,
                 "timestamp": int(now),
                 "id": ident,
-                "_pending": {
-                    "due": now + self.comunica_seconds,
-                    "to": StatoComunica.IN_ATTESA_DI_DOCUMENTI.value,
-                },
             }
             self.state["comunica"][ident] = req
-            self.pending_hint = True
-            self.save()
-            if self.comunica_seconds <= 0:
-                self._advance()
-            return public(req)
+            to = StatoComunica.IN_ATTESA_DI_DOCUMENTI.value
+            return self._next_step("comunica", req, to, self.comunica_seconds, now, notify=False)
 
     def upload_comunica(self, ident: str, body: Any) -> dict[str, Any]:
         body = body if isinstance(body, dict) else {}
@@ -87,16 +80,8 @@ class ComunicaOperations:
             now = time.time()
             req["stato"] = StatoComunica.DOCUMENTI_CARICATI.value
             req["timestamp"] = int(now)
-            req["_pending"] = {
-                "due": now + self.comunica_seconds,
-                "to": StatoComunica.COMUNICAZIONE_EVASA.value,
-            }
-            self.pending_hint = True
-            self._notify("comunica", req)
-            self.save()
-            if self.comunica_seconds <= 0:
-                self._advance()
-            return public(req)
+            to = StatoComunica.COMUNICAZIONE_EVASA.value
+            return self._next_step("comunica", req, to, self.comunica_seconds, now)
 
     def procura(self, ident: str) -> bytes:
         def refusal(req: dict[str, Any]) -> str | None:

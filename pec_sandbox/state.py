@@ -382,6 +382,28 @@ class Sandbox(BoxOperations, ComunicaOperations, CompanyOperations, ControlOpera
             raise ApiError(404, message, missing, plain)
         return item
 
+    def _next_step(
+        self,
+        kind: str,
+        record: dict[str, Any],
+        to: str,
+        seconds: float,
+        now: float,
+        *,
+        notify: bool = True,
+    ) -> dict[str, Any]:
+        """The provider's next step on its own: ``record`` (a box or a comunica request) goes
+        to ``to`` ``seconds`` after ``now`` (at once when 0 or less).  The change made so far is
+        called back (``notify``: a change, not a creation), saved and answered."""
+        record["_pending"] = {"due": now + seconds, "to": to}
+        self.pending_hint = True
+        if notify:
+            self._notify(kind, record)
+        self.save()
+        if seconds <= 0:
+            self._advance()
+        return public(record)
+
     def _summaries(
         self, collection: str, keys: tuple[str, ...], empty: tuple[str, int]
     ) -> list[dict[str, Any]]:
