@@ -5,8 +5,7 @@ each field from the raw dict by its name (or by what :func:`source` says) and pa
 annotation: ``str`` (None -> ""), ``bool``, ``int | None``, ``Decimal``, dates
 ``dd/mm/yyyy`` (``dt.date | None``), Unix seconds (``dt.datetime | None``), a spec enum
 (``Enum | str``: an unknown value stays the string it came as, logged once), a nested record,
-a list of either.  A field named ``raw`` keeps the dict exactly as received.  A subclass may
-read its keys in camelCase and parse some annotations its own way (``PARSERS``).
+a list of either.  A field named ``raw`` keeps the dict exactly as received.
 """
 
 from __future__ import annotations
@@ -140,18 +139,8 @@ def source(key: str | tuple[str, ...] | None = None, parse: Parser | None = None
     return {"key": key, "parse": parse}
 
 
-def _camel(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(word.capitalize() for word in rest)
-
-
 class Record:
     """Base of the parsed values (frozen dataclasses): see the module's docstring."""
-
-    #: Parsers by annotation, on top of the common ones (a subclass's own conventions).
-    PARSERS: ClassVar[dict[Any, Parser]] = {}
-    #: Read ``company_name`` from ``companyName``.
-    CAMEL_CASE_KEYS: ClassVar[bool] = False
 
     @classmethod
     def from_raw(cls, raw: Any) -> Any:
@@ -167,21 +156,19 @@ class Result(Record):
     raw: dict[str, Any] = dataclasses.field(default_factory=dict, repr=False, kw_only=True)
 
 
-_COMMON_PARSERS: dict[Any, Parser] = {
+_PARSERS: dict[Any, Parser] = {
     str: parse_str,
     bool: bool,
     int | None: parse_int,
     Decimal: parse_decimal,
     dt.date | None: parse_date,
     dt.datetime | None: parse_timestamp,
-    dict[str, Any]: as_dict,
 }
 
 
 def _parser_for(record: type[Record], hint: Any, default: Any) -> Parser:
-    parsers = {**_COMMON_PARSERS, **record.PARSERS}
-    if hint in parsers:
-        return parsers[hint]
+    if hint in _PARSERS:
+        return _PARSERS[hint]
     if typing.get_origin(hint) in (list, tuple):
         item = typing.get_args(hint)[0]
         read_item = str if item is str else _parser_for(record, item, dataclasses.MISSING)
@@ -203,7 +190,7 @@ def _parser_for(record: type[Record], hint: Any, default: Any) -> Parser:
 def _reader(record: type[Record], f: dataclasses.Field, hint: Any) -> Parser:
     if f.name == "raw":
         return lambda raw: raw
-    key = f.metadata.get("key") or (_camel(f.name) if record.CAMEL_CASE_KEYS else f.name)
+    key = f.metadata.get("key") or f.name
     path = key if isinstance(key, tuple) else (key,)
     parse = f.metadata.get("parse") or _parser_for(record, hint, f.default)
 
