@@ -31,7 +31,6 @@ log = logging.getLogger(__name__)
 
 def _no_store(response):
     response["Cache-Control"] = "private, no-store"
-    response["Referrer-Policy"] = "no-referrer"
     return response
 
 
