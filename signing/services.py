@@ -54,9 +54,10 @@ def box_steps(casella: Casella) -> list[str]:
 
 
 def comunica_steps(richiesta: RichiestaComunicazione) -> list[str]:
-    if richiesta.can_upload and not open_calls(
-        kind=ComunicaCallKind.UPLOAD, richiesta=richiesta
-    ).exists():
+    if (
+        richiesta.can_upload
+        and not open_calls(kind=ComunicaCallKind.UPLOAD, richiesta=richiesta).exists()
+    ):
         return [Scopo.PROCURA]
     return []
 
@@ -140,7 +141,9 @@ def create_link(
         _history(
             link,
             Sentence(
-                gettext_lazy("Creato un link di firma per il cliente (%(what)s), valido fino al %(until)s."),
+                gettext_lazy(
+                    "Creato un link di firma per il cliente (%(what)s), valido fino al %(until)s."
+                ),
                 what=link.get_scopo_display(),
                 until=timezone.localtime(link.expires_at).strftime("%d/%m/%Y"),
             ),
@@ -310,7 +313,10 @@ def notify_office(link_pk: int) -> None:
         url = base + reverse("comunica:richiesta_detail", args=[link.richiesta_id])
     send_mail(
         _("Il cliente ha caricato i documenti: %(object)s") % {"object": subject_of(link)},
-        _("%(what)s caricati dal cliente tramite il link di firma.\n\nDettagli nel portale: %(url)s\n")
+        _(
+            "%(what)s caricati dal cliente tramite il link di firma.\n\n"
+            "Dettagli nel portale: %(url)s\n"
+        )
         % {"what": link.get_scopo_display(), "url": url},
         None,
         [link.created_by.email],

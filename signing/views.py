@@ -5,6 +5,7 @@ the same status and body whatever the reason."""
 from __future__ import annotations
 
 import logging
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -22,7 +23,7 @@ from mailboxes import selectors as mailbox_selectors
 from openapi_pec import errors
 from portal.openapi import get_client
 
-from . import services, tokens, throttle
+from . import services, throttle, tokens
 from .forms import NuovoLinkForm, upload_data, upload_form
 from .models import LinkFirma, Scopo
 

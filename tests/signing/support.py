@@ -33,9 +33,7 @@ def wait_evasa(pec, casella) -> Casella:
 
 
 def waiting_richiesta(user, openapi):
-    created = creation.create_richiesta(
-        data=model_data(), user=user, intent_key=str(uuid.uuid4())
-    )
+    created = creation.create_richiesta(data=model_data(), user=user, intent_key=str(uuid.uuid4()))
     run_intent("comunica.ComunicaCall", created.richiesta.calls.get().pk)
     r = created.richiesta
     r.refresh_from_db()
