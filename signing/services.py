@@ -155,8 +155,9 @@ def create_link(
     return new
 
 
-def send_link(new: NewLink, *, base_url: str = "") -> None:
-    """E-mail the link to the holder: who asks, what to do, until when."""
+def send_link(new: NewLink, *, base_url: str = "") -> bool:
+    """E-mail the link to the holder: who asks, what to do, until when. False when the mail
+    server refused it (the office copies the link instead)."""
     link = new.link
     base = (settings.PORTAL_PUBLIC_URL or base_url).rstrip("/")
     until = timezone.localtime(link.expires_at).strftime("%d/%m/%Y")
@@ -172,13 +173,17 @@ def send_link(new: NewLink, *, base_url: str = "") -> None:
         "url": base + new.path,
         "until": until,
     }
-    send_mail(
-        _("%(office)s: documenti da firmare") % {"office": office_name()},
-        body,
-        None,
-        [link.email],
-        fail_silently=False,
-    )
+    try:
+        send_mail(
+            _("%(office)s: documenti da firmare") % {"office": office_name()},
+            body,
+            None,
+            [link.email],
+            fail_silently=False,
+        )
+    except Exception as exc:  # the link stands: the office copies it (the page says so)
+        log.warning("signing link %s: e-mail not sent: %s", link.pk, type(exc).__name__)
+        return False
     LinkFirma.objects.filter(pk=link.pk).update(sent_at=timezone.now())
     link.sent_at = timezone.now()
     _history(
@@ -186,6 +191,7 @@ def send_link(new: NewLink, *, base_url: str = "") -> None:
         Sentence(gettext_lazy("Link di firma inviato per e-mail a %(email)s."), email=link.email),
         user=link.created_by,
     )
+    return True
 
 
 def resend(*, link: LinkFirma, user, base_url: str = "") -> NewLink:

@@ -158,3 +158,38 @@ def test_the_page_in_english_on_request(box, office, client):
     client.cookies["django_language"] = "en"
     page = client.get(new.path).content.decode()
     assert "Documents to sign" in page and 'lang="en"' in page
+
+
+def test_the_token_stays_out_of_the_log_lines():
+    import importlib.util
+    from pathlib import Path
+
+    from portal.log_redaction import without_secrets
+
+    token = tokens.new_token()
+    assert token not in without_secrets(f"GET /firma/{token}/modulo.pdf HTTP/1.1")
+    assert without_secrets("GET /firma/fatto/ HTTP/1.1") == "GET /firma/fatto/ HTTP/1.1"
+    spec = importlib.util.spec_from_file_location(
+        "gunicorn_conf", Path(__file__).parents[2] / "deploy" / "gunicorn.conf.py"
+    )
+    conf = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(conf)
+    assert conf._path_only(f"/firma/{token}/?x=1") == "/firma/[secret]/"
+
+
+def test_a_refused_mail_leaves_the_link_to_copy(box, office, client, settings):
+    settings.EMAIL_BACKEND = "tests.signing.test_links.RefusingBackend"
+    client.force_login(office)
+    page = client.post(
+        f"/link-firma/caselle/{box.pk}/", {"scopo": "attivazione", "email": "c@example.com"}
+    ).content.decode()
+    assert "non è partita" in page and 'id="link-url"' in page
+    assert LinkFirma.objects.get().sent_at is None
+
+
+class RefusingBackend:
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def send_messages(self, messages):
+        raise ConnectionRefusedError("no mail server")
