@@ -15,6 +15,11 @@ from mailboxes.models import CasellaCall, Documento
 from signing import services, tokens
 from signing.models import LinkFirma, Scopo
 from tests.mailboxes.conftest import pdf_bytes
+from tests.mailboxes.test_upload_failures import (  # noqa: F401 (the full_disk fixture)
+    FULL_DISK_MESSAGE,
+    files_in,
+    full_disk,
+)
 
 from .support import registered_box
 
@@ -193,3 +198,19 @@ class RefusingBackend:
 
     def send_messages(self, messages):
         raise ConnectionRefusedError("no mail server")
+
+
+def test_a_full_disk_during_the_clients_upload_leaves_nothing_and_says_why(
+    box,
+    office,
+    client,
+    full_disk,  # noqa: F811
+):
+    new = services.create_link(scopo=Scopo.ATTIVAZIONE, user=office, casella=box)
+    response = client.post(new.path, _files())
+    assert response.status_code == 400
+    assert FULL_DISK_MESSAGE in response.content.decode()
+    assert files_in(full_disk) == []
+    assert Documento.objects.count() == 0
+    assert CasellaCall.objects.filter(casella=box, kind="attivazione").count() == 0
+    assert LinkFirma.objects.get().used_at is None
