@@ -294,6 +294,14 @@ def upload(*, link: LinkFirma, data: dict, intent_key: str, original_name: str =
                 user=None,
                 intent_key=intent_key,
             )
+        # The documents are the client's (uploaded_by stays empty); the call is the office
+        # member's who sent the link: they hear of its failure as of their own.
+        if link.scopo == Scopo.ATTIVAZIONE:
+            type(result).objects.filter(pk=result.pk, requested_by__isnull=True).update(
+                requested_by=link.created_by
+            )
+        elif link.scopo == Scopo.PROCURA:
+            result.calls.filter(requested_by__isnull=True).update(requested_by=link.created_by)
         now = timezone.now()
         LinkFirma.objects.filter(pk=link.pk).update(used_at=now, intent_key=intent_key)
         _history(

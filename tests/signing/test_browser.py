@@ -194,6 +194,7 @@ def test_the_client_signs_the_procura_from_a_link(
 
     procura = ProcuraFirmata.objects.get(richiesta=richiesta)
     assert procura.uploaded_by is None and procura.firmatario_cf == APPLICANT_CF
+    assert procura.calls.get().requested_by == office
     run_intent("comunica.ComunicaCall", procura.calls.get().pk)
     assert len(patches(openapi)) == 1
     openapi.advance()
