@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import template
+from django.templatetags.static import static
 from django.urls import reverse
 
 from accounts.roles import is_office
@@ -28,6 +29,8 @@ def link_panel(context, target):
         steps = services.comunica_steps(target)
         links = selectors.links_for(richiesta=target)
         action = reverse("signing:comunica_link_new", args=[target.pk])
+    active = {link.scopo for link in links if link.stato == "attivo"}
+    steps = [s for s in steps if s not in active]  # one link at a time: resend replaces it
     return {
         "request": request,
         "csrf_token": context.get("csrf_token"),
@@ -37,4 +40,5 @@ def link_panel(context, target):
         "email": services.default_email(target),
         "spazi": range(conservazione.STEP, conservazione.STEP * 10 + 1, conservazione.STEP),
         "hidden": not steps and not links,
+        "css": static("css/signing.css"),
     }
