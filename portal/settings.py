@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "comunica",
     "cockpit",
     "portfolio",
+    "signing",
 ]
 
 MIDDLEWARE = [
@@ -382,6 +383,14 @@ PORTAL_NAME = _("Portale PEC")
 # The portal's public address (https://pec.studio.example): absolute links in e-mails, and the
 # URL Openapi calls back on status changes. Empty: relative links, no callbacks (polling only).
 PORTAL_PUBLIC_URL = _read(env.str, "PORTAL_PUBLIC_URL", "")
+
+# --- Signing links (the holder signs and uploads from a link, without an account) ---------
+# The office's name in the link's e-mail and page (empty: PORTAL_NAME).
+OFFICE_NAME = _read(env.str, "OFFICE_NAME", "")
+# Days a link stays valid (unless revoked or used first).
+SIGNING_LINK_DAYS = _read(env.int, "SIGNING_LINK_DAYS", 7)
+# Requests to the link pages per link and per client address in 10 minutes (beyond: 429).
+SIGNING_LINK_RATE = _read(env.int, "SIGNING_LINK_RATE", 30)
 
 # Error reports (debug page, e-mails to ADMINS) hide the passwords inside URL settings too.
 DEFAULT_EXCEPTION_REPORTER_FILTER = "portal.error_reports.UrlCredentialsFilter"
