@@ -98,3 +98,24 @@ BADGE = {
     Stato.CHIUSA: "off",
     Stato.REGISTRAZIONE_ANNULLATA: "off",
 }
+
+
+class Gestore(models.TextChoices):
+    """Who manages the box. The portal manages its Openapi boxes; a box at another provider is
+    recorded by hand or imported so its expiry is watched with the others, and nothing is ever
+    asked of Openapi for it (no polling, no sync, no operation)."""
+
+    OPENAPI = "openapi", _("Openapi")
+    ARUBA = "aruba", _("Aruba")
+    REGISTER = "register", _("Register.it")
+    NAMIRIAL = "namirial", _("Namirial")
+    POSTE = "poste", _("Poste Italiane")
+    INFOCERT = "infocert", _("InfoCert (Legalmail diretta)")
+    ALTRO = "altro", _("Altro gestore")
+
+
+#: The type of a box of another provider: it has no Openapi type (the renewal plan leaves these
+#: boxes out on this column of its index).
+NO_TYPE = ""
+#: The providers of boxes the portal does not manage (the choices of the manual form and import).
+OTHER_PROVIDERS = [(v, label) for v, label in Gestore.choices if v != Gestore.OPENAPI]

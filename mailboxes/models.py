@@ -34,6 +34,7 @@ from .choices import (
     SINGLE_PDF_TYPES,
     SOTTOTIPO_CHOICES,
     TURNO,
+    Gestore,
     Stato,
     TipoCasellaChoices,
     TipoClienteChoices,
@@ -142,7 +143,14 @@ class Casella(RemoteMirror):
         verbose_name=_("titolare"),
     )
     casella_pec = models.CharField(_("indirizzo"), max_length=254)
-    tipo_casella = models.CharField(_("tipo"), max_length=20, choices=TipoCasellaChoices.choices)
+    #: Openapi, or another provider whose box is only recorded here (its expiry watched).
+    gestore = models.CharField(
+        _("gestore"), max_length=20, choices=Gestore.choices, default=Gestore.OPENAPI
+    )
+    #: Openapi's type; blank for a box of another provider.
+    tipo_casella = models.CharField(
+        _("tipo"), max_length=20, choices=TipoCasellaChoices.choices, blank=True
+    )
     stato = models.CharField(
         _("stato"), max_length=30, choices=Stato.choices, default=Stato.NUOVA, db_index=True
     )
@@ -219,6 +227,11 @@ class Casella(RemoteMirror):
     @property
     def is_moving(self) -> bool:
         return self.stato in MOVING
+
+    @property
+    def managed(self) -> bool:
+        """Managed through Openapi (else a box of another provider, only recorded here)."""
+        return self.gestore == Gestore.OPENAPI
 
     @property
     def badge(self) -> str:

@@ -69,6 +69,7 @@ HOLDER_SELECT_MAX = 200
 #: What a row of the boxes list shows (and its sort keys): no JSON payload, no timestamps.
 LIST_FIELDS = (
     "casella_pec",
+    "gestore",
     "tipo_casella",
     "stato",
     "data_scadenza",
@@ -149,7 +150,7 @@ def _detail_context(request, casella, *, form=None):
         "can_upload": casella.can_upload and not selectors.attivazione_in_corso(casella),
         "pdf_max_mb": f"{settings.PDF_MAX_BYTES / 1048576:g}",
         "retry_key": str(uuid.uuid4()),
-        "price": registration.registration_price(casella.tipo_casella),
+        "price": registration.registration_price(casella.tipo_casella) if casella.managed else None,
     }
     if context["can_upload"]:
         context["upload_form"] = form or DocumentiForm(casella=casella)
