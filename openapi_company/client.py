@@ -221,6 +221,16 @@ class CompanyClient:
         data, fetched_at = self._lookup("IT-closed", code, fetch, refresh=refresh)
         return types.Closure.from_raw(code, data, fetched_at)
 
+    def advanced(self, code: str, *, refresh: bool = False) -> types.CompanyProfile:
+        """GET /IT-advanced/{code}: the company's legal form, activity status and PEC."""
+        code = normalize_code(code)
+
+        def fetch() -> Any:
+            return self._call("GET", f"/IT-advanced/{_seg(code)}").data
+
+        data, fetched_at = self._lookup("IT-advanced", code, fetch, refresh=refresh)
+        return types.CompanyProfile.from_raw(code, data, fetched_at)
+
     def stakeholders(self, code: str, *, refresh: bool = False) -> types.Stakeholders:
         """GET /IT-stakeholders/{code}: directors and their roles.  When the API is slow it
         answers 302 with a request id; the client then polls GET /IT-check_id/{id} (free) and
