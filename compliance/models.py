@@ -1,0 +1,76 @@
+"""What the Company API said about each client company (:class:`CompanyCheck`) and what the
+portal made of it (:class:`Finding`, one per company and kind). Computed by
+compliance/services/findings.py, refreshed by a task; the pages only read them."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from mailboxes.models import Casella, Titolare
+
+from .choices import ACTIONS, SEVERITY, Kind
+
+
+class CompanyCheck(models.Model):
+    """The Registro Imprese's data of one company holder, as last read."""
+
+    titolare = models.OneToOneField(
+        Titolare, on_delete=models.CASCADE, related_name="compliance_check"
+    )
+    registered_pec = models.CharField(_("PEC registrata"), max_length=254, blank=True)
+    pec_history = models.JSONField(default=list, blank=True)
+    legal_form = models.CharField(_("forma giuridica"), max_length=10, blank=True)
+    legal_form_description = models.CharField(max_length=200, blank=True)
+    ceased = models.BooleanField(_("cessata"), default=False)
+    #: The obliged director (DL 159/2025), when the legal form has one: name, surname, tax
+    #: code, role code, birth date and town, as the stakeholders gave them.
+    director = models.JSONField(null=True, blank=True)
+    director_obliged = models.BooleanField(default=False)
+    error = models.CharField(_("errore"), max_length=300, blank=True)
+    checked_at = models.DateTimeField(_("verificata il"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("verifica Registro Imprese")
+        verbose_name_plural = _("verifiche Registro Imprese")
+
+    def __str__(self) -> str:
+        return str(self.titolare)
+
+
+class Finding(models.Model):
+    """Something to fix about one company: at most one per company and kind."""
+
+    titolare = models.ForeignKey(
+        Titolare, on_delete=models.CASCADE, related_name="compliance_findings"
+    )
+    kind = models.CharField(_("problema"), max_length=40, choices=Kind.choices)
+    casella = models.ForeignKey(
+        Casella, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    #: Values the sentence names (addresses, other companies, the director...).
+    params = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("problema di conformità")
+        verbose_name_plural = _("problemi di conformità")
+        ordering = ["titolare__denominazione", "kind"]
+        constraints = [
+            models.UniqueConstraint(fields=["titolare", "kind"], name="compliance_one_per_kind")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.titolare}: {self.get_kind_display()}"
+
+    @property
+    def action(self) -> str:
+        return str(ACTIONS[Kind(self.kind)])
+
+    @property
+    def severity(self) -> str:
+        return SEVERITY[Kind(self.kind)]
+
+    @property
+    def badge(self) -> str:
+        return {"bad": "bad", "warn": "moving"}.get(self.severity, "off")

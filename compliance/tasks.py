@@ -1,0 +1,27 @@
+"""Celery tasks of the compliance app: thin, safe to run twice."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from .company import enabled
+from .services import checks, findings
+
+
+@shared_task(name="compliance.refresh")
+def refresh(refresh: bool = False) -> dict:
+    """Check every client company (answers kept within COMPANY_API_CACHE_SECONDS are not
+    asked for again) and recompute the findings. Nothing when the Company API is off."""
+    if not enabled():
+        return {}
+    return findings.refresh(refresh=refresh)
+
+
+@shared_task(name="compliance.check_holder")
+def check_holder(titolare_pk: int, refresh: bool = True) -> dict:
+    """Check one company again (the office asked for it), then recompute the findings."""
+    if not enabled():
+        return {}
+    holder = checks.company_holders().filter(pk=titolare_pk)
+    checks.check_portfolio(refresh=refresh, holders=holder)
+    return findings.compute_findings()

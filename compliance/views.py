@@ -1,0 +1,188 @@
+"""The compliance pages: the portfolio's findings and one company's, each with the link to
+where it is fixed; the director's box (holder prefilled from the Registro Imprese) and its
+filing, through the portal's own registration and comunica flows."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.roles import office_required, portal_user_required
+from comunica import selectors as comunica_selectors
+from comunica.forms import DIRECTOR_RULE, RichiestaForm
+from comunica.services import creation
+from mailboxes.forms import TitolareForm
+from mailboxes.models import Titolare
+from openapi_pec.types import Qualifica, TipoCliente
+from portal.remote_calls import enqueue_on_commit
+
+from . import selectors
+from .company import enabled
+from .services.findings import LIVE
+
+
+def _disabled(request):
+    return render(
+        request,
+        "compliance/disabled.html",
+        {"demo": settings.OPENAPI_DEMO},
+    )
+
+
+@portal_user_required
+@require_GET
+def portfolio(request):
+    if not enabled():
+        return _disabled(request)
+    rows = selectors.findings_for(request.user)
+    kind = request.GET.get("tipo", "")
+    shown = [r for r in rows if r.kind == kind] if kind else rows
+    return render(
+        request,
+        "compliance/portfolio.html",
+        {
+            "groups": selectors.by_company(shown),
+            "counts": selectors.counts(rows),
+            "kind": kind,
+            "summary": selectors.summary(request.user),
+        },
+    )
+
+
+@portal_user_required
+@require_GET
+def holder(request, pk):
+    if not enabled():
+        return _disabled(request)
+    titolare = selectors.holder_for(request.user, pk)
+    if titolare is None:
+        return render(request, "404.html", status=404)
+    return render(
+        request,
+        "compliance/holder.html",
+        {
+            "titolare": titolare,
+            "check": selectors.check_of(titolare),
+            "findings": selectors.holder_findings(titolare),
+        },
+    )
+
+
+@office_required
+@require_POST
+def refresh(request):
+    """Check the portfolio now (a worker does it; the cache spares what was asked recently)."""
+    if not enabled():
+        return _disabled(request)
+    enqueue_on_commit("compliance.refresh")
+    messages.success(request, _("Verifica avviata: la pagina si aggiorna a lavoro concluso."))
+    return redirect("compliance:portfolio")
+
+
+@office_required
+@require_POST
+def refresh_holder(request, pk):
+    """Check one company again, not from the cache (e.g. after fixing it elsewhere)."""
+    if not enabled():
+        return _disabled(request)
+    titolare = get_object_or_404(selectors.company_holders_for(request.user), pk=pk)
+    enqueue_on_commit("compliance.check_holder", titolare.pk, True)
+    messages.success(request, _("Nuova verifica dell'impresa avviata."))
+    return redirect("compliance:holder", pk=titolare.pk)
+
+
+def _director(request, pk):
+    titolare = get_object_or_404(selectors.company_holders_for(request.user), pk=pk)
+    check = selectors.check_of(titolare)
+    if check is None or not check.director:
+        messages.error(request, _("Nessun amministratore noto per questa impresa: verificarla."))
+        return titolare, None
+    return titolare, check
+
+
+@office_required
+def director_holder(request, pk):
+    """The director as a holder (prefilled from the Registro Imprese's data), then the
+    portal's registration of a box for them."""
+    if not enabled():
+        return _disabled(request)
+    titolare, check = _director(request, pk)
+    if check is None:
+        return redirect("compliance:holder", pk=titolare.pk)
+    director = check.director
+    cf = director.get("codice_fiscale", "").upper()
+    person = Titolare.objects.filter(codice_fiscale__iexact=cf).first() if cf else None
+    if person is not None:
+        return redirect(f"{reverse('mailboxes:casella_new')}?{urlencode({'titolare': person.pk})}")
+    initial = {
+        "tipo_cliente": TipoCliente.PRIVATO.value,
+        "nome": director.get("nome", ""),
+        "cognome": director.get("cognome", ""),
+        "codice_fiscale": cf,
+        "nazione": "IT",
+        "note": _("Amministratore di %(company)s") % {"company": titolare.display_name},
+    }
+    form = TitolareForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        person = form.save()
+        messages.success(request, _("Titolare %(name)s creato.") % {"name": person})
+        return redirect(f"{reverse('mailboxes:casella_new')}?{urlencode({'titolare': person.pk})}")
+    return render(
+        request,
+        "mailboxes/titolare_form.html",
+        {"form": form, "next": ""},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@office_required
+@require_GET
+def director_file(request, pk):
+    """The comunica request for the director's PEC (``pec_amministratore``), prefilled; it is
+    sent by the comunica flow (its confirmation, its at-most-once intent)."""
+    if not enabled():
+        return _disabled(request)
+    titolare, check = _director(request, pk)
+    if check is None:
+        return redirect("compliance:holder", pk=titolare.pk)
+    director = check.director
+    person = Titolare.objects.filter(codice_fiscale__iexact=director["codice_fiscale"]).first()
+    box = person.caselle.filter(stato__in=LIVE).order_by("-created_at").first() if person else None
+    if box is None:
+        return redirect("compliance:director_holder", pk=titolare.pk)
+    company_box = titolare.caselle.filter(stato="evasa").order_by("-created_at").first()
+    initial = {
+        "pec_amministratore": "1",
+        "titolare": titolare.pk,
+        "casella": box.pk,
+        "casella_pec": box.casella_pec,
+        "pec_impresa": check.registered_pec or (company_box.casella_pec if company_box else ""),
+        "ragione_sociale": titolare.denominazione or titolare.display_name,
+        "cf_piva": titolare.partita_iva or titolare.codice_fiscale,
+        "comune": titolare.comune,
+        "provincia": titolare.provincia,
+        "nome": director.get("nome", ""),
+        "cognome": director.get("cognome", ""),
+        "cf": director.get("codice_fiscale", ""),
+        "qualifica": Qualifica.AMMINISTRATORE.value,
+        "email": person.email or titolare.email,
+        "cellulare": person.telefono,
+    }
+    return render(
+        request,
+        "comunica/richiesta_form.html",
+        {
+            "form": RichiestaForm(initial=initial),
+            "titolare": titolare,
+            "casella": box,
+            "titolari": comunica_selectors.titolari_for_picker(request.user),
+            "price": creation.price(),
+            "rule": DIRECTOR_RULE,
+        },
+    )
