@@ -8,10 +8,6 @@ urlpatterns = [
     path("verifica/", views.refresh, name="refresh"),
     path("impresa/<int:pk>/", views.holder, name="holder"),
     path("impresa/<int:pk>/verifica/", views.refresh_holder, name="refresh_holder"),
-    path(
-        "impresa/<int:pk>/amministratore/", views.director_holder, name="director_holder"
-    ),
-    path(
-        "impresa/<int:pk>/amministratore/comunica/", views.director_file, name="director_file"
-    ),
+    path("impresa/<int:pk>/amministratore/", views.director_holder, name="director_holder"),
+    path("impresa/<int:pk>/amministratore/comunica/", views.director_file, name="director_file"),
 ]

@@ -58,7 +58,13 @@ LOOKUP_PRICES = {
 }
 MONITOR_PRICE = Decimal("1.00")  # POST /monitor, one year of watching [I]
 #: The 402 error number each paid call documents.
-CREDIT_ERRORS = {"IT-pec": 610, "IT-closed": 610, "IT-advanced": 610, "IT-stakeholders": 611, "monitor": 610}
+CREDIT_ERRORS = {
+    "IT-pec": 610,
+    "IT-closed": 610,
+    "IT-advanced": 610,
+    "IT-stakeholders": 611,
+    "monitor": 610,
+}
 
 #: managers[].roles[].role: the codes the sandbox gives, with descriptions.  AUN's is the spec
 #: example's; the others [I].

@@ -421,9 +421,7 @@ if COMPANY_API_CACHE_SECONDS < 1:
 if OPENAPI_DEMO:
     OPENAPI_COMPANY_URL = SANDBOX_URL
 else:
-    OPENAPI_COMPANY_URL = _read(
-        env.str, "OPENAPI_COMPANY_URL", "https://test.company.openapi.com"
-    )
+    OPENAPI_COMPANY_URL = _read(env.str, "OPENAPI_COMPANY_URL", "https://test.company.openapi.com")
     if not OPENAPI_COMPANY_URL.startswith("https://"):
         CONFIG_ERRORS.append(("OPENAPI_COMPANY_URL", "must be an https:// URL"))
 # The office's own PEC addresses: a client company registered with one of them is irregular.

@@ -80,7 +80,9 @@ class Portfolio:
         codes = {c for c in (titolare.partita_iva, titolare.codice_fiscale) if c}
         return {
             _address(a)
-            for a in RichiestaComunicazione.objects.filter(cf_piva__in=codes, pec_amministratore=True)
+            for a in RichiestaComunicazione.objects.filter(
+                cf_piva__in=codes, pec_amministratore=True
+            )
             .exclude(stato=StatoRichiesta.NON_INVIATA)
             .values_list("casella_pec", flat=True)
         }
@@ -168,7 +170,8 @@ def director_findings(titolare, check, p: Portfolio, registered: str, own) -> li
     filed = p.filed_director_pecs(titolare)
     if not any(_address(b.casella_pec) in filed for b in distinct):
         box = distinct[0]
-        return [Found(Kind.DIRECTOR_PEC_TO_FILE, casella=box, params={**params, "pec": box.casella_pec})]
+        params = {**params, "pec": box.casella_pec}
+        return [Found(Kind.DIRECTOR_PEC_TO_FILE, casella=box, params=params)]
     return []
 
 
