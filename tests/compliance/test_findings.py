@@ -219,3 +219,20 @@ def test_off_the_pages_say_how_to_enable_it(settings, office, client):
     assert tasks.refresh() == {}
     # the PEC features are unaffected
     assert client.get(reverse("mailboxes:casella_list")).status_code == 200
+
+
+def test_renewal_of_a_ceased_companys_box_warns_first(portfolio, office, client):
+    from mailboxes.models import Casella
+
+    tasks.refresh()
+    Casella.objects.update(remote_id=None)
+    zeta = Casella.objects.get(casella_pec="zeta@legalmail.it")
+    alfa = Casella.objects.get(casella_pec="alfa@legalmail.it")
+    for n, c in enumerate((zeta, alfa)):
+        c.remote_id = f"remote-{n}"
+        c.save(update_fields=["remote_id"])
+    client.force_login(office)
+    page = client.get(reverse("mailboxes:rinnovo", args=[zeta.pk])).content.decode()
+    assert "Zeta snc risulta cessata al Registro Imprese" in page
+    page = client.get(reverse("mailboxes:rinnovo", args=[alfa.pk])).content.decode()
+    assert "data-warning" not in page
