@@ -4,9 +4,11 @@ compliance/services/findings.py, refreshed by a task; the pages only read them."
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from comunica.models import RichiestaComunicazione
 from mailboxes.models import Casella, Titolare
 
 from .choices import ACTIONS, SEVERITY, Kind
@@ -74,3 +76,39 @@ class Finding(models.Model):
     @property
     def badge(self) -> str:
         return {"bad": "bad", "warn": "moving"}.get(self.severity, "off")
+
+
+class Campaign(models.Model):
+    """Filing many directors' PECs at once: one comunica request (and one paid intent) per
+    company, see compliance/services/filing.py."""
+
+    key = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("creata"), auto_now_add=True)
+    price_each = models.DecimalField(max_digits=10, decimal_places=2, default=0)
+
+    class Meta:
+        verbose_name = _("campagna PEC amministratori")
+        verbose_name_plural = _("campagne PEC amministratori")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"#{self.pk}"
+
+
+class CampaignItem(models.Model):
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="items")
+    titolare = models.ForeignKey(Titolare, on_delete=models.CASCADE, related_name="+")
+    richiesta = models.ForeignKey(
+        RichiestaComunicazione, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    #: Why no request was made for this company.
+    problem = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["titolare__denominazione", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "titolare"], name="compliance_item_once")
+        ]

@@ -10,4 +10,6 @@ urlpatterns = [
     path("impresa/<int:pk>/verifica/", views.refresh_holder, name="refresh_holder"),
     path("impresa/<int:pk>/amministratore/", views.director_holder, name="director_holder"),
     path("impresa/<int:pk>/amministratore/comunica/", views.director_file, name="director_file"),
+    path("campagna/", views.campaign_new, name="campaign_new"),
+    path("campagna/<int:pk>/", views.campaign, name="campaign"),
 ]

@@ -4,6 +4,7 @@ filing, through the portal's own registration and comunica flows."""
 
 from __future__ import annotations
 
+import uuid
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -19,12 +20,13 @@ from comunica.forms import DIRECTOR_RULE, RichiestaForm
 from comunica.services import creation
 from mailboxes.forms import TitolareForm
 from mailboxes.models import Titolare
-from openapi_pec.types import Qualifica, TipoCliente
+from openapi_pec.types import TipoCliente
 from portal.remote_calls import enqueue_on_commit
 
 from . import selectors
 from .company import enabled
-from .services.findings import LIVE
+from .models import Campaign
+from .services import filing
 
 
 def _disabled(request):
@@ -151,38 +153,83 @@ def director_file(request, pk):
     titolare, check = _director(request, pk)
     if check is None:
         return redirect("compliance:holder", pk=titolare.pk)
-    director = check.director
-    person = Titolare.objects.filter(codice_fiscale__iexact=director["codice_fiscale"]).first()
-    box = person.caselle.filter(stato__in=LIVE).order_by("-created_at").first() if person else None
-    if box is None:
+    prefilled = filing.filing_for(titolare)
+    if prefilled.director_box is None:
         return redirect("compliance:director_holder", pk=titolare.pk)
-    company_box = titolare.caselle.filter(stato="evasa").order_by("-created_at").first()
-    initial = {
-        "pec_amministratore": "1",
-        "titolare": titolare.pk,
-        "casella": box.pk,
-        "casella_pec": box.casella_pec,
-        "pec_impresa": check.registered_pec or (company_box.casella_pec if company_box else ""),
-        "ragione_sociale": titolare.denominazione or titolare.display_name,
-        "cf_piva": titolare.partita_iva or titolare.codice_fiscale,
-        "comune": titolare.comune,
-        "provincia": titolare.provincia,
-        "nome": director.get("nome", ""),
-        "cognome": director.get("cognome", ""),
-        "cf": director.get("codice_fiscale", ""),
-        "qualifica": Qualifica.AMMINISTRATORE.value,
-        "email": person.email or titolare.email,
-        "cellulare": person.telefono,
-    }
     return render(
         request,
         "comunica/richiesta_form.html",
         {
-            "form": RichiestaForm(initial=initial),
+            "form": RichiestaForm(initial=prefilled.data),
             "titolare": titolare,
-            "casella": box,
+            "casella": prefilled.director_box,
             "titolari": comunica_selectors.titolari_for_picker(request.user),
             "price": creation.price(),
             "rule": DIRECTOR_RULE,
+        },
+    )
+
+
+@office_required
+def campaign_new(request):
+    """Many directors' PECs filed at once: choose the companies, see the total, confirm."""
+    if not enabled():
+        return _disabled(request)
+    holders = selectors.company_holders_for(request.user)
+    filings = filing.candidates(holders)
+    chosen = {int(p) for p in request.POST.getlist("imprese") if p.isdigit()}
+    selected = [f for f in filings if f.ok and f.titolare.pk in chosen]
+    if request.method == "POST" and selected:
+        if "conferma" in request.POST:
+            key = request.POST.get("key", "")
+            try:
+                key = str(uuid.UUID(key))
+            except ValueError:
+                return redirect("compliance:campaign_new")
+            campaign = filing.start_campaign(
+                titolari=[f.titolare for f in selected], user=request.user, key=key
+            )
+            return redirect("compliance:campaign", pk=campaign.pk)
+        return render(
+            request,
+            "compliance/campaign_confirm.html",
+            {
+                "selected": selected,
+                "price": creation.price(),
+                "total": filing.total_cost(len(selected)),
+                "key": uuid.uuid4(),
+            },
+        )
+    if request.method == "POST":
+        messages.error(request, _("Scegliere almeno un'impresa."))
+    return render(
+        request,
+        "compliance/campaign_new.html",
+        {"filings": filings, "price": creation.price()},
+    )
+
+
+@office_required
+@require_GET
+def campaign(request, pk):
+    """A campaign's progress: each company's request and its status."""
+    campaign = get_object_or_404(Campaign, pk=pk)
+    visible = selectors.company_holders_for(request.user).values("pk")
+    items = list(
+        campaign.items.filter(titolare__in=visible).select_related("titolare", "richiesta")
+    )
+    sent = [i for i in items if i.richiesta_id]
+    done = [i for i in sent if i.richiesta.is_done]
+    template = "compliance/_campaign_items.html" if request.htmx else "compliance/campaign.html"
+    return render(
+        request,
+        template,
+        {
+            "campaign": campaign,
+            "items": items,
+            "sent": len(sent),
+            "done": len(done),
+            "total": campaign.price_each * len(sent),
+            "moving": any(i.richiesta.is_moving for i in sent),
         },
     )

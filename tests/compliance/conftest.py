@@ -40,6 +40,7 @@ def company_api(settings, sandbox):
 
     settings.COMPANY_API_ENABLED = True
     settings.OPENAPI_COMPANY_URL = sandbox.url
+    settings.OPENAPI_PEC_URL = sandbox.url
     settings.OPENAPI_OAUTH_URL = sandbox.url
     settings.OPENAPI_TOKEN = "demo-token"
     settings.OPENAPI_EMAIL = ""
@@ -90,3 +91,12 @@ def box(db):
         )
 
     return make
+
+
+@pytest.fixture
+def queued():
+    """Tasks are not sent to the broker: the tests run them by hand."""
+    from unittest import mock
+
+    with mock.patch("portal.tasks.run_call.delay") as delay:
+        yield delay
