@@ -112,3 +112,6 @@ class CampaignItem(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["campaign", "titolare"], name="compliance_item_once")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.campaign}: {self.titolare}"

@@ -90,9 +90,9 @@ def validated(filing: Filing) -> tuple[dict | None, str]:
 
 def candidates(holders) -> list[Filing]:
     """The companies whose director has a PEC of their own in the portal, not filed yet."""
-    pks = Finding.objects.filter(
-        kind=Kind.DIRECTOR_PEC_TO_FILE, titolare__in=holders
-    ).values_list("titolare", flat=True)
+    pks = Finding.objects.filter(kind=Kind.DIRECTOR_PEC_TO_FILE, titolare__in=holders).values_list(
+        "titolare", flat=True
+    )
     out = []
     for titolare in Titolare.objects.filter(pk__in=pks).order_by("denominazione"):
         filing = filing_for(titolare)
@@ -115,7 +115,9 @@ def start_campaign(*, titolari: list[Titolare], user, key: str) -> Campaign:
         return existing
     try:
         with transaction.atomic():
-            campaign = Campaign.objects.create(key=key, created_by=user, price_each=creation.price())
+            campaign = Campaign.objects.create(
+                key=key, created_by=user, price_each=creation.price()
+            )
     except IntegrityError:
         return Campaign.objects.get(key=key)
     for titolare in titolari:

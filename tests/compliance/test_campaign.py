@@ -31,8 +31,8 @@ def three(company_api, holder, box):
         code = piva(3000001 + n)
         company = holder(f"Impresa {n} srl", code)
         box(company, f"impresa{n}@legalmail.it")
-        person = holder(f"{surname} {name}", cf, person=True, email=f"{surname.lower()}@example.com",
-                        telefono="3331234567")  # fmt: skip
+        email = f"{surname.lower()}@example.com"
+        person = holder(f"{surname} {name}", cf, person=True, email=email, telefono="3331234567")
         box(person, f"{name.lower()}.{surname.lower()}@legalmail.it")
         company_api.set_company(
             code,
