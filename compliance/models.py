@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from comunica.models import RichiestaComunicazione
 from mailboxes.models import Casella, Titolare
+from portal.remote_calls import RemoteCall
 
 from .choices import ACTIONS, SEVERITY, Kind
 
@@ -30,6 +31,9 @@ class CompanyCheck(models.Model):
     director = models.JSONField(null=True, blank=True)
     director_obliged = models.BooleanField(default=False)
     error = models.CharField(_("errore"), max_length=300, blank=True)
+    #: When a monitor last told (confirmed by re-reading it) the PEC or the closure: a cached
+    #: lookup older than this does not overwrite them.
+    watched_at = models.DateTimeField(null=True, blank=True)
     checked_at = models.DateTimeField(_("verificata il"), null=True, blank=True)
 
     class Meta:
@@ -115,3 +119,38 @@ class CampaignItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.campaign}: {self.titolare}"
+
+
+class Monitor(models.Model):
+    """An opt-in watch at the Company API (POST /monitor) of one company's dataset; its
+    callback carries a per-object secret in the URL and is only a hint (the portal re-reads
+    the monitor from Openapi before trusting it)."""
+
+    titolare = models.ForeignKey(
+        Titolare, on_delete=models.CASCADE, related_name="compliance_monitors"
+    )
+    dataset = models.CharField(max_length=30)
+    remote_id = models.CharField(max_length=40, null=True, blank=True, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_change_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("sorveglianza Registro Imprese")
+        verbose_name_plural = _("sorveglianze Registro Imprese")
+        constraints = [
+            models.UniqueConstraint(fields=["titolare", "dataset"], name="compliance_one_monitor")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.titolare}: {self.dataset}"
+
+
+class MonitorCall(RemoteCall):
+    """The at-most-once POST /monitor of a Monitor (paid)."""
+
+    monitor = models.ForeignKey(Monitor, on_delete=models.CASCADE, related_name="calls")
+
+    class Meta(RemoteCall.Meta):
+        verbose_name = _("richiesta di sorveglianza")
+        verbose_name_plural = _("richieste di sorveglianza")
+        indexes = [models.Index(fields=["state", "next_attempt_at"], name="cp_call_due_idx")]

@@ -86,3 +86,7 @@ def holder_findings(titolare):
 
 def company_holders_for(user):
     return company_holders().filter(pk__in=mailbox_selectors.titolari_for(user).values("pk"))
+
+
+def monitors_of(titolare):
+    return list(titolare.compliance_monitors.order_by("dataset"))

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from portal.remote_calls import Intents, register_intents
+
 from .company import enabled
-from .services import checks, findings
+from .models import MonitorCall
+from .services import checks, findings, monitors
+
+register_intents(Intents(MonitorCall, monitors.handler_for))
 
 
 @shared_task(name="compliance.refresh")
@@ -25,3 +30,11 @@ def check_holder(titolare_pk: int, refresh: bool = True) -> dict:
     holder = checks.company_holders().filter(pk=titolare_pk)
     checks.check_portfolio(refresh=refresh, holders=holder)
     return findings.compute_findings()
+
+
+@shared_task(
+    name="compliance.monitor_changed", autoretry_for=(Exception,), max_retries=5, retry_backoff=True
+)
+def monitor_changed(monitor_pk: int) -> str:
+    """A monitor called back: re-read it at Openapi and apply what it saw."""
+    return monitors.reread(monitor_pk)

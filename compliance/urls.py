@@ -12,4 +12,10 @@ urlpatterns = [
     path("impresa/<int:pk>/amministratore/comunica/", views.director_file, name="director_file"),
     path("campagna/", views.campaign_new, name="campaign_new"),
     path("campagna/<int:pk>/", views.campaign, name="campaign"),
+    path("impresa/<int:pk>/sorveglia/", views.watch, name="watch"),
+    path(
+        "sorveglianza/<int:pk>/callback/<str:token>/",
+        views.monitor_callback,
+        name="monitor_callback",
+    ),
 ]

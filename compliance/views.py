@@ -9,9 +9,11 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.roles import office_required, portal_user_required
@@ -22,11 +24,12 @@ from mailboxes.forms import TitolareForm
 from mailboxes.models import Titolare
 from openapi_pec.types import TipoCliente
 from portal.remote_calls import enqueue_on_commit
+from portal.views_callback import CALLBACK_MAX_BYTES
 
 from . import selectors
 from .company import enabled
 from .models import Campaign
-from .services import filing
+from .services import filing, monitors
 
 
 def _disabled(request):
@@ -72,6 +75,7 @@ def holder(request, pk):
             "titolare": titolare,
             "check": selectors.check_of(titolare),
             "findings": selectors.holder_findings(titolare),
+            "monitors": selectors.monitors_of(titolare),
         },
     )
 
@@ -233,3 +237,32 @@ def campaign(request, pk):
             "moving": any(i.richiesta.is_moving for i in sent),
         },
     )
+
+
+@office_required
+@require_POST
+def watch(request, pk):
+    """Opt in: Openapi watches the company's PEC and closure and calls back (paid, once)."""
+    if not enabled():
+        return _disabled(request)
+    titolare = get_object_or_404(selectors.company_holders_for(request.user), pk=pk)
+    monitors.watch(titolare, user=request.user)
+    messages.success(request, _("Sorveglianza richiesta: i cambi arriveranno da Openapi."))
+    return redirect("compliance:holder", pk=titolare.pk)
+
+
+@csrf_exempt
+@require_POST
+def monitor_callback(request, pk, token):
+    """Openapi's monitor callback: refused without the monitor's secret or above
+    CALLBACK_MAX_BYTES; otherwise one re-read of the monitor is queued (the body is unread)."""
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = CALLBACK_MAX_BYTES + 1
+    if length > CALLBACK_MAX_BYTES:
+        return JsonResponse({"ok": False}, status=413)
+    queued = monitors.handle_callback(pk, token)
+    if queued is None:
+        return JsonResponse({"ok": False}, status=403)
+    return JsonResponse({"ok": True, "queued": queued})

@@ -71,6 +71,10 @@ def obliged_director(people: types.Stakeholders, roles: list[str]) -> Director |
     return None
 
 
+def _older(fetched_at, watched_at) -> bool:
+    return bool(fetched_at and watched_at and fetched_at < watched_at)
+
+
 def check_company(titolare: Titolare, *, refresh: bool = False, client=None) -> CompanyCheck:
     """Read the company's registered PEC, whether it ceased, its legal form and (when the form
     obliges one) its director; store them in its CompanyCheck."""
@@ -82,12 +86,15 @@ def check_company(titolare: Titolare, *, refresh: bool = False, client=None) -> 
         registered = client.pec(code, refresh=refresh)
         closure = client.closed(code, refresh=refresh)
         profile = client.advanced(code, refresh=refresh)
-        check.registered_pec = registered.pec.lower()
-        check.pec_history = [
-            {"pec": h.pec, "until": h.until.isoformat() if h.until else ""}
-            for h in registered.history
-        ]
-        check.ceased = closure.ceased
+        # a monitor's news newer than a kept answer wins over it
+        if not _older(registered.fetched_at, check.watched_at):
+            check.registered_pec = registered.pec.lower()
+            check.pec_history = [
+                {"pec": h.pec, "until": h.until.isoformat() if h.until else ""}
+                for h in registered.history
+            ]
+        if not _older(closure.fetched_at, check.watched_at):
+            check.ceased = closure.ceased
         check.legal_form = profile.legal_form
         check.legal_form_description = profile.legal_form_description
         check.director_obliged = profile.legal_form in settings.COMPLIANCE_DIRECTOR_LEGAL_FORMS
