@@ -50,7 +50,7 @@ def portfolio(request):
     shown = [r for r in rows if r.kind == kind] if kind else rows
     return render(
         request,
-        "compliance/portfolio.html",
+        "compliance/_findings.html" if request.htmx else "compliance/portfolio.html",
         {
             "groups": selectors.by_company(shown),
             "counts": selectors.counts(rows),
