@@ -63,11 +63,9 @@ def portfolio(request):
 @portal_user_required
 @require_GET
 def holder(request, pk):
+    titolare = get_object_or_404(selectors.company_holders_for(request.user), pk=pk)
     if not enabled():
         return _disabled(request)
-    titolare = selectors.holder_for(request.user, pk)
-    if titolare is None:
-        return render(request, "404.html", status=404)
     return render(
         request,
         "compliance/holder.html",
@@ -95,9 +93,9 @@ def refresh(request):
 @require_POST
 def refresh_holder(request, pk):
     """Check one company again, not from the cache (e.g. after fixing it elsewhere)."""
+    titolare = get_object_or_404(selectors.company_holders_for(request.user), pk=pk)
     if not enabled():
         return _disabled(request)
-    titolare = get_object_or_404(selectors.company_holders_for(request.user), pk=pk)
     enqueue_on_commit("compliance.check_holder", titolare.pk, True)
     messages.success(request, _("Nuova verifica dell'impresa avviata."))
     return redirect("compliance:holder", pk=titolare.pk)
@@ -243,9 +241,9 @@ def campaign(request, pk):
 @require_POST
 def watch(request, pk):
     """Opt in: Openapi watches the company's PEC and closure and calls back (paid, once)."""
+    titolare = get_object_or_404(selectors.company_holders_for(request.user), pk=pk)
     if not enabled():
         return _disabled(request)
-    titolare = get_object_or_404(selectors.company_holders_for(request.user), pk=pk)
     monitors.watch(titolare, user=request.user)
     messages.success(request, _("Sorveglianza richiesta: i cambi arriveranno da Openapi."))
     return redirect("compliance:holder", pk=titolare.pk)
