@@ -149,7 +149,11 @@ def director_findings(titolare, check, p: Portfolio, registered: str, own) -> li
     if not (check.director_obliged and director):
         return []
     name = f"{director.get('nome', '')} {director.get('cognome', '')}".strip()
-    params = {"director": name, "role": director.get("role", "")}
+    params = {
+        "director": name,
+        "role": director.get("role", ""),
+        "deadline": settings.COMPLIANCE_DIRECTOR_DEADLINE.isoformat(),
+    }
     person = p.people.get(str(director.get("codice_fiscale", "")).upper())
     boxes = [b for b in p.live_boxes.get(person.pk, [])] if person else []
     if not boxes:
