@@ -74,6 +74,7 @@ def holder(request, pk):
             "check": selectors.check_of(titolare),
             "findings": selectors.holder_findings(titolare),
             "monitors": selectors.monitors_of(titolare),
+            "can_watch": monitors.callbacks_possible(),
         },
     )
 
@@ -244,6 +245,15 @@ def watch(request, pk):
     titolare = get_object_or_404(selectors.company_holders_for(request.user), pk=pk)
     if not enabled():
         return _disabled(request)
+    if not monitors.callbacks_possible():
+        messages.error(
+            request,
+            _(
+                "La sorveglianza richiede PORTAL_PUBLIC_URL: "
+                "Openapi deve poter chiamare il portale."
+            ),
+        )
+        return redirect("compliance:holder", pk=titolare.pk)
     monitors.watch(titolare, user=request.user)
     messages.success(request, _("Sorveglianza richiesta: i cambi arriveranno da Openapi."))
     return redirect("compliance:holder", pk=titolare.pk)

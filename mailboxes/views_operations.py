@@ -285,6 +285,9 @@ def scadenze(request):
                     "batch": str(uuid.uuid4()),
                     "wallet": expiry.wallet_info(limit=0),
                     "within": within,
+                    "warnings": [
+                        w for c in chosen for w in hooks.operation_warnings(c, rinnovo.KIND)
+                    ],
                 },
             )
         if step == "conferma" and (repeat := _batch_repeat(request, batch)):

@@ -38,6 +38,11 @@ RESOURCE = SimpleNamespace(name="compliance_monitor")
 KIND = "create"
 
 
+def callbacks_possible() -> bool:
+    """Monitors are only useful when Openapi can call the portal back (PORTAL_PUBLIC_URL)."""
+    return bool(public_url())
+
+
 def callback_url(monitor: Monitor) -> str:
     """Where Openapi calls back ("" without PORTAL_PUBLIC_URL: no monitor is useful then)."""
     base = public_url()

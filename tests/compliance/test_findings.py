@@ -236,3 +236,16 @@ def test_renewal_of_a_ceased_companys_box_warns_first(portfolio, office, client)
     assert "Zeta snc risulta cessata al Registro Imprese" in page
     page = client.get(reverse("mailboxes:rinnovo", args=[alfa.pk])).content.decode()
     assert "data-warning" not in page
+
+
+def test_batch_renewal_with_a_ceased_companys_box_warns_first(portfolio, office, client):
+    from mailboxes.models import Casella
+
+    tasks.refresh()
+    zeta = Casella.objects.get(casella_pec="zeta@legalmail.it")
+    zeta.remote_id = "remote-zeta"
+    zeta.data_scadenza = dt.date.today() + dt.timedelta(days=20)
+    zeta.save(update_fields=["remote_id", "data_scadenza"])
+    client.force_login(office)
+    page = client.post(reverse("mailboxes:scadenze"), {"caselle": [zeta.pk], "anni": 1})
+    assert "Zeta snc risulta cessata al Registro Imprese" in page.content.decode()

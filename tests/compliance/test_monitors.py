@@ -92,3 +92,13 @@ def test_a_changed_pec_and_a_closure_become_findings(watched, company_api, clien
         _callback(client, closed_monitor)
     tasks.monitor_changed(closed_monitor.pk)
     assert list(Finding.objects.values_list("kind", flat=True)) == ["ceased"]
+
+
+def test_no_monitor_without_a_public_url(company_api, holder, settings, office, client):
+    settings.PORTAL_PUBLIC_URL = ""
+    company = holder("Lambda snc", piva(4000002))
+    client.force_login(office)
+    page = client.get(reverse("compliance:holder", args=[company.pk])).content.decode()
+    assert "PORTAL_PUBLIC_URL" in page and 'id="sorveglia"' not in page
+    client.post(reverse("compliance:watch", args=[company.pk]))
+    assert not Monitor.objects.exists() and not MonitorCall.objects.exists()
