@@ -69,10 +69,6 @@ def summary(user) -> dict:
     return {"companies": holders.count(), "checked": checks.count(), "last_check": last}
 
 
-def holder_for(user, pk: int):
-    return mailbox_selectors.titolari_for(user).filter(pk=pk).first()
-
-
 def check_of(titolare) -> CompanyCheck | None:
     return CompanyCheck.objects.filter(titolare=titolare).first()
 
