@@ -249,3 +249,15 @@ def test_batch_renewal_with_a_ceased_companys_box_warns_first(portfolio, office,
     client.force_login(office)
     page = client.post(reverse("mailboxes:scadenze"), {"caselle": [zeta.pk], "anni": 1})
     assert "Zeta snc risulta cessata al Registro Imprese" in page.content.decode()
+
+
+def test_the_page_in_english(portfolio, office, client):
+    from django.conf import settings
+
+    tasks.refresh()
+    client.force_login(office)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = client.get(reverse("compliance:portfolio")).content.decode()
+    assert "Registered PEC differs from the managed box" in page
+    assert "File the box the office manages with the Registro Imprese." in page
+    assert "Director without a PEC" in page and "Amministratore senza PEC" not in page
