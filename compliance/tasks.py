@@ -22,6 +22,15 @@ def refresh(refresh: bool = False) -> dict:
     return findings.refresh(refresh=refresh)
 
 
+@shared_task(name="compliance.recompute")
+def recompute() -> dict:
+    """Recompute the findings from the stored checks (no Company API call): boxes registered,
+    activated or revoked and comunica requests filed since show up within the hour."""
+    if not enabled():
+        return {}
+    return findings.compute_findings()
+
+
 @shared_task(name="compliance.check_holder")
 def check_holder(titolare_pk: int, refresh: bool = True) -> dict:
     """Check one company again (the office asked for it), then recompute the findings."""

@@ -279,6 +279,13 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 24 * 60 * 60.0,
         "options": {"expires": 23 * 60 * 60},
     },
+    # ...and the findings from the stored checks, with the portal's boxes and requests of now
+    # (no Company API call).
+    "compliance-recompute": {
+        "task": "compliance.recompute",
+        "schedule": 60 * 60.0,
+        "options": {"expires": 59 * 60},
+    },
     "mailboxes-expiry-reminders": {
         "task": "mailboxes.send_expiry_reminders",
         "schedule": 60 * 60.0,

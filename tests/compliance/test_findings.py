@@ -261,3 +261,16 @@ def test_the_page_in_english(portfolio, office, client):
     assert "Registered PEC differs from the managed box" in page
     assert "File the box the office manages with the Registro Imprese." in page
     assert "Director without a PEC" in page and "Amministratore senza PEC" not in page
+
+
+def test_a_box_registered_for_the_director_changes_the_finding_without_asking_openapi(
+    portfolio, holder, box
+):
+    tasks.refresh()
+    charged = len(portfolio.charges())
+    rossi = holder("Rossi Mario", ROSSI, person=True)
+    box(rossi, "mario.rossi@legalmail.it")
+    tasks.recompute()
+    assert ("Delta srl", "director_no_pec") not in _found()
+    assert _found()[("Delta srl", "director_pec_to_file")] == 1
+    assert len(portfolio.charges()) == charged
