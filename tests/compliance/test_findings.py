@@ -274,3 +274,11 @@ def test_a_box_registered_for_the_director_changes_the_finding_without_asking_op
     assert ("Delta srl", "director_no_pec") not in _found()
     assert _found()[("Delta srl", "director_pec_to_file")] == 1
     assert len(portfolio.charges()) == charged
+
+
+def test_the_beat_runs_registered_tasks(settings):
+    from celery import current_app
+
+    beat = {e["task"] for e in settings.CELERY_BEAT_SCHEDULE.values()}
+    for name in ("compliance.refresh", "compliance.recompute"):
+        assert name in beat and name in current_app.tasks
