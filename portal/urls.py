@@ -15,5 +15,6 @@ urlpatterns = [
     path("comunica/", include("comunica.urls")),
     path("portafoglio/", include("portfolio.urls")),
     path("conformita/", include("compliance.urls")),
+    path("", include("signing.urls")),
     path("admin/", admin.site.urls),
 ]
