@@ -164,13 +164,7 @@ class CompanyClient(OpenapiClient):
 
     def advanced(self, code: str, *, refresh: bool = False) -> types.CompanyProfile:
         """GET /IT-advanced/{code}: the company's legal form, activity status and PEC."""
-        code = normalize_code(code)
-
-        def fetch() -> Any:
-            return self._call("GET", f"/IT-advanced/{_seg(code)}").data
-
-        data, fetched_at = self._lookup("IT-advanced", code, fetch, refresh=refresh)
-        return types.CompanyProfile.from_raw(code, data, fetched_at)
+        return self._lookup("IT-advanced", code, types.CompanyProfile, refresh=refresh)
 
     def stakeholders(self, code: str, *, refresh: bool = False) -> types.Stakeholders:
         """GET /IT-stakeholders/{code}: directors and their roles.  When the API is slow it

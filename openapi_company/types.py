@@ -179,8 +179,7 @@ class CompanyProfile:
 
     @classmethod
     def from_raw(cls, code: str, data: Any, fetched_at: float | None = None) -> CompanyProfile:
-        items = _dicts(data) if isinstance(data, list) else _dicts([data])
-        first = items[0] if items else {}
+        first = _first(data)
         form = _dict(first.get("detailedLegalForm"))
         return cls(
             code=code,
