@@ -27,7 +27,7 @@ from accounts.roles import office_required
 from openapi_pec import errors
 from portal.remote_calls import repeat_message
 
-from . import expiry, selectors
+from . import expiry, hooks, selectors
 from .forms_operations import IntentForm, RinnovoMultiploForm
 from .models import Casella, CasellaCall
 from .operations import rinnovo
@@ -92,6 +92,7 @@ def _context(casella, spec: OperationSpec) -> dict:
         "spec": spec,
         "title": spec.title,
         "intro": spec.intro(casella) if spec.intro else "",
+        "warnings": hooks.operation_warnings(casella, spec.kind),
     }
 
 
@@ -284,6 +285,9 @@ def scadenze(request):
                     "batch": str(uuid.uuid4()),
                     "wallet": expiry.wallet_info(limit=0),
                     "within": within,
+                    "warnings": [
+                        w for c in chosen for w in hooks.operation_warnings(c, rinnovo.KIND)
+                    ],
                 },
             )
         if step == "conferma" and (repeat := _batch_repeat(request, batch)):
