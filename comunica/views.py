@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.roles import office_required
 from openapi_pec import errors
 from portal.openapi import get_client
+from portal.openapi_messages import explain_error
 from portal.params import object_id
 from portal.remote_calls import repeat_message
 
@@ -279,7 +280,7 @@ def procura_pdf(request, pk):
         log.warning("procura download failed for #%s: %s", richiesta.pk, exc.__class__.__name__)
         messages.error(
             request,
-            _("Openapi non ha fornito la procura: %(msg)s") % {"msg": exc.message or exc.status},
+            _("Openapi non ha fornito la procura: %(msg)s") % {"msg": explain_error(exc).text},
         )
         return redirect("comunica:richiesta_detail", pk=richiesta.pk)
     response = HttpResponse(data, content_type="application/pdf")
@@ -366,7 +367,7 @@ def richiesta_refresh(request, pk):
         polling.refresh_richiesta(richiesta)
     except errors.OpenapiError as exc:
         messages.error(
-            request, _("Openapi non risponde: %(msg)s") % {"msg": exc.message or exc.status}
+            request, _("Openapi non risponde: %(msg)s") % {"msg": explain_error(exc).text}
         )
     else:
         messages.success(request, _("Stato aggiornato da Openapi."))

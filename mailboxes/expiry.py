@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts import roles
 from openapi_pec import errors
+from portal.openapi_messages import explain_error
 from portal.remote_calls import OPEN_STATES
 
 from . import selectors
@@ -182,7 +183,7 @@ def wallet_info(limit: int = 10) -> WalletInfo:
     except errors.OpenapiError as exc:
         return WalletInfo(
             error=_("Credito non disponibile: Openapi non risponde (%(msg)s).")
-            % {"msg": exc.message or exc.status}
+            % {"msg": explain_error(exc).text}
         )
     info = WalletInfo(credit=wallet.credit)
     if limit <= 0:

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.roles import is_office, office_required, portal_user_required
 from openapi_pec import errors
 from portal.history import Sentence
+from portal.openapi_messages import explain_error
 from portal.params import object_id
 from portal.remote_calls import repeat_message
 
@@ -214,7 +215,7 @@ def modulo_attivazione(request, pk):
     except errors.OpenapiError as exc:
         messages.error(
             request,
-            _("Openapi non ha restituito il modulo: %(msg)s") % {"msg": exc.message or exc.status},
+            _("Openapi non ha restituito il modulo: %(msg)s") % {"msg": explain_error(exc).text},
         )
         return redirect("mailboxes:casella_detail", pk=casella.pk)
     response = HttpResponse(content, content_type="application/pdf")
@@ -259,7 +260,9 @@ def casella_refresh(request, pk):
         box_sync.refresh_casella(casella)
         messages.success(request, _("Stato aggiornato da Openapi."))
     except errors.OpenapiError as exc:
-        messages.error(request, _("Openapi non risponde: %(msg)s") % {"msg": exc.message})
+        messages.error(
+            request, _("Openapi non risponde: %(msg)s") % {"msg": explain_error(exc).text}
+        )
     return redirect("mailboxes:casella_detail", pk=casella.pk)
 
 

@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.roles import office_required
 from openapi_pec import errors
+from portal.openapi_messages import explain_error
 from portal.remote_calls import repeat_message
 
 from . import expiry, selectors
@@ -212,7 +213,7 @@ def modulo_conservazione(request, pk):
     except errors.OpenapiError as exc:
         messages.error(
             request,
-            _("Openapi non ha restituito il modulo: %(msg)s") % {"msg": exc.message or exc.status},
+            _("Openapi non ha restituito il modulo: %(msg)s") % {"msg": explain_error(exc).text},
         )
         return redirect("mailboxes:conservazione", pk=casella.pk)
     response = HttpResponse(content, content_type="application/pdf")

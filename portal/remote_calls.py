@@ -39,6 +39,8 @@ from django.utils.translation import gettext_lazy as _
 
 from openapi_pec import errors
 
+from . import openapi_messages
+
 log = logging.getLogger(__name__)
 
 
@@ -57,19 +59,19 @@ class RemoteCall(models.Model):
     """One user intent to make one Openapi call. Concrete subclasses add the FK to their object."""
 
     kind = models.CharField(_("operazione"), max_length=40)
-    intent_key = models.CharField(max_length=120, unique=True)
-    params = models.JSONField(default=dict, blank=True)
+    intent_key = models.CharField(_("chiave della richiesta"), max_length=120, unique=True)
+    params = models.JSONField(_("parametri"), default=dict, blank=True)
     state = models.CharField(
         _("stato"), max_length=12, choices=CallState.choices, default=CallState.PENDING
     )
     attempts = models.PositiveIntegerField(_("tentativi"), default=0)
-    claimed_at = models.DateTimeField(null=True, blank=True)
-    last_sent_at = models.DateTimeField(null=True, blank=True)
-    next_attempt_at = models.DateTimeField(default=timezone.now)
+    claimed_at = models.DateTimeField(_("presa in carico"), null=True, blank=True)
+    last_sent_at = models.DateTimeField(_("ultimo invio"), null=True, blank=True)
+    next_attempt_at = models.DateTimeField(_("prossimo tentativo"), default=timezone.now)
     last_error = models.TextField(_("ultimo errore"), blank=True)
-    error_code = models.IntegerField(null=True, blank=True)
-    http_status = models.IntegerField(null=True, blank=True)
-    result = models.JSONField(null=True, blank=True)
+    error_code = models.IntegerField(_("numero di errore Openapi"), null=True, blank=True)
+    http_status = models.IntegerField(_("stato HTTP"), null=True, blank=True)
+    result = models.JSONField(_("esito"), null=True, blank=True)
     price = models.DecimalField(_("costo"), max_digits=10, decimal_places=2, null=True, blank=True)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -80,7 +82,7 @@ class RemoteCall(models.Model):
         verbose_name=_("richiesta da"),
     )
     created_at = models.DateTimeField(_("creata"), auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(_("modificata"), auto_now=True)
     finished_at = models.DateTimeField(_("conclusa"), null=True, blank=True)
 
     class Meta:
@@ -150,7 +152,7 @@ def repeat_message(call: RemoteCall, what: str) -> tuple[int, str]:
         return messages.ERROR, gettext(
             "Operazione «%(what)s» già richiesta il %(when)s e non riuscita, nessun nuovo "
             "addebito: %(error)s"
-        ) % {**values, "error": call.last_error}
+        ) % {**values, "error": openapi_messages.explain_call(call).text}
     return messages.INFO, gettext(
         "Operazione «%(what)s» già richiesta il %(when)s: nessun nuovo addebito. "
         "Stato: %(state)s; l'esito compare qui."
@@ -290,6 +292,7 @@ def _fail(
     }
     if error is not None:
         fields.update(error_code=error.error_code, http_status=error.status)
+        call.error_code, call.http_status = error.error_code, error.status
     if _mine(model, call).update(**fields):
         call.state = CallState.FAILED
         call.last_error = message
