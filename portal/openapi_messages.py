@@ -314,3 +314,42 @@ def call_sentence(call, message: str = ""):
         code=getattr(call, "error_code", None),
         status=getattr(call, "http_status", None),
     )[0]
+
+
+# --- Wallet movements ---------------------------------------------------------------------------
+
+_OPERATIONS = {
+    "registrazione": _("registrazione di una casella"),
+    "rinnovo": _("rinnovo di una casella"),
+    "modifica": _("aumento di spazio"),
+    "conservazione": _("conservazione"),
+    "trasformazione": _("cambio di tipo di casella"),
+    "multiutenza": _("utente aggiuntivo"),
+    "comunica": _("comunicazione PEC al Registro Imprese"),
+}
+_USAGE = re.compile(r"api usage\s*-\s*(?P<host>\S+)\s*(?P<op>.*)$", re.I)
+
+
+def movement(description: str, amount) -> Explained:
+    """A wallet movement's description (Openapi writes it in English) in the reader's language."""
+    description = (description or "").strip()
+    usage = _USAGE.match(description)
+    if usage:
+        op = usage.group("op").strip().lower()
+        what = _OPERATIONS.get(op)
+        if what is not None:
+            text = Sentence(_("Addebito Openapi: %(what)s"), what=what).render()
+        else:
+            text = Sentence(_("Addebito Openapi per l'uso di %(host)s"), host=usage["host"]).render()
+        return Explained(text=text, detail=description, known=True)
+    lowered = description.lower()
+    if "recharge" in lowered or "top up" in lowered or "topup" in lowered:
+        return Explained(text=str(_("Ricarica del conto")), detail=description, known=True)
+    if "adjustment" in lowered:
+        return Explained(text=str(_("Rettifica del conto")), detail=description, known=True)
+    negative = amount is not None and Decimal(str(amount)) < 0
+    return Explained(
+        text=str(_("Addebito Openapi") if negative else _("Accredito sul conto")),
+        detail=description,
+        known=False,
+    )

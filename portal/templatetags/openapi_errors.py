@@ -43,3 +43,15 @@ def openapi_error(value):
 def openapi_error_text(value) -> str:
     """The sentence alone (a title, a message)."""
     return _explained(value).text
+
+
+@register.filter
+def openapi_movement(transaction):
+    """A wallet movement's description in the reader's language, Openapi's words as detail."""
+    explained = openapi_messages.movement(transaction.description, transaction.amount)
+    return format_html(
+        '{} <details class="dettagli-tecnici"><summary>{}</summary><code>{}</code></details>',
+        explained.text,
+        gettext("dettagli tecnici"),
+        explained.detail,
+    )

@@ -73,3 +73,14 @@ def test_a_history_line_is_made_in_the_readers_language():
     assert "Credito Openapi insufficiente (3,00 €)" in line.render()
     with translation.override("en"):
         assert "Insufficient" not in line.render() or "Openapi credit" in line.render()
+
+
+def test_wallet_movements_in_italian():
+    from portal.openapi_messages import movement
+
+    assert movement("API usage - test.pec.openapi.it rinnovo", -11).text == (
+        "Addebito Openapi: rinnovo di una casella"
+    )
+    assert movement("Wallet recharge", 100).text == "Ricarica del conto"
+    odd = movement("Something new", -2)
+    assert odd.text == "Addebito Openapi" and odd.detail == "Something new" and not odd.known
