@@ -202,12 +202,35 @@ class RichiedenteForm(forms.ModelForm):
         self.fields["nazione_nascita"].help_text = _("Codice di due lettere, es. IT.")
         for name in ("data_nascita", "data_rilascio_documento", "data_scadenza_documento"):
             self.fields[name].input_formats = ["%Y-%m-%d", "%d/%m/%Y"]
+        # derived from the codice fiscale when left empty (and still editable)
+        for name in ("data_nascita", "sesso"):
+            self.fields[name].required = False
+            self.fields[name].help_text = _("Se vuoto, ricavato dal codice fiscale.")
 
     def clean_codice_fiscale(self):
         return validators.validate_codice_fiscale_persona(self.cleaned_data["codice_fiscale"])
 
-    def clean_data_nascita(self):
-        value = validators.validate_past(self.cleaned_data["data_nascita"])
+    def _derive(self, data):
+        """Birth date and sex left empty: from the codice fiscale."""
+        derived = validators.derived_from_cf(data.get("codice_fiscale") or "")
+        for name in ("data_nascita", "sesso"):
+            if data.get(name) or name in self.errors:
+                continue
+            if name in derived:
+                data[name] = derived[name]
+                if name == "data_nascita":
+                    try:
+                        data[name] = self.clean_data_nascita(derived[name])
+                    except ValidationError as exc:
+                        self.add_error(name, exc)
+            else:
+                self.add_error(name, _("Obbligatorio (non ricavabile dal codice fiscale)."))
+
+    def clean_data_nascita(self, value=None):
+        value = value or self.cleaned_data["data_nascita"]
+        if not value:
+            return value
+        value = validators.validate_past(value)
         today = dt.date.today()
         age = today.year - value.year - ((today.month, today.day) < (value.month, value.day))
         if age < 18:
@@ -251,6 +274,7 @@ class RichiedenteForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
+        self._derive(data)
         cf = data.get("codice_fiscale")
         if cf:
             wrong = validators.cf_mismatches(
