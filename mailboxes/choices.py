@@ -81,6 +81,18 @@ class TipoCasellaChoices(models.TextChoices):
         return cls(code).label if code in cls.values else code
 
 
+#: One line on what each type is for, next to its name and price in the registration form.
+TIPO_CASELLA_DESCRIPTIONS = {
+    TipoCasella.STANDARD.value: _("La PEC di base per chi scrive e riceve poco: 1 GB di spazio."),
+    TipoCasella.BRONZE.value: _("Più spazio per un piccolo studio o un'azienda."),
+    TipoCasella.SILVER.value: _("Per un uso quotidiano intenso, con più spazio e archivio."),
+    TipoCasella.GOLD.value: _("Il massimo di spazio e servizi Legalmail."),
+    TipoCasella.DOMICILIODIGITALE.value: _(
+        "Il domicilio digitale del cittadino: riceve dalle pubbliche amministrazioni."
+    ),
+    TipoCasella.PECMASSIVA.value: _("Per inviare grandi quantità di PEC in automatico."),
+}
+
 #: Types whose activation takes one PDF with the signed form and the ID document together.
 SINGLE_PDF_TYPES = {TipoCasella.DOMICILIODIGITALE.value, TipoCasella.PECMASSIVA.value}
 

@@ -178,7 +178,7 @@ def wallet_info(limit: int = 10) -> WalletInfo:
         wallet = client.wallet()
     except errors.AuthError:
         return WalletInfo(
-            error=_("Le credenziali configurate non permettono di leggere il credito del conto.")
+            error=_("Le credenziali configurate non permettono di leggere il credito Openapi.")
         )
     except errors.OpenapiError as exc:
         return WalletInfo(

@@ -9,13 +9,17 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils.formats import number_format
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts import roles
+from openapi_pec import prices
 from openapi_pec.types import SOTTOTIPI_CLIENTE, TipoCliente
 from portal.pdf import check_pdf
 
 from . import validators
+from .choices import TIPO_CASELLA_DESCRIPTIONS
 from .italy import ESTERO
 from .models import PERSON_TYPES, Casella, Richiedente, Stato, TipoCasellaChoices, Titolare
 from .services.address import check_address
@@ -118,6 +122,11 @@ class TitolareForm(forms.ModelForm):
         return data
 
 
+def price_label(amount) -> str:
+    """A yearly price next to a choice (as mailboxes.operations.pricing.price_label)."""
+    return gettext("%(price)s € + IVA") % {"price": number_format(amount, 2)}
+
+
 class IndirizzoForm(forms.Form):
     """The first part of a new box: holder, type and address (checked live as you type)."""
 
@@ -130,6 +139,16 @@ class IndirizzoForm(forms.Form):
 
     def __init__(self, *args, titolari=None, check_remote=True, **kwargs):
         super().__init__(*args, **kwargs)
+        # each type with its yearly price (registration = the first year); the one-line
+        # descriptions are listed under the select (``type_lines``)
+        self.fields["tipo_casella"].choices = [
+            (code, f"{label} — {price_label(prices.price(prices.Operation.RINNOVO, code))}")
+            for code, label in TipoCasellaChoices.choices
+        ]
+        self.fields["autorinnovo"].help_text = _(
+            "Alla scadenza Openapi rinnova la casella per un anno e addebita il prezzo annuale "
+            "del tipo scelto (indicato accanto al tipo) sul credito Openapi."
+        )
         self.fields["titolare"].queryset = (
             titolari if titolari is not None else Titolare.objects.all()
         )
@@ -152,6 +171,17 @@ class IndirizzoForm(forms.Form):
                     "hx-sync": "closest fieldset:replace",
                 }
             )
+
+    def type_lines(self):
+        """(name, one-line description, price) of every type, for the list under the select."""
+        return [
+            (
+                label,
+                TIPO_CASELLA_DESCRIPTIONS.get(code, ""),
+                price_label(prices.price(prices.Operation.RINNOVO, code)),
+            )
+            for code, label in TipoCasellaChoices.choices
+        ]
 
     def clean_casella_pec(self):
         return self.cleaned_data["casella_pec"].strip().lower()

@@ -197,7 +197,7 @@ def low_credit(user, now, both: common.Shared) -> Kind | None:
     if credit >= due:
         return None
     entry = Entry(
-        title=_("Credito del conto: %(credit)s €") % {"credit": _euro(credit)},
+        title=_("Credito Openapi: %(credit)s €") % {"credit": _euro(credit)},
         action=_(
             "Ricarica il conto Openapi: i rinnovi dei prossimi %(days)d giorni costano %(due)s €."
         )

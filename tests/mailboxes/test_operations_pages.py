@@ -303,7 +303,7 @@ def test_confirmation_shows_the_credit_and_warns_when_short(pec, active_box, off
     casella = active_box(tipo="GOLD")
     url = reverse("mailboxes:rinnovo", args=[casella.pk])
     page = office_client.post(url, {"anni": 1, "step": "riepilogo"}).content.decode()
-    assert 'id="credito"' in page and "Non basta" not in page
+    assert 'id="credito"' in page and "Credito Openapi insufficiente" not in page
     pec.set_credit("20.00")
     page = office_client.post(url, {"anni": 1, "step": "riepilogo"}).content.decode()
-    assert "20,00 €" in page and "Non basta" in page
+    assert "20,00 €" in page and "Credito Openapi insufficiente" in page
