@@ -340,7 +340,8 @@ def movement(description: str, amount) -> Explained:
         if what is not None:
             text = Sentence(_("Addebito Openapi: %(what)s"), what=what).render()
         else:
-            text = Sentence(_("Addebito Openapi per l'uso di %(host)s"), host=usage["host"]).render()
+            line = Sentence(_("Addebito Openapi per l'uso di %(host)s"), host=usage["host"])
+            text = line.render()
         return Explained(text=text, detail=description, known=True)
     lowered = description.lower()
     if "recharge" in lowered or "top up" in lowered or "topup" in lowered:

@@ -96,7 +96,8 @@ def test_expiry_page_warns_when_the_credit_is_short(pec, boxes, office_client):
     assert 'id="credito-insufficiente"' in page
     movements = page[page.index('id="movimenti"') :]
     assert "Rettifica del conto" in movements  # the recent transactions, in Italian
-    assert "Wallet adjustment" not in re.sub(r"<details class=\"dettagli-tecnici\">.*?</details>", "", movements, flags=re.S)
+    details = r'<details class="dettagli-tecnici">.*?</details>'
+    assert "Wallet adjustment" not in re.sub(details, "", movements, flags=re.S)
 
 
 def test_expiry_page_without_wallet_access(pec, boxes, office_client, settings):

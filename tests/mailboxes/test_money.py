@@ -22,8 +22,11 @@ def figures(html: str) -> dict[str, str]:
     """The money block's figures by id, as shown."""
     assert html.count('id="addebito"') == 1, "one money block per confirmation"
     return dict(
-        re.findall(r'id="(addebito-netto|addebito-iva|addebito-lordo|credito|credito-dopo)">'
-                   r"(?:<strong>)?([^<]+?) €", html)
+        re.findall(
+            r'id="(addebito-netto|addebito-iva|addebito-lordo|credito|credito-dopo)">'
+            r"(?:<strong>)?([^<]+?) €",
+            html,
+        )
     )
 
 
@@ -76,8 +79,17 @@ def test_registration_form_lists_types_with_description_and_price(
         ("rinnovo", "STANDARD", {"anni": 2}, "22.00"),
         ("modifica", "STANDARD", {"disco_add": 1024, "storico_add": 0}, None),
         ("trasformazione", "STANDARD", {"tipo": "GOLD"}, None),
-        ("multiutenza", "GOLD", {"nome": "Anna", "cognome": "Bianchi", "descrizione": "Segreteria",
-                                 "email_gestione_password": "anna@example.com"}, "5.00"),
+        (
+            "multiutenza",
+            "GOLD",
+            {
+                "nome": "Anna",
+                "cognome": "Bianchi",
+                "descrizione": "Segreteria",
+                "email_gestione_password": "anna@example.com",
+            },
+            "5.00",
+        ),
         ("conservazione", "GOLD", {"spazio": 512}, "25.00"),
     ],
 )
@@ -122,4 +134,3 @@ def test_batch_renewal_confirmation(pec, active_box, office_client):
     ).content.decode()
     assert figures(page) == expected("75.00", str(credit))
     assert "11,00 € + IVA" in page and "64,00 € + IVA" in page
-
