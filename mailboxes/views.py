@@ -21,7 +21,7 @@ from openapi_pec import errors
 from portal.history import Sentence
 from portal.openapi_messages import explain_error
 from portal.params import object_id
-from portal.remote_calls import repeat_message
+from portal.remote_calls import PENDING, repeat_message
 
 from . import selectors, tasks
 from .forms import (
@@ -196,7 +196,7 @@ def casella_upload(request, pk):
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
             return redirect("mailboxes:casella_detail", pk=casella.pk)
-        messages.success(request, _("Documenti caricati: li inviamo a Openapi."))
+        messages.info(request, _("Documenti caricati: li inviamo a Openapi."), PENDING)
         return redirect("mailboxes:casella_detail", pk=casella.pk)
     context = _detail_context(request, casella, form=form)
     context["upload_form"] = form
@@ -283,7 +283,7 @@ def casella_retry(request, pk):
                 what = _("Registrazione di %(address)s") % {"address": casella.casella_pec}
                 messages.add_message(request, *repeat_message(call, what))
             else:
-                messages.success(request, _("Registrazione avviata di nuovo."))
+                messages.info(request, _("Registrazione avviata di nuovo."), PENDING)
     else:
         messages.error(request, _("Richiesta non valida: ricarica la pagina."))
     return redirect("mailboxes:casella_detail", pk=casella.pk)
@@ -325,7 +325,9 @@ def _registration_outcome(request, call):
         what = _("Registrazione di %(address)s") % {"address": address}
         messages.add_message(request, *repeat_message(call, what))
     else:
-        messages.success(request, _("Registrazione di %(address)s avviata.") % {"address": address})
+        messages.info(
+            request, _("Registrazione di %(address)s avviata.") % {"address": address}, PENDING
+        )
     return redirect("mailboxes:casella_detail", pk=call.casella_id)
 
 

@@ -139,24 +139,44 @@ def _when(moment: dt.datetime | None) -> str:
     return date_format(timezone.localtime(moment), "d/m/Y H:i") if moment else "—"
 
 
-def repeat_message(call: RemoteCall, what: str) -> tuple[int, str]:
-    """(message level, text) for a repeated confirmation: the intent it found, when it was
-    asked, that nothing new is charged, and where that intent stands now."""
+#: The tag of a notice that only holds until the outcome shows on the page ("sent, the outcome
+#: appears here"): the page's live part removes it once nothing is in progress any more.
+PENDING = "pending"
+
+
+def repeat_message(call: RemoteCall, what: str) -> tuple[int, str, str]:
+    """(message level, text, extra tags) for a repeated confirmation: the intent it found,
+    when it was asked, that nothing new is charged, and where that intent stands now."""
     values = {"what": what, "when": _when(call.created_at)}
     if call.state == CallState.DONE:
-        return messages.SUCCESS, gettext(
-            "Operazione «%(what)s» già richiesta il %(when)s ed eseguita il %(done)s: "
-            "nessun nuovo addebito."
-        ) % {**values, "done": _when(call.finished_at)}
+        return (
+            messages.SUCCESS,
+            gettext(
+                "Operazione «%(what)s» già richiesta il %(when)s ed eseguita il %(done)s: "
+                "nessun nuovo addebito."
+            )
+            % {**values, "done": _when(call.finished_at)},
+            "",
+        )
     if call.state == CallState.FAILED:
-        return messages.ERROR, gettext(
-            "Operazione «%(what)s» già richiesta il %(when)s e non riuscita, nessun nuovo "
-            "addebito: %(error)s"
-        ) % {**values, "error": openapi_messages.explain_call(call).text}
-    return messages.INFO, gettext(
-        "Operazione «%(what)s» già richiesta il %(when)s: nessun nuovo addebito. "
-        "Stato: %(state)s; l'esito compare qui."
-    ) % {**values, "state": call.get_state_display()}
+        return (
+            messages.ERROR,
+            gettext(
+                "Operazione «%(what)s» già richiesta il %(when)s e non riuscita, nessun nuovo "
+                "addebito: %(error)s"
+            )
+            % {**values, "error": openapi_messages.explain_call(call).text},
+            "",
+        )
+    return (
+        messages.INFO,
+        gettext(
+            "Operazione «%(what)s» già richiesta il %(when)s: nessun nuovo addebito. "
+            "Stato: %(state)s; l'esito compare qui."
+        )
+        % {**values, "state": call.get_state_display()},
+        PENDING,
+    )
 
 
 # --- What a handler says when settling an unclear outcome -------------------------------------

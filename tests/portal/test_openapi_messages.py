@@ -84,3 +84,23 @@ def test_wallet_movements_in_italian():
     assert movement("Wallet recharge", 100).text == "Ricarica del conto"
     odd = movement("Something new", -2)
     assert odd.text == "Addebito Openapi" and odd.detail == "Something new" and not odd.known
+
+
+def test_a_repeat_notice_has_level_text_and_tags_whatever_the_state():
+    import datetime as dt
+
+    from portal.remote_calls import PENDING, CallState, repeat_message
+
+    class Call:
+        created_at = finished_at = dt.datetime(2026, 1, 2, 10, 0, tzinfo=dt.UTC)
+        last_error, error_code, http_status = "Insufficient Credit in Wallet: 3.00", 262, 402
+
+        def get_state_display(self):
+            return "In corso"
+
+    for state, tag in ((CallState.DONE, ""), (CallState.FAILED, ""), (CallState.PENDING, PENDING)):
+        call = Call()
+        call.state = state
+        level, text, tags = repeat_message(call, "Rinnovo")
+        assert "già richiesta il 02/01/2026" in text and "nessun nuovo addebito" in text
+        assert tags == tag
