@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import uuid
 
 from django import forms
@@ -19,7 +20,7 @@ from openapi_pec.types import SOTTOTIPI_CLIENTE, TipoCliente
 from portal.pdf import check_pdf
 
 from . import validators
-from .choices import TIPO_CASELLA_DESCRIPTIONS
+from .choices import SOTTOTIPI_PER_TIPO, TIPO_CASELLA_DESCRIPTIONS
 from .italy import ESTERO
 from .models import PERSON_TYPES, Casella, Richiedente, Stato, TipoCasellaChoices, Titolare
 from .services.address import check_address
@@ -61,6 +62,8 @@ class TitolareForm(forms.ModelForm):
         self.fields["sottotipo_cliente"].help_text = _(
             "Obbligatorio per imprese, professionisti e PA locali."
         )
+        # the browser offers only the chosen type's subtypes (static/js/titolare_form.js)
+        self.fields["tipo_cliente"].widget.attrs["data-subtypes"] = json.dumps(SOTTOTIPI_PER_TIPO)
         self.fields["provincia"].help_text = _("Sigla di due lettere; EE per l'estero.")
 
     def clean_codice_fiscale(self):
@@ -169,6 +172,7 @@ class IndirizzoForm(forms.Form):
                     "hx-swap": "outerHTML",
                     "hx-include": "#id_tipo_casella, #id_casella_pec",
                     "hx-sync": "closest fieldset:replace",
+                    "hx-indicator": "#verifica-indirizzo",
                 }
             )
 

@@ -120,7 +120,9 @@ def test_revoke_page_wants_the_typed_address(pec, active_box, office_client):
     casella = active_box()
     url = reverse("mailboxes:revoca", args=[casella.pk])
     page = office_client.get(url).content.decode()
-    assert "irreversibile" in page
+    assert "La revoca ha effetto subito." in page and "Per riaverla servirà un rinnovo" in page
+    assert "irreversibile" not in page  # no "irreversible... can be reactivated" contradiction
+    assert 'placeholder=""' in page and 'class="danger"' in page
     key = page.split('name="intent_key" value="', 1)[1].split('"', 1)[0]
     wrong = office_client.post(url, {"conferma": "altro@testcert.legalmail.it", "intent_key": key})
     assert wrong.status_code == 400 and "non corrisponde" in wrong.content.decode()
