@@ -101,6 +101,6 @@ def test_a_repeat_notice_has_level_text_and_tags_whatever_the_state():
     for state, tag in ((CallState.DONE, ""), (CallState.FAILED, ""), (CallState.PENDING, PENDING)):
         call = Call()
         call.state = state
-        level, text, tags = repeat_message(call, "Rinnovo")
+        _level, text, tags = repeat_message(call, "Rinnovo")
         assert "già richiesta il 02/01/2026" in text and "nessun nuovo addebito" in text
         assert tags == tag
