@@ -65,3 +65,19 @@ def test_subtypes_follow_the_client_type(page, login, office_user):
         "#id_sottotipo_cliente", "s => s.options[s.selectedIndex].text"
     )
     assert Titolare.objects.count() == 0
+
+
+@pytest.mark.e2e
+@pytest.mark.django_db(transaction=True)
+def test_the_address_check_says_it_is_checking_while_openapi_is_slow(
+    pec, page, login, office_user, make_titolare
+):
+    make_titolare()
+    pec.set_faults(latency=1.5)
+    login(page, office_user)
+    page.goto(reverse("mailboxes:casella_new"))
+    assert not page.is_visible("#verifica-indirizzo")
+    page.fill("#id_casella_pec", f"n{uuid.uuid4().hex[:6]}@testcert.legalmail.it")
+    page.wait_for_selector("#verifica-indirizzo", state="visible", timeout=5_000)
+    page.wait_for_selector("#address-answer [data-ok]", timeout=15_000)
+    assert not page.is_visible("#verifica-indirizzo")
