@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts import roles
 from openapi_pec import errors
+from portal.openapi_messages import explain_error
 from portal.remote_calls import OPEN_STATES
 
 from . import selectors
@@ -179,12 +180,12 @@ def wallet_info(limit: int = 10) -> WalletInfo:
         wallet = client.wallet()
     except errors.AuthError:
         return WalletInfo(
-            error=_("Le credenziali configurate non permettono di leggere il credito del conto.")
+            error=_("Le credenziali configurate non permettono di leggere il credito Openapi.")
         )
     except errors.OpenapiError as exc:
         return WalletInfo(
             error=_("Credito non disponibile: Openapi non risponde (%(msg)s).")
-            % {"msg": exc.message or exc.status}
+            % {"msg": explain_error(exc).text}
         )
     info = WalletInfo(credit=wallet.credit)
     if limit <= 0:
