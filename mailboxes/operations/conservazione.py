@@ -24,11 +24,11 @@ from portal.remote_calls import OPEN_STATES
 from ..models import Casella, CasellaCall, Documento, TipoDocumentoCaricato, TipoEvento
 from ..services.activation import documents_for_call, store_document
 from ..services.history import record
+from .declare import declare
 from .forms import AdminBatchForm, OperationForm
 from .handlers import OperationHandler, not_allowed
 from .intents import once, record_intent, refuse
 from .pricing import cost_text, price_label
-from .registry import OperationSpec, register
 from .rules import ALLOWED, Verdict, active_legalmail
 
 KIND = "conservazione"
@@ -248,29 +248,22 @@ class ConservazioneAdminForm(AdminBatchForm):
         self.fields["spazio"].choices = [(n * STEP, str(n * STEP)) for n in range(1, 11)]
 
 
-SPEC = register(
-    OperationSpec(
-        kind=KIND,
-        label=gettext_lazy("Conservazione a norma"),
-        endpoint="PATCH /pec/{id}/conservazione",
-        title=gettext_lazy("Attiva la conservazione a norma"),
-        order=50,
-        allowed=allowed,
-        price=lambda casella, v: conservazione_price(v.get("spazio") or STEP),
-        service=enable_preservation,
-        handler=ConservazioneHandler(),
-        form=ConservazioneForm,
-        admin_form=ConservazioneAdminForm,
-        admin_description=gettext_lazy("Attiva la conservazione a norma…"),
-        uploads=ConservazioneDocumentiForm,
-        admin_single_box=gettext_lazy(
-            "La conservazione si attiva una casella alla volta: selezionane una."
-        ),
-        intro=lambda casella: _(
-            "Dopo aver scelto lo spazio scarichi il modulo di conservazione, lo fai firmare e lo "
-            "carichi con il documento d'identità del richiedente."
-        ),
-        confirm_template="mailboxes/operations/conservazione.html",
-        priced_by_type=False,
-    )
+SPEC = declare(
+    __name__,
+    label=gettext_lazy("Conservazione a norma"),
+    endpoint="PATCH /pec/{id}/conservazione",
+    title=gettext_lazy("Attiva la conservazione a norma"),
+    order=50,
+    price=lambda casella, v: conservazione_price(v.get("spazio") or STEP),
+    admin_description=gettext_lazy("Attiva la conservazione a norma…"),
+    uploads=ConservazioneDocumentiForm,
+    admin_single_box=gettext_lazy(
+        "La conservazione si attiva una casella alla volta: selezionane una."
+    ),
+    intro=lambda casella: _(
+        "Dopo aver scelto lo spazio scarichi il modulo di conservazione, lo fai firmare e lo "
+        "carichi con il documento d'identità del richiedente."
+    ),
+    confirm_template="mailboxes/operations/conservazione.html",
+    priced_by_type=False,
 )

@@ -52,6 +52,7 @@ def once(kind: str):
                 return same
             return service(casella=casella, intent_key=intent_key, **values)
 
+        run.intent_kind = kind  # the operation's service, for declare.py
         return run
 
     return decorate

@@ -13,10 +13,10 @@ from django.utils.translation import gettext_lazy
 from portal.history import Sentence
 
 from ..models import Casella, CasellaCall, Stato
+from .declare import declare
 from .forms import AdminBatchForm, OperationForm
 from .handlers import OperationHandler, remote_stato
 from .intents import once, record_intent, refuse
-from .registry import OperationSpec, register
 from .rules import Verdict, in_states
 
 KIND = "revoca"
@@ -113,26 +113,19 @@ class RevocaAdminForm(AdminBatchForm):
         return self[f"conferma_{casella.pk}"]
 
 
-SPEC = register(
-    OperationSpec(
-        kind=KIND,
-        label=gettext_lazy("Revoca"),
-        endpoint="DELETE /pec/{id}",
-        title=gettext_lazy("Revoca la casella"),
-        order=60,
-        allowed=allowed,
-        price=lambda casella, v: None,
-        service=revoke,
-        handler=RevocaHandler(),
-        form=RevocaForm,
-        admin_form=RevocaAdminForm,
-        admin_description=gettext_lazy("Revoca le caselle selezionate…"),
-        irreversible=True,
-        warning=gettext_lazy("La revoca è irreversibile."),
-        admin_intro=gettext_lazy(
-            "Scrivi l'indirizzo di ogni casella da revocare: quelle senza indirizzo scritto non "
-            "vengono revocate."
-        ),
-        form_template="mailboxes/operations/revoca.html",
-    )
+SPEC = declare(
+    __name__,
+    label=gettext_lazy("Revoca"),
+    endpoint="DELETE /pec/{id}",
+    title=gettext_lazy("Revoca la casella"),
+    order=60,
+    price=lambda casella, v: None,
+    admin_description=gettext_lazy("Revoca le caselle selezionate…"),
+    irreversible=True,
+    warning=gettext_lazy("La revoca è irreversibile."),
+    admin_intro=gettext_lazy(
+        "Scrivi l'indirizzo di ogni casella da revocare: quelle senza indirizzo scritto non "
+        "vengono revocate."
+    ),
+    form_template="mailboxes/operations/revoca.html",
 )
