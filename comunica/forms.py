@@ -118,10 +118,6 @@ class RichiestaConfermaForm(RichiestaForm):
             self.initial.setdefault("intent_key", uuid.uuid4())
 
 
-class RetryForm(forms.Form):
-    intent_key = forms.UUIDField(widget=forms.HiddenInput)
-
-
 class ProcuraUploadForm(forms.Form):
     file = forms.FileField(
         label=_("Procura firmata digitalmente (.p7m)"),

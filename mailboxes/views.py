@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.roles import is_office, office_required, portal_user_required
 from openapi_pec import errors
 from portal.history import Sentence
+from portal.mirror_pages import MirrorPages
 from portal.params import object_id
 from portal.remote_calls import repeat_message
 
@@ -136,6 +137,10 @@ def _casella_or_404(request, pk) -> Casella:
     return get_object_or_404(selectors.caselle_for(request.user), pk=pk)
 
 
+def _registration_retried(casella) -> str:
+    return _("Registrazione di %(address)s") % {"address": casella.casella_pec}
+
+
 def _detail_context(request, casella, *, form=None):
     live = selectors.is_live(casella)
     context = {
@@ -154,21 +159,6 @@ def _detail_context(request, casella, *, form=None):
     if context["can_upload"]:
         context["upload_form"] = form or DocumentiForm(casella=casella)
     return context
-
-
-@portal_user_required
-@require_GET
-def casella_detail(request, pk):
-    casella = _casella_or_404(request, pk)
-    return render(request, "mailboxes/casella_detail.html", _detail_context(request, casella))
-
-
-@portal_user_required
-@require_GET
-def casella_stato(request, pk):
-    """The status panel of the box page (htmx: refreshes itself while the box is moving)."""
-    casella = _casella_or_404(request, pk)
-    return render(request, "mailboxes/partials/stato.html", _detail_context(request, casella))
 
 
 @portal_user_required
@@ -249,52 +239,6 @@ def documento_download(request, pk):
     )
     response["Cache-Control"] = "private, no-store"
     return response
-
-
-@office_required
-@require_POST
-def casella_refresh(request, pk):
-    casella = _casella_or_404(request, pk)
-    try:
-        box_sync.refresh_casella(casella)
-        messages.success(request, _("Stato aggiornato da Openapi."))
-    except errors.OpenapiError as exc:
-        messages.error(request, _("Openapi non risponde: %(msg)s") % {"msg": exc.message})
-    return redirect("mailboxes:casella_detail", pk=casella.pk)
-
-
-@office_required
-@require_POST
-def casella_retry(request, pk):
-    casella = _casella_or_404(request, pk)
-    form = ConfermaForm(request.POST)
-    if form.is_valid():
-        try:
-            call = registration.retry_registration(
-                casella=casella, intent_key=form.cleaned_data["intent_key"], user=request.user
-            )
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        else:
-            if call.repeated:
-                what = _("Registrazione di %(address)s") % {"address": casella.casella_pec}
-                messages.add_message(request, *repeat_message(call, what))
-            else:
-                messages.success(request, _("Registrazione avviata di nuovo."))
-    else:
-        messages.error(request, _("Richiesta non valida: ricarica la pagina."))
-    return redirect("mailboxes:casella_detail", pk=casella.pk)
-
-
-@office_required
-@require_POST
-def sync_now(request):
-    tasks.sync_account.delay()
-    messages.success(
-        request,
-        _("Sincronizzazione con Openapi avviata: le caselle si aggiornano tra pochi secondi."),
-    )
-    return redirect("mailboxes:casella_list")
 
 
 # --------------------------------------------------------------------------- new box
@@ -485,3 +429,25 @@ def titolare_edit(request, pk):
 
 
 __all__ = ["CallKind", "Stato"]
+
+
+PAGES = MirrorPages(
+    resource="mailboxes",
+    noun="casella",
+    get=_casella_or_404,
+    context=_detail_context,
+    detail_template="mailboxes/casella_detail.html",
+    status_template="mailboxes/partials/stato.html",
+    status_name="casella_stato",
+    refresh=box_sync.refresh_casella,
+    retry=lambda casella, **intent: registration.retry_registration(casella=casella, **intent),
+    retried=gettext_lazy("Registrazione avviata di nuovo."),
+    what=_registration_retried,
+    sync_task=tasks.sync_account,
+    synced=gettext_lazy(
+        "Sincronizzazione con Openapi avviata: le caselle si aggiornano tra pochi secondi."
+    ),
+    sync_name="sync_now",
+    viewer=portal_user_required,
+    office=office_required,
+)
