@@ -16,7 +16,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.roles import office_required
 from openapi_pec import errors
-from portal.mirror_pages import IntentForm, MirrorPages
+from portal.forms import IntentForm
+from portal.mirror_pages import MirrorPages
 from portal.openapi import get_client
 from portal.params import object_id
 from portal.remote_calls import repeat_message
@@ -242,7 +243,7 @@ def _status_context(request, richiesta, *, upload_form=None, send_form=None):
         "moving": moving,
         "upload_form": upload_form or ProcuraUploadForm(),
         "send_form": send_form or InviaComunqueForm(),
-        "retry_form": IntentForm(initial={"intent_key": uuid.uuid4()}),
+        "retry_form": IntentForm(),
         "price": creation.price(),
     }
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import uuid
 
 from django import forms
 from django.contrib.auth import get_user_model
@@ -13,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import roles
 from openapi_pec.types import SOTTOTIPI_CLIENTE, TipoCliente
+from portal.forms import IntentForm
 from portal.pdf import check_pdf
 
 from . import validators
@@ -292,45 +292,23 @@ class RichiedenteForm(forms.ModelForm):
         return data
 
 
-class ConfermaForm(forms.Form):
-    intent_key = forms.CharField(widget=forms.HiddenInput)
+class SignedDocumentsForm(forms.Form):
+    """A signed form (``modulo``) and the requester's ID document (``identita``): two PDFs, each
+    checked by content, not the same file twice. A subclass names its form in the label."""
 
-    def clean_intent_key(self):
-        value = self.cleaned_data["intent_key"]
-        try:
-            return str(uuid.UUID(value))
-        except ValueError:
-            raise ValidationError(_("Richiesta non valida: ricomincia."), code="intent") from None
-
-
-class DocumentiForm(forms.Form):
-    """The signed activation form and the ID document, each checked by content."""
-
-    modulo = forms.FileField(label=_("Modulo di attivazione firmato (PDF)"))
+    modulo = forms.FileField()
     identita = forms.FileField(label=_("Documento d'identità del richiedente (PDF)"))
-    intent_key = forms.CharField(widget=forms.HiddenInput)
 
-    def __init__(self, *args, casella: Casella | None = None, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.casella = casella
         for name in ("modulo", "identita"):
             self.fields[name].widget.attrs["accept"] = "application/pdf,.pdf"
-        if "intent_key" not in self.initial:
-            self.initial["intent_key"] = str(uuid.uuid4())
 
     def clean_modulo(self):
         return check_pdf(self.cleaned_data["modulo"])
 
     def clean_identita(self):
         return check_pdf(self.cleaned_data["identita"])
-
-    def clean_intent_key(self):
-        try:
-            return str(uuid.UUID(self.cleaned_data["intent_key"]))
-        except ValueError:
-            raise ValidationError(
-                _("Richiesta non valida: ricarica la pagina."), code="intent"
-            ) from None
 
     def clean(self):
         data = super().clean()
@@ -341,6 +319,16 @@ class DocumentiForm(forms.Form):
                 code="same_file",
             )
         return data
+
+
+class DocumentiForm(SignedDocumentsForm, IntentForm):
+    """The signed activation form and the ID document, for the box's activation."""
+
+    modulo = forms.FileField(label=_("Modulo di attivazione firmato (PDF)"))
+
+    def __init__(self, *args, casella: Casella | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.casella = casella
 
 
 class FiltriForm(forms.Form):

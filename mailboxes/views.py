@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.roles import is_office, office_required, portal_user_required
 from openapi_pec import errors
+from portal.forms import IntentForm
 from portal.history import Sentence
 from portal.mirror_pages import MirrorPages
 from portal.params import object_id
@@ -25,7 +26,6 @@ from portal.remote_calls import repeat_message
 
 from . import selectors, tasks
 from .forms import (
-    ConfermaForm,
     DocumentiForm,
     FiltriForm,
     IndirizzoForm,
@@ -307,7 +307,7 @@ def casella_new(request):
             _new_context(indirizzo, richiedente, titolari.exists()),
         )
 
-    conferma = ConfermaForm(request.POST) if step == "conferma" else None
+    conferma = IntentForm(request.POST) if step == "conferma" else None
     key = conferma.cleaned_data["intent_key"] if conferma and conferma.is_valid() else ""
     if key and (same := registration.registration_intent(key)):
         return _registration_outcome(request, same)  # a repeated submit: the same intent

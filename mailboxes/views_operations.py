@@ -25,10 +25,11 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.roles import office_required
 from openapi_pec import errors
+from portal.forms import IntentForm
 from portal.remote_calls import repeat_message
 
 from . import expiry, selectors
-from .forms_operations import IntentForm, RinnovoMultiploForm
+from .forms_operations import RinnovoMultiploForm
 from .models import Casella, CasellaCall
 from .operations import rinnovo
 from .operations.intents import recorded

@@ -13,7 +13,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
@@ -23,14 +22,9 @@ from django.views.decorators.http import require_GET, require_POST
 
 from openapi_pec import errors
 
+from .forms import IntentForm
 from .remote_calls import repeat_message
 from .views_callback import remote_callback
-
-
-class IntentForm(forms.Form):
-    """A confirmation that records an intent once: its key comes back on a repeated submit."""
-
-    intent_key = forms.UUIDField(widget=forms.HiddenInput)
 
 
 @dataclass(frozen=True)
@@ -86,9 +80,7 @@ class MirrorPages:
             messages.error(request, _("Richiesta non valida: ricarica la pagina."))
             return self._detail(obj)
         try:
-            call = self.retry(
-                obj, intent_key=str(form.cleaned_data["intent_key"]), user=request.user
-            )
+            call = self.retry(obj, intent_key=form.cleaned_data["intent_key"], user=request.user)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:

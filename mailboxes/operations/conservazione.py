@@ -9,7 +9,6 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,9 +17,10 @@ from django.utils.translation import gettext_lazy
 from openapi_pec import prices
 from portal import private_files
 from portal.history import Sentence
-from portal.pdf import CheckedPdf, check_pdf
+from portal.pdf import CheckedPdf
 from portal.remote_calls import OPEN_STATES
 
+from ..forms import SignedDocumentsForm
 from ..models import Casella, CasellaCall, Documento, TipoDocumentoCaricato, TipoEvento
 from ..services.activation import documents_for_call, store_document
 from ..services.history import record
@@ -214,30 +214,8 @@ class ConservazioneForm(OperationForm):
         return [(_("Spazio di conservazione"), f"{self.cleaned_data['spazio']} MB")]
 
 
-class ConservazioneDocumentiForm(forms.Form):
+class ConservazioneDocumentiForm(SignedDocumentsForm):
     modulo = forms.FileField(label=gettext_lazy("Modulo di conservazione firmato (PDF)"))
-    identita = forms.FileField(label=gettext_lazy("Documento d'identità del richiedente (PDF)"))
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for name in ("modulo", "identita"):
-            self.fields[name].widget.attrs["accept"] = "application/pdf,.pdf"
-
-    def clean_modulo(self):
-        return check_pdf(self.cleaned_data["modulo"])
-
-    def clean_identita(self):
-        return check_pdf(self.cleaned_data["identita"])
-
-    def clean(self):
-        data = super().clean()
-        modulo, identita = data.get("modulo"), data.get("identita")
-        if modulo and identita and modulo.sha256 == identita.sha256:
-            raise ValidationError(
-                _("Hai caricato due volte lo stesso file: servono il modulo e il documento."),
-                code="same_file",
-            )
-        return data
 
 
 class ConservazioneAdminForm(AdminBatchForm):

@@ -3,13 +3,12 @@ types the box's address to confirm. Confirmed when Openapi shows the box revoked
 
 from __future__ import annotations
 
-import uuid
-
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from portal.forms import IntentForm
 from portal.history import Sentence
 
 from ..models import Casella, CasellaCall, Stato
@@ -64,18 +63,16 @@ class RevocaHandler(OperationHandler):
         return Sentence(gettext_lazy("Revoca eseguita."))
 
 
-class RevocaForm(OperationForm):
+class RevocaForm(OperationForm, IntentForm):
     conferma = forms.CharField(
         label=gettext_lazy("Scrivi l'indirizzo della casella per confermare"), max_length=254
     )
-    intent_key = forms.CharField(widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["conferma"].widget.attrs.update(
             {"autocomplete": "off", "spellcheck": "false", "placeholder": self.casella.casella_pec}
         )
-        self.initial.setdefault("intent_key", str(uuid.uuid4()))
 
     def clean_conferma(self):
         value = (self.cleaned_data.get("conferma") or "").strip()
@@ -86,12 +83,6 @@ class RevocaForm(OperationForm):
                 code="conferma",
             )
         return value
-
-    def clean_intent_key(self):
-        try:
-            return str(uuid.UUID(self.cleaned_data["intent_key"]))
-        except ValueError:
-            raise ValidationError(_("Richiesta non valida: ricomincia."), code="intent") from None
 
 
 class RevocaAdminForm(AdminBatchForm):
