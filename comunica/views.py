@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-import logging
 import uuid
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.roles import office_required
-from openapi_pec import errors
 from portal.forms import IntentForm
-from portal.mirror_pages import MirrorPages
+from portal.mirror_pages import MirrorPages, pdf_from_openapi
 from portal.openapi import get_client
 from portal.params import object_id
 from portal.remote_calls import repeat_message
@@ -34,8 +32,6 @@ from .forms import (
 from .models import ComunicaCallKind, ProcuraFirmata, StatoRichiesta
 from .services import creation, polling
 from .services.procura_upload import send_anyway, upload_procura
-
-log = logging.getLogger(__name__)
 
 PREFILL_FIELDS = ("titolare", "casella")
 
@@ -261,21 +257,13 @@ def procura_pdf(request, pk):
             request, _("La procura non è ancora disponibile: Openapi la sta preparando.")
         )
         return redirect("comunica:richiesta_detail", pk=richiesta.pk)
-    try:
-        data = get_client().procura_registro_imprese(richiesta.remote_id)
-    except errors.OpenapiError as exc:
-        log.warning("procura download failed for #%s: %s", richiesta.pk, exc.__class__.__name__)
-        messages.error(
-            request,
-            _("Openapi non ha fornito la procura: %(msg)s") % {"msg": exc.message or exc.status},
-        )
-        return redirect("comunica:richiesta_detail", pk=richiesta.pk)
-    response = HttpResponse(data, content_type="application/pdf")
-    response["Content-Disposition"] = (
-        f'attachment; filename="procura-registro-imprese-{richiesta.remote_id}.pdf"'
+    return pdf_from_openapi(
+        request,
+        lambda: get_client().procura_registro_imprese(richiesta.remote_id),
+        filename=f"procura-registro-imprese-{richiesta.remote_id}.pdf",
+        refused=_("Openapi non ha fornito la procura: %(msg)s"),
+        back=redirect("comunica:richiesta_detail", pk=richiesta.pk),
     )
-    response["Cache-Control"] = "no-store"
-    return response
 
 
 @office_required

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import logging
 import uuid
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -17,10 +16,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.roles import is_office, office_required, portal_user_required
-from openapi_pec import errors
 from portal.forms import IntentForm
 from portal.history import Sentence
-from portal.mirror_pages import MirrorPages
+from portal.mirror_pages import MirrorPages, pdf_from_openapi
 from portal.params import object_id
 from portal.remote_calls import repeat_message
 
@@ -45,7 +43,6 @@ from .services import activation, history, registration
 from .services import address as addresses
 from .services import sync as box_sync
 
-log = logging.getLogger(__name__)
 PAGE_SIZE = 25
 
 
@@ -199,19 +196,13 @@ def modulo_attivazione(request, pk):
     casella = _casella_or_404(request, pk)
     if not casella.remote_id:
         raise Http404
-    try:
-        content = get_client().modulo_attivazione(casella.remote_id)
-    except errors.OpenapiError as exc:
-        messages.error(
-            request,
-            _("Openapi non ha restituito il modulo: %(msg)s") % {"msg": exc.message or exc.status},
-        )
-        return redirect("mailboxes:casella_detail", pk=casella.pk)
-    response = HttpResponse(content, content_type="application/pdf")
-    name = casella.casella_pec.replace("@", "_at_")
-    response["Content-Disposition"] = f'attachment; filename="modulo-attivazione-{name}.pdf"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return pdf_from_openapi(
+        request,
+        lambda: get_client().modulo_attivazione(casella.remote_id),
+        filename=f"modulo-attivazione-{casella.casella_pec.replace('@', '_at_')}.pdf",
+        refused=_("Openapi non ha restituito il modulo: %(msg)s"),
+        back=redirect("mailboxes:casella_detail", pk=casella.pk),
+    )
 
 
 @portal_user_required

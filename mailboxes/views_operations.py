@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -24,8 +24,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.roles import office_required
-from openapi_pec import errors
 from portal.forms import IntentForm
+from portal.mirror_pages import pdf_from_openapi
 from portal.remote_calls import repeat_message
 
 from . import expiry, selectors
@@ -96,6 +96,19 @@ def _context(casella, spec: OperationSpec) -> dict:
     }
 
 
+def _answered(request, casella, spec: OperationSpec, key: str):
+    """The answer before any form: for a repeated submit, the intent it recorded then; for a box
+    that cannot take the operation now, the refusal. None: go on."""
+    if key and (same := recorded(casella, spec.kind, key)):
+        return _done(request, casella, same)
+    verdict = check(casella, spec.kind)
+    if not verdict:
+        return _unless_recorded(
+            request, casella, spec.kind, key, _refused(request, casella, spec, verdict.reason)
+        )
+    return None
+
+
 def _two_step(request, casella, spec: OperationSpec):
     """Form -> confirmation (cost, uploads if any, hidden intent key) -> intent."""
     kind = spec.kind
@@ -104,13 +117,8 @@ def _two_step(request, casella, spec: OperationSpec):
     key = ""
     if step == "conferma" and intent.is_valid():
         key = intent.cleaned_data["intent_key"]
-    if key and (same := recorded(casella, kind, key)):
-        return _done(request, casella, same)  # a repeated submit: the same intent
-    verdict = check(casella, kind)
-    if not verdict:
-        return _unless_recorded(
-            request, casella, kind, key, _refused(request, casella, spec, verdict.reason)
-        )
+    if answer := _answered(request, casella, spec, key):
+        return answer
     context = _context(casella, spec)
     if request.method != "POST" or step == "modifica":
         form = spec.form(casella=casella)
@@ -169,13 +177,8 @@ def _typed(request, casella, spec: OperationSpec):
     """Irreversible and free: one page, the user types the address; no cost step."""
     kind = spec.kind
     key = request.POST.get("intent_key", "") if request.method == "POST" else ""
-    if key and (same := recorded(casella, kind, key)):
-        return _done(request, casella, same)  # a repeated submit: the same intent
-    verdict = check(casella, kind)
-    if not verdict:
-        return _unless_recorded(
-            request, casella, kind, key, _refused(request, casella, spec, verdict.reason)
-        )
+    if answer := _answered(request, casella, spec, key):
+        return answer
     form = spec.form(request.POST or None, casella=casella)
     context = {**_context(casella, spec), "form": form}
     if request.method == "POST":
@@ -208,19 +211,13 @@ def modulo_conservazione(request, pk):
     casella = _casella(request, pk)
     if not casella.remote_id:
         raise Http404
-    try:
-        content = get_client().modulo_conservazione(casella.remote_id)
-    except errors.OpenapiError as exc:
-        messages.error(
-            request,
-            _("Openapi non ha restituito il modulo: %(msg)s") % {"msg": exc.message or exc.status},
-        )
-        return redirect("mailboxes:conservazione", pk=casella.pk)
-    response = HttpResponse(content, content_type="application/pdf")
-    name = casella.casella_pec.replace("@", "_at_")
-    response["Content-Disposition"] = f'attachment; filename="modulo-conservazione-{name}.pdf"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return pdf_from_openapi(
+        request,
+        lambda: get_client().modulo_conservazione(casella.remote_id),
+        filename=f"modulo-conservazione-{casella.casella_pec.replace('@', '_at_')}.pdf",
+        refused=_("Openapi non ha restituito il modulo: %(msg)s"),
+        back=redirect("mailboxes:conservazione", pk=casella.pk),
+    )
 
 
 # --------------------------------------------------------------------------- expiry

@@ -9,12 +9,14 @@ context, its services, messages and access decorators.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext as _
@@ -25,6 +27,24 @@ from openapi_pec import errors
 from .forms import IntentForm
 from .remote_calls import repeat_message
 from .views_callback import remote_callback
+
+log = logging.getLogger(__name__)
+
+
+def pdf_from_openapi(request, fetch: Callable[[], bytes], *, filename: str, refused, back):
+    """A PDF Openapi makes for an object (a form to sign...), handed to the user through the
+    portal and never cached; if Openapi fails, ``refused`` (naming its message as ``%(msg)s``)
+    and the ``back`` response."""
+    try:
+        content = fetch()
+    except errors.OpenapiError as exc:
+        log.warning("PDF %s not fetched: %s", filename, exc.__class__.__name__)
+        messages.error(request, refused % {"msg": exc.message or exc.status})
+        return back
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @dataclass(frozen=True)
