@@ -25,7 +25,6 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.roles import office_required
 from portal.forms import IntentForm
-from portal.mirror_pages import pdf_from_openapi
 from portal.remote_calls import repeat_message
 
 from . import expiry, selectors
@@ -37,6 +36,7 @@ from .operations.pricing import euro, is_assumed
 from .operations.registry import OPERATIONS, OperationSpec
 from .operations.rules import check, label_of
 from .remote import get_client
+from .views import box_form_pdf
 
 
 def _casella(request, pk) -> Casella:
@@ -72,6 +72,13 @@ def _unless_recorded(request, casella, kind, key, refusal):
     any other refusal stands."""
     same = recorded(casella, kind, key) if key else None
     return _done(request, casella, same) if same else refusal
+
+
+def _invalid(request, casella, spec: OperationSpec, key, template: str, context):
+    """The page again with its errors (400), unless a concurrent submit recorded the intent."""
+    return _unless_recorded(
+        request, casella, spec.kind, key, render(request, template, context, status=400)
+    )
 
 
 @office_required
@@ -127,13 +134,7 @@ def _two_step(request, casella, spec: OperationSpec):
         return render(request, spec.form_template, {**context, "form": form})
     form = spec.form(request.POST, casella=casella)
     if not form.is_valid():
-        return _unless_recorded(
-            request,
-            casella,
-            kind,
-            key,
-            render(request, spec.form_template, {**context, "form": form}, status=400),
-        )
+        return _invalid(request, casella, spec, key, spec.form_template, {**context, "form": form})
     values = dict(form.cleaned_data)
     price = spec.price(casella, values)
     uploads = None
@@ -154,13 +155,7 @@ def _two_step(request, casella, spec: OperationSpec):
         return render(request, spec.confirm_template, context)
     if uploads is not None:
         if not (uploads.is_valid() and key):
-            return _unless_recorded(
-                request,
-                casella,
-                kind,
-                key,
-                render(request, spec.confirm_template, context, status=400),
-            )
+            return _invalid(request, casella, spec, key, spec.confirm_template, context)
         values.update(uploads.cleaned_data)
     try:
         call = spec.start(casella, values, intent_key=key, user=request.user)
@@ -175,7 +170,6 @@ def _two_step(request, casella, spec: OperationSpec):
 
 def _typed(request, casella, spec: OperationSpec):
     """Irreversible and free: one page, the user types the address; no cost step."""
-    kind = spec.kind
     key = request.POST.get("intent_key", "") if request.method == "POST" else ""
     if answer := _answered(request, casella, spec, key):
         return answer
@@ -194,13 +188,7 @@ def _typed(request, casella, spec: OperationSpec):
                 form.add_error(None, " ".join(exc.messages))
             else:
                 return _done(request, casella, call)
-        return _unless_recorded(
-            request,
-            casella,
-            kind,
-            key,
-            render(request, spec.form_template, context, status=400),
-        )
+        return _invalid(request, casella, spec, key, spec.form_template, context)
     return render(request, spec.form_template, context)
 
 
@@ -209,15 +197,8 @@ def _typed(request, casella, spec: OperationSpec):
 def modulo_conservazione(request, pk):
     """The preservation form to sign, fetched from Openapi through the portal."""
     casella = _casella(request, pk)
-    if not casella.remote_id:
-        raise Http404
-    return pdf_from_openapi(
-        request,
-        lambda: get_client().modulo_conservazione(casella.remote_id),
-        filename=f"modulo-conservazione-{casella.casella_pec.replace('@', '_at_')}.pdf",
-        refused=_("Openapi non ha restituito il modulo: %(msg)s"),
-        back=redirect("mailboxes:conservazione", pk=casella.pk),
-    )
+    back = redirect("mailboxes:conservazione", pk=casella.pk)
+    return box_form_pdf(request, casella, "conservazione", get_client().modulo_conservazione, back)
 
 
 # --------------------------------------------------------------------------- expiry
