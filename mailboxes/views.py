@@ -95,15 +95,7 @@ def casella_list(request):
     sort = request.GET.get("sort", "")
     if sort not in selectors.SORTS:
         sort = ""
-    qs = selectors.filter_caselle(
-        request.user,
-        q=filters.get("q", ""),
-        stato=filters.get("stato", ""),
-        tipo=filters.get("tipo", ""),
-        titolare=filters.get("titolare", ""),
-        scadenza_entro=filters.get("scadenza_entro"),
-        azione=bool(filters.get("azione")),
-    )
+    qs = selectors.caselle_filtered(request.user, filters)
     page = selectors.keyset_page(
         selectors.with_turno(qs.only(*LIST_FIELDS)),
         sort=sort,

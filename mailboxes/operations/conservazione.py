@@ -41,6 +41,10 @@ def conservazione_price(spazio: int = STEP) -> Decimal:
     return prices.price(prices.Operation.CONSERVAZIONE, spazio_conservazione=spazio)
 
 
+def price_of(casella: Casella, values) -> Decimal:
+    return conservazione_price(values.get("spazio") or STEP)
+
+
 def allowed(casella: Casella) -> Verdict:
     if not (verdict := active_legalmail(casella)):
         return verdict
@@ -117,6 +121,7 @@ class ConservazioneHandler(OperationHandler):
     call is over (Openapi keeps its own copy)."""
 
     kind = KIND
+    endpoint = "PATCH /pec/{id}/conservazione"
     not_for_type = gettext_lazy("Conservazione non disponibile per questo tipo di casella.")
     not_sent = gettext_lazy("Conservazione non inviata: per Openapi la casella è «%(stato)s».")
 
@@ -229,11 +234,8 @@ class ConservazioneAdminForm(AdminBatchForm):
 SPEC = declare(
     __name__,
     label=gettext_lazy("Conservazione a norma"),
-    endpoint="PATCH /pec/{id}/conservazione",
     title=gettext_lazy("Attiva la conservazione a norma"),
     order=50,
-    price=lambda casella, v: conservazione_price(v.get("spazio") or STEP),
-    admin_description=gettext_lazy("Attiva la conservazione a norma…"),
     uploads=ConservazioneDocumentiForm,
     admin_single_box=gettext_lazy(
         "La conservazione si attiva una casella alla volta: selezionane una."

@@ -1,7 +1,8 @@
 """Declaring an operation from its module: what every operation's module holds by the same
 rule is found there, so its spec names only what is its own (label, title, order, price...).
 
-An operation's module holds ``KIND``, ``allowed(casella) -> Verdict``, one service under
+An operation's module holds ``KIND``, ``allowed(casella) -> Verdict``, ``price_of(casella,
+values)`` (the cost of its form's values; None: free), one service under
 ``@once(KIND)``, one :class:`OperationHandler`, one :class:`OperationForm` (its page) and one
 :class:`AdminBatchForm` (its admin action). :func:`declare` builds and registers the spec from
 them; an operation may still be registered with a full :class:`OperationSpec` (the tests do).
@@ -42,6 +43,7 @@ def declare(module_name: str, **spec: Any) -> OperationSpec:
         OperationSpec(
             kind=kind,
             allowed=module.allowed,
+            price=module.price_of,
             service=_one(module, "services", lambda v: getattr(v, "intent_kind", None) == kind),
             handler=_one(module, "handlers", _subclass(OperationHandler))(),
             form=_one(module, "page forms", _subclass(OperationForm)),

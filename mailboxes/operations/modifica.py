@@ -164,6 +164,7 @@ class ModificaHandler(OperationHandler):
     """Absolute sizes; confirmed when every size reached its target."""
 
     kind = KIND
+    endpoint = "PATCH /pec/{id}/modifica"
     not_for_type = gettext_lazy("Aumento di spazio non disponibile per questo tipo di casella.")
     not_sent = gettext_lazy("Aumento di spazio non inviato: per Openapi la casella è «%(stato)s».")
 
@@ -277,12 +278,9 @@ class ModificaAdminForm(AdminBatchForm):
 SPEC = declare(
     __name__,
     label=gettext_lazy("Aumento spazio"),
-    endpoint="PATCH /pec/{id}/modifica",
     title=gettext_lazy("Aumenta lo spazio"),
     path="spazio",
     order=20,
-    price=price_of,
-    admin_description=gettext_lazy("Aumenta lo spazio…"),
     intro=lambda casella: _(
         "Lo spazio si può solo aumentare: a multipli di 1024 MB (512 MB per la "
         "conservazione). Il portale invia a Openapi le dimensioni finali, così una richiesta "

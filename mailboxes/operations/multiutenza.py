@@ -30,6 +30,10 @@ def multiutenza_price() -> Decimal:
     return prices.price(prices.Operation.MULTIUTENZA)
 
 
+def price_of(casella: Casella, values) -> Decimal:
+    return multiutenza_price()
+
+
 def allowed(casella: Casella) -> Verdict:
     if not (verdict := active_legalmail(casella)):
         return verdict
@@ -96,6 +100,7 @@ class MultiutenzaHandler(OperationHandler):
     """Confirmed when Openapi lists one more user with these name and e-mail than before."""
 
     kind = KIND
+    endpoint = "POST /pec/{id}/multiutenza"
     remote_states = ()  # any state: the type and the number of users are checked
     not_for_type = gettext_lazy("Utenti aggiuntivi non disponibili per questo tipo di casella.")
 
@@ -168,11 +173,8 @@ def _intro(casella: Casella) -> str:
 SPEC = declare(
     __name__,
     label=gettext_lazy("Utente aggiuntivo"),
-    endpoint="POST /pec/{id}/multiutenza",
     title=gettext_lazy("Aggiungi un utente"),
     path="utenti",
     order=40,
-    price=lambda casella, v: multiutenza_price(),
-    admin_description=gettext_lazy("Aggiungi un utente…"),
     intro=_intro,
 )

@@ -21,6 +21,11 @@ from .rules import Verdict, in_states
 KIND = "revoca"
 
 
+def price_of(casella: Casella, values) -> None:
+    """Free."""
+    return None
+
+
 def allowed(casella: Casella) -> Verdict:
     return in_states(
         casella, (Stato.EVASA,), _("Si revocano solo caselle attive (questa è «%(stato)s»).")
@@ -51,6 +56,7 @@ class RevocaHandler(OperationHandler):
     """Confirmed when Openapi shows the box revoked."""
 
     kind = KIND
+    endpoint = "DELETE /pec/{id}"
     not_sent = gettext_lazy("Revoca non inviata: per Openapi la casella è «%(stato)s».")
 
     def send(self, client, call, casella):
@@ -107,10 +113,8 @@ class RevocaAdminForm(AdminBatchForm):
 SPEC = declare(
     __name__,
     label=gettext_lazy("Revoca"),
-    endpoint="DELETE /pec/{id}",
     title=gettext_lazy("Revoca la casella"),
     order=60,
-    price=lambda casella, v: None,
     admin_description=gettext_lazy("Revoca le caselle selezionate…"),
     irreversible=True,
     warning=gettext_lazy("La revoca è irreversibile."),

@@ -32,6 +32,10 @@ def renewal_price(tipo_casella: str, anni: int = 1) -> Decimal:
     return prices.price(prices.Operation.RINNOVO, tipo_casella, anni=anni)
 
 
+def price_of(casella: Casella, values) -> Decimal:
+    return renewal_price(casella.tipo_casella, values.get("anni") or 1)
+
+
 def allowed(casella: Casella) -> Verdict:
     return in_states(
         casella,
@@ -78,6 +82,7 @@ class RinnovoHandler(OperationHandler):
     """Confirmed when Openapi's data_scadenza moved past the one recorded before sending."""
 
     kind = KIND
+    endpoint = "GET /pec/{id}/rinnovo"
     remote_states = RENEWABLE
     not_sent = gettext_lazy("Rinnovo non inviato: per Openapi la casella è «%(stato)s».")
 
@@ -150,10 +155,8 @@ class RinnovoAdminForm(AdminBatchForm):
 SPEC = declare(
     __name__,
     label=gettext_lazy("Rinnovo"),
-    endpoint="GET /pec/{id}/rinnovo",
     title=gettext_lazy("Rinnova la casella"),
     order=10,
-    price=lambda casella, v: renewal_price(casella.tipo_casella, v.get("anni") or 1),
     admin_action="op_rinnova",
     admin_description=gettext_lazy("Rinnova le caselle selezionate…"),
 )

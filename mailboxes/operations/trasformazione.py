@@ -79,6 +79,7 @@ class TrasformazioneHandler(OperationHandler):
     """Confirmed when Openapi shows the target type (or a higher one)."""
 
     kind = KIND
+    endpoint = "PATCH /pec/{id}/trasformazione"
     not_sent = gettext_lazy("Cambio tipo non inviato: per Openapi la casella è «%(stato)s».")
 
     def precheck(self, call, current):
@@ -136,11 +137,9 @@ class TrasformazioneAdminForm(AdminBatchForm):
 SPEC = declare(
     __name__,
     label=gettext_lazy("Cambio tipo"),
-    endpoint="PATCH /pec/{id}/trasformazione",
     title=gettext_lazy("Cambia tipo di casella"),
     path="tipo",
     order=30,
-    price=price_of,
     admin_description=gettext_lazy("Cambia tipo (solo verso l'alto)…"),
     intro=lambda casella: _("Si può solo passare a un tipo superiore; la scadenza non cambia."),
 )
