@@ -186,21 +186,21 @@ def casella_upload(request, pk):
 def modulo_attivazione(request, pk):
     """The activation form to sign, fetched from Openapi through the portal."""
     casella = _casella_or_404(request, pk)
-    back = redirect("mailboxes:casella_detail", pk=casella.pk)
-    return box_form_pdf(request, casella, "attivazione", get_client().modulo_attivazione, back)
+    return box_form_pdf(request, casella, "attivazione", back="mailboxes:casella_detail")
 
 
-def box_form_pdf(request, casella: Casella, which: str, fetch, back):
-    """A form Openapi makes for a box registered there (``fetch(remote_id)``), to be signed:
-    modulo-<which>-<address>.pdf; ``back``: the answer when Openapi fails."""
+def box_form_pdf(request, casella: Casella, which: str, *, back: str):
+    """The form "modulo_<which>" Openapi makes for a box registered there, to be signed, as
+    modulo-<which>-<address>.pdf; if Openapi fails, the page ``back`` (a URL name)."""
     if not casella.remote_id:
         raise Http404
+    fetch = getattr(get_client(), f"modulo_{which}")  # modulo_attivazione, modulo_conservazione
     return pdf_from_openapi(
         request,
         lambda: fetch(casella.remote_id),
         filename=f"modulo-{which}-{casella.casella_pec.replace('@', '_at_')}.pdf",
         refused=_("Openapi non ha restituito il modulo: %(msg)s"),
-        back=back,
+        back=redirect(back, pk=casella.pk),
     )
 
 

@@ -35,7 +35,6 @@ from .operations.intents import recorded
 from .operations.pricing import euro, is_assumed
 from .operations.registry import OPERATIONS, OperationSpec
 from .operations.rules import check, label_of
-from .remote import get_client
 from .views import box_form_pdf
 
 
@@ -197,8 +196,7 @@ def _typed(request, casella, spec: OperationSpec):
 def modulo_conservazione(request, pk):
     """The preservation form to sign, fetched from Openapi through the portal."""
     casella = _casella(request, pk)
-    back = redirect("mailboxes:conservazione", pk=casella.pk)
-    return box_form_pdf(request, casella, "conservazione", get_client().modulo_conservazione, back)
+    return box_form_pdf(request, casella, "conservazione", back="mailboxes:conservazione")
 
 
 # --------------------------------------------------------------------------- expiry

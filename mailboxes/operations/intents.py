@@ -64,7 +64,7 @@ def record_intent(
     intent_key: str,
     user,
     *,
-    params: dict[str, Any],
+    params: dict[str, Any] | None = None,
     price: Decimal | None,
     message: Sentence,
     validate=None,
@@ -89,12 +89,12 @@ def record_intent(
             if validate is not None:
                 validate(locked)
             if before_create is not None:
-                params = {**params, **before_create(locked)}
+                params = {**(params or {}), **before_create(locked)}
             call = CasellaCall.objects.create(
                 casella=locked,
                 kind=kind,
                 intent_key=intent_key,
-                params=params,
+                params=params or {},
                 price=price,
                 requested_by=user,
             )

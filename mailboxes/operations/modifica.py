@@ -149,7 +149,6 @@ def enlarge(
         KIND,
         intent_key,
         user,
-        params={},
         price=price,
         message=Sentence(
             gettext_lazy("Aumento di spazio richiesto: %(what)s (%(cost)s)."),

@@ -46,7 +46,6 @@ def revoke(*, casella: Casella, conferma: str, intent_key: str, user) -> Casella
         KIND,
         intent_key,
         user,
-        params={},
         price=None,
         message=Sentence(gettext_lazy("Revoca richiesta (irreversibile).")),
     )
