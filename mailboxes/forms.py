@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts import roles
 from openapi_pec.types import SOTTOTIPI_CLIENTE, TipoCliente
-from portal.forms import IntentForm
+from portal.forms import IntentForm, normalized
 from portal.pdf import check_pdf
 
 from . import validators
@@ -21,6 +21,12 @@ from .models import PERSON_TYPES, Casella, Richiedente, Stato, TipoCasellaChoice
 from .services.address import check_address
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+#: Text fields checked and normalized by validators.py (an optional one left empty stays empty).
+PROVINCIA = normalized(validators.validate_provincia)
+NAZIONE = normalized(validators.validate_nazione)
+PHONE = normalized(validators.validate_phone)
 
 
 class TitolareForm(forms.ModelForm):
@@ -45,6 +51,13 @@ class TitolareForm(forms.ModelForm):
             "commercialisti",
             "note",
         ]
+        field_classes = {
+            "codice_fiscale": normalized(validators.validate_cf_or_piva),
+            "partita_iva": normalized(validators.validate_partita_iva),
+            "provincia": PROVINCIA,
+            "nazione": NAZIONE,
+            "telefono": PHONE,
+        }
         widgets = {"note": forms.Textarea(attrs={"rows": 2})}
 
     def __init__(self, *args, **kwargs):
@@ -58,23 +71,6 @@ class TitolareForm(forms.ModelForm):
             "Obbligatorio per imprese, professionisti e PA locali."
         )
         self.fields["provincia"].help_text = _("Sigla di due lettere; EE per l'estero.")
-
-    def clean_codice_fiscale(self):
-        return validators.validate_cf_or_piva(self.cleaned_data["codice_fiscale"])
-
-    def clean_partita_iva(self):
-        value = self.cleaned_data.get("partita_iva", "")
-        return validators.validate_partita_iva(value) if value else ""
-
-    def clean_provincia(self):
-        return validators.validate_provincia(self.cleaned_data["provincia"])
-
-    def clean_nazione(self):
-        return validators.validate_nazione(self.cleaned_data["nazione"])
-
-    def clean_telefono(self):
-        value = self.cleaned_data.get("telefono", "")
-        return validators.validate_phone(value) if value else ""
 
     def clean(self):
         data = super().clean()
@@ -188,6 +184,13 @@ class RichiedenteForm(forms.ModelForm):
             "data_rilascio_documento",
             "data_scadenza_documento",
         ]
+        field_classes = {
+            "codice_fiscale": normalized(validators.validate_codice_fiscale_persona),
+            "nazione_nascita": NAZIONE,
+            "provincia_nascita": PROVINCIA,
+            "telefono": PHONE,
+            "cellulare": PHONE,
+        }
         widgets = {
             "data_nascita": DATE,
             "data_rilascio_documento": DATE,
@@ -202,9 +205,6 @@ class RichiedenteForm(forms.ModelForm):
         self.fields["nazione_nascita"].help_text = _("Codice di due lettere, es. IT.")
         for name in ("data_nascita", "data_rilascio_documento", "data_scadenza_documento"):
             self.fields[name].input_formats = ["%Y-%m-%d", "%d/%m/%Y"]
-
-    def clean_codice_fiscale(self):
-        return validators.validate_codice_fiscale_persona(self.cleaned_data["codice_fiscale"])
 
     def clean_data_nascita(self):
         value = validators.validate_past(self.cleaned_data["data_nascita"])
@@ -226,20 +226,6 @@ class RichiedenteForm(forms.ModelForm):
                 _("Il documento d'identità è scaduto: serve un documento valido."), code="expired"
             )
         return value
-
-    def clean_nazione_nascita(self):
-        return validators.validate_nazione(self.cleaned_data["nazione_nascita"])
-
-    def clean_provincia_nascita(self):
-        value = self.cleaned_data.get("provincia_nascita", "")
-        return validators.validate_provincia(value) if value else ""
-
-    def clean_telefono(self):
-        return validators.validate_phone(self.cleaned_data["telefono"])
-
-    def clean_cellulare(self):
-        value = self.cleaned_data.get("cellulare", "")
-        return validators.validate_phone(value) if value else ""
 
     def clean_numero_documento(self):
         value = self.cleaned_data["numero_documento"].replace(" ", "").upper()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -28,3 +29,16 @@ class IntentForm(forms.Form):
             raise ValidationError(
                 _("Richiesta non valida: ricarica la pagina."), code="intent"
             ) from None
+
+
+def normalized(normalize: Callable[[str], str]) -> type[forms.CharField]:
+    """A text field whose value ``normalize`` checks (raising ``ValidationError``) and returns
+    in its stored form, e.g. in upper case; an optional field left empty stays empty. For a
+    ModelForm's ``Meta.field_classes``, or declared as a field."""
+
+    class NormalizedField(forms.CharField):
+        def clean(self, value):
+            value = super().clean(value)
+            return normalize(value) if value else value
+
+    return NormalizedField
