@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import uuid
 
 from django import forms
 from django.contrib.auth import get_user_model
@@ -17,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts import roles
 from openapi_pec import prices
 from openapi_pec.types import SOTTOTIPI_CLIENTE, TipoCliente
+from portal.forms import IntentForm, normalized
 from portal.pdf import check_pdf
 
 from . import validators
@@ -26,6 +26,12 @@ from .models import PERSON_TYPES, Casella, Richiedente, Stato, TipoCasellaChoice
 from .services.address import check_address
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+#: Text fields checked and normalized by validators.py (an optional one left empty stays empty).
+PROVINCIA = normalized(validators.validate_provincia)
+NAZIONE = normalized(validators.validate_nazione)
+PHONE = normalized(validators.validate_phone)
 
 
 class TitolareForm(forms.ModelForm):
@@ -50,6 +56,13 @@ class TitolareForm(forms.ModelForm):
             "commercialisti",
             "note",
         ]
+        field_classes = {
+            "codice_fiscale": normalized(validators.validate_cf_or_piva),
+            "partita_iva": normalized(validators.validate_partita_iva),
+            "provincia": PROVINCIA,
+            "nazione": NAZIONE,
+            "telefono": PHONE,
+        }
         widgets = {"note": forms.Textarea(attrs={"rows": 2})}
 
     def __init__(self, *args, **kwargs):
@@ -65,23 +78,6 @@ class TitolareForm(forms.ModelForm):
         # the browser offers only the chosen type's subtypes (static/js/titolare_form.js)
         self.fields["tipo_cliente"].widget.attrs["data-subtypes"] = json.dumps(SOTTOTIPI_PER_TIPO)
         self.fields["provincia"].help_text = _("Sigla di due lettere; EE per l'estero.")
-
-    def clean_codice_fiscale(self):
-        return validators.validate_cf_or_piva(self.cleaned_data["codice_fiscale"])
-
-    def clean_partita_iva(self):
-        value = self.cleaned_data.get("partita_iva", "")
-        return validators.validate_partita_iva(value) if value else ""
-
-    def clean_provincia(self):
-        return validators.validate_provincia(self.cleaned_data["provincia"])
-
-    def clean_nazione(self):
-        return validators.validate_nazione(self.cleaned_data["nazione"])
-
-    def clean_telefono(self):
-        value = self.cleaned_data.get("telefono", "")
-        return validators.validate_phone(value) if value else ""
 
     def clean(self):
         data = super().clean()
@@ -222,6 +218,13 @@ class RichiedenteForm(forms.ModelForm):
             "data_rilascio_documento",
             "data_scadenza_documento",
         ]
+        field_classes = {
+            "codice_fiscale": normalized(validators.validate_codice_fiscale_persona),
+            "nazione_nascita": NAZIONE,
+            "provincia_nascita": PROVINCIA,
+            "telefono": PHONE,
+            "cellulare": PHONE,
+        }
         widgets = {
             "data_nascita": DATE,
             "data_rilascio_documento": DATE,
@@ -240,9 +243,6 @@ class RichiedenteForm(forms.ModelForm):
         for name in ("data_nascita", "sesso"):
             self.fields[name].required = False
             self.fields[name].help_text = _("Se vuoto, ricavato dal codice fiscale.")
-
-    def clean_codice_fiscale(self):
-        return validators.validate_codice_fiscale_persona(self.cleaned_data["codice_fiscale"])
 
     def _derive(self, data):
         """Birth date and sex left empty: from the codice fiscale."""
@@ -283,20 +283,6 @@ class RichiedenteForm(forms.ModelForm):
                 _("Il documento d'identità è scaduto: serve un documento valido."), code="expired"
             )
         return value
-
-    def clean_nazione_nascita(self):
-        return validators.validate_nazione(self.cleaned_data["nazione_nascita"])
-
-    def clean_provincia_nascita(self):
-        value = self.cleaned_data.get("provincia_nascita", "")
-        return validators.validate_provincia(value) if value else ""
-
-    def clean_telefono(self):
-        return validators.validate_phone(self.cleaned_data["telefono"])
-
-    def clean_cellulare(self):
-        value = self.cleaned_data.get("cellulare", "")
-        return validators.validate_phone(value) if value else ""
 
     def clean_numero_documento(self):
         value = self.cleaned_data["numero_documento"].replace(" ", "").upper()
@@ -350,45 +336,23 @@ class RichiedenteForm(forms.ModelForm):
         return data
 
 
-class ConfermaForm(forms.Form):
-    intent_key = forms.CharField(widget=forms.HiddenInput)
+class SignedDocumentsForm(forms.Form):
+    """A signed form (``modulo``) and the requester's ID document (``identita``): two PDFs, each
+    checked by content, not the same file twice. A subclass names its form in the label."""
 
-    def clean_intent_key(self):
-        value = self.cleaned_data["intent_key"]
-        try:
-            return str(uuid.UUID(value))
-        except ValueError:
-            raise ValidationError(_("Richiesta non valida: ricomincia."), code="intent") from None
-
-
-class DocumentiForm(forms.Form):
-    """The signed activation form and the ID document, each checked by content."""
-
-    modulo = forms.FileField(label=_("Modulo di attivazione firmato (PDF)"))
+    modulo = forms.FileField()
     identita = forms.FileField(label=_("Documento d'identità del richiedente (PDF)"))
-    intent_key = forms.CharField(widget=forms.HiddenInput)
 
-    def __init__(self, *args, casella: Casella | None = None, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.casella = casella
         for name in ("modulo", "identita"):
             self.fields[name].widget.attrs["accept"] = "application/pdf,.pdf"
-        if "intent_key" not in self.initial:
-            self.initial["intent_key"] = str(uuid.uuid4())
 
     def clean_modulo(self):
         return check_pdf(self.cleaned_data["modulo"])
 
     def clean_identita(self):
         return check_pdf(self.cleaned_data["identita"])
-
-    def clean_intent_key(self):
-        try:
-            return str(uuid.UUID(self.cleaned_data["intent_key"]))
-        except ValueError:
-            raise ValidationError(
-                _("Richiesta non valida: ricarica la pagina."), code="intent"
-            ) from None
 
     def clean(self):
         data = super().clean()
@@ -399,6 +363,16 @@ class DocumentiForm(forms.Form):
                 code="same_file",
             )
         return data
+
+
+class DocumentiForm(SignedDocumentsForm, IntentForm):
+    """The signed activation form and the ID document, for the box's activation."""
+
+    modulo = forms.FileField(label=_("Modulo di attivazione firmato (PDF)"))
+
+    def __init__(self, *args, casella: Casella | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.casella = casella
 
 
 class FiltriForm(forms.Form):

@@ -20,10 +20,11 @@ from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from portal.fields import user_link
 from portal.history import HistoryLine
 from portal.mirror import RemoteMirror
 from portal.remote_calls import RemoteCall
-from portal.search import SearchableQuerySet, search_text
+from portal.search import Searchable
 from portal.turno import Turno
 
 from . import validators
@@ -43,7 +44,7 @@ from .choices import (
 from .operations import registry as operation_registry
 
 
-class Titolare(models.Model):
+class Titolare(Searchable):
     """The client who owns one or more boxes (a company, a professional, a person...)."""
 
     tipo_cliente = models.CharField(
@@ -72,12 +73,11 @@ class Titolare(models.Model):
         verbose_name=_("commercialisti"),
     )
     note = models.TextField(_("note"), blank=True)
-    #: Names, codes and comune folded for search (portal/search.py), kept by save().
-    search_text = models.TextField(editable=False, blank=True, default="")
     created_at = models.DateTimeField(_("creato"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modificato"), auto_now=True)
 
-    objects = SearchableQuerySet.as_manager()
+    #: Names, codes and comune, folded for search.
+    search_fields = ("denominazione", "nome", "cognome", "codice_fiscale", "partita_iva", "comune")
 
     class Meta:
         verbose_name = _("titolare")
@@ -93,23 +93,6 @@ class Titolare(models.Model):
 
     def __str__(self) -> str:
         return self.display_name
-
-    def save(self, *args, **kwargs):
-        self.search_text = self.searchable()
-        fields = kwargs.get("update_fields")
-        if fields is not None:
-            kwargs["update_fields"] = {*fields, "search_text"}
-        super().save(*args, **kwargs)
-
-    def searchable(self) -> str:
-        return search_text(
-            self.denominazione,
-            self.nome,
-            self.cognome,
-            self.codice_fiscale,
-            self.partita_iva,
-            self.comune,
-        )
 
     @property
     @admin.display(description=_("nome"))
@@ -179,14 +162,7 @@ class Casella(RemoteMirror):
     importata = models.BooleanField(
         _("registrata fuori dal portale"), default=False, help_text=_("Importata da GET /pec.")
     )
-    registered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="caselle_registrate",
-        verbose_name=_("registrata da"),
-    )
+    registered_by = user_link(_("registrata da"), related_name="caselle_registrate")
 
     class Meta:
         verbose_name = _("casella PEC")
@@ -331,14 +307,7 @@ class Documento(models.Model):
     dimensione = models.PositiveIntegerField(_("dimensione (byte)"), default=0)
     pagine = models.PositiveIntegerField(_("pagine"), default=0)
     sha256 = models.CharField(max_length=64, blank=True)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name=_("caricato da"),
-    )
+    uploaded_by = user_link(_("caricato da"))
     uploaded_at = models.DateTimeField(_("caricato il"), auto_now_add=True)
     sent_at = models.DateTimeField(_("inviato il"), null=True, blank=True)
     deleted_at = models.DateTimeField(_("eliminato il"), null=True, blank=True)
@@ -383,14 +352,7 @@ class Evento(HistoryLine):
     da_stato = models.CharField(_("da"), max_length=30, blank=True, choices=Stato.choices)
     a_stato = models.CharField(_("a"), max_length=30, blank=True, choices=Stato.choices)
     dati = models.JSONField(_("dettagli"), default=dict, blank=True)
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name=_("utente"),
-    )
+    user = user_link(_("utente"))
 
     class Meta:
         verbose_name = _("evento")

@@ -139,26 +139,24 @@ def validate_cap(value: str) -> str:
     return value
 
 
+def _known_code(value: str, known, refusal: str, code: str) -> str:
+    """``value`` in upper case, if it is one of the ``known`` codes."""
+    found = (value or "").strip().upper()
+    if found not in known:
+        raise ValidationError(refusal, code=code)
+    return found
+
+
 def validate_provincia(value: str, *, allow_estero: bool = True) -> str:
-    code = (value or "").strip().upper()
-    if code == ESTERO and allow_estero:
-        return code
-    if code not in PROVINCE:
-        raise ValidationError(
-            _("Sigla di provincia sconosciuta: usa due lettere (es. RM, MI), EE per l'estero."),
-            code="provincia",
-        )
-    return code
+    if allow_estero and (value or "").strip().upper() == ESTERO:
+        return ESTERO
+    refusal = _("Sigla di provincia sconosciuta: usa due lettere (es. RM, MI), EE per l'estero.")
+    return _known_code(value, PROVINCE, refusal, "provincia")
 
 
 def validate_nazione(value: str) -> str:
-    code = (value or "").strip().upper()
-    if code not in NAZIONI:
-        raise ValidationError(
-            _("Codice nazione sconosciuto: usa il codice di due lettere (es. IT)."),
-            code="nazione",
-        )
-    return code
+    refusal = _("Codice nazione sconosciuto: usa il codice di due lettere (es. IT).")
+    return _known_code(value, NAZIONI, refusal, "nazione")
 
 
 def clean_phone(value: str) -> str:

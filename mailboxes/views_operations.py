@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -24,19 +24,18 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.roles import office_required
-from openapi_pec import errors
-from portal.openapi_messages import explain_error
+from portal.forms import IntentForm
 from portal.remote_calls import PENDING, repeat_message
 
 from . import expiry, hooks, selectors
-from .forms_operations import IntentForm, RinnovoMultiploForm
+from .forms_operations import RinnovoMultiploForm
 from .models import Casella, CasellaCall
 from .operations import rinnovo
 from .operations.intents import recorded
 from .operations.pricing import euro, is_assumed
 from .operations.registry import OPERATIONS, OperationSpec
 from .operations.rules import check, label_of
-from .remote import get_client
+from .views import box_form_pdf
 
 
 def _casella(request, pk) -> Casella:
@@ -75,6 +74,13 @@ def _unless_recorded(request, casella, kind, key, refusal):
     return _done(request, casella, same) if same else refusal
 
 
+def _invalid(request, casella, spec: OperationSpec, key, template: str, context):
+    """The page again with its errors (400), unless a concurrent submit recorded the intent."""
+    return _unless_recorded(
+        request, casella, spec.kind, key, render(request, template, context, status=400)
+    )
+
+
 @office_required
 @require_http_methods(["GET", "POST"])
 def operation(request, pk, kind):
@@ -98,6 +104,19 @@ def _context(casella, spec: OperationSpec) -> dict:
     }
 
 
+def _answered(request, casella, spec: OperationSpec, key: str):
+    """The answer before any form: for a repeated submit, the intent it recorded then; for a box
+    that cannot take the operation now, the refusal. None: go on."""
+    if key and (same := recorded(casella, spec.kind, key)):
+        return _done(request, casella, same)
+    verdict = check(casella, spec.kind)
+    if not verdict:
+        return _unless_recorded(
+            request, casella, spec.kind, key, _refused(request, casella, spec, verdict.reason)
+        )
+    return None
+
+
 def _two_step(request, casella, spec: OperationSpec):
     """Form -> confirmation (cost, uploads if any, hidden intent key) -> intent."""
     kind = spec.kind
@@ -106,13 +125,8 @@ def _two_step(request, casella, spec: OperationSpec):
     key = ""
     if step == "conferma" and intent.is_valid():
         key = intent.cleaned_data["intent_key"]
-    if key and (same := recorded(casella, kind, key)):
-        return _done(request, casella, same)  # a repeated submit: the same intent
-    verdict = check(casella, kind)
-    if not verdict:
-        return _unless_recorded(
-            request, casella, kind, key, _refused(request, casella, spec, verdict.reason)
-        )
+    if answer := _answered(request, casella, spec, key):
+        return answer
     context = _context(casella, spec)
     if request.method != "POST" or step == "modifica":
         form = spec.form(casella=casella)
@@ -121,13 +135,7 @@ def _two_step(request, casella, spec: OperationSpec):
         return render(request, spec.form_template, {**context, "form": form})
     form = spec.form(request.POST, casella=casella)
     if not form.is_valid():
-        return _unless_recorded(
-            request,
-            casella,
-            kind,
-            key,
-            render(request, spec.form_template, {**context, "form": form}, status=400),
-        )
+        return _invalid(request, casella, spec, key, spec.form_template, {**context, "form": form})
     values = dict(form.cleaned_data)
     price = spec.price(casella, values)
     uploads = None
@@ -148,13 +156,7 @@ def _two_step(request, casella, spec: OperationSpec):
         return render(request, spec.confirm_template, context)
     if uploads is not None:
         if not (uploads.is_valid() and key):
-            return _unless_recorded(
-                request,
-                casella,
-                kind,
-                key,
-                render(request, spec.confirm_template, context, status=400),
-            )
+            return _invalid(request, casella, spec, key, spec.confirm_template, context)
         values.update(uploads.cleaned_data)
     try:
         call = spec.start(casella, values, intent_key=key, user=request.user)
@@ -169,15 +171,9 @@ def _two_step(request, casella, spec: OperationSpec):
 
 def _typed(request, casella, spec: OperationSpec):
     """Irreversible and free: one page, the user types the address; no cost step."""
-    kind = spec.kind
     key = request.POST.get("intent_key", "") if request.method == "POST" else ""
-    if key and (same := recorded(casella, kind, key)):
-        return _done(request, casella, same)  # a repeated submit: the same intent
-    verdict = check(casella, kind)
-    if not verdict:
-        return _unless_recorded(
-            request, casella, kind, key, _refused(request, casella, spec, verdict.reason)
-        )
+    if answer := _answered(request, casella, spec, key):
+        return answer
     form = spec.form(request.POST or None, casella=casella)
     context = {**_context(casella, spec), "form": form}
     if request.method == "POST":
@@ -193,13 +189,7 @@ def _typed(request, casella, spec: OperationSpec):
                 form.add_error(None, " ".join(exc.messages))
             else:
                 return _done(request, casella, call)
-        return _unless_recorded(
-            request,
-            casella,
-            kind,
-            key,
-            render(request, spec.form_template, context, status=400),
-        )
+        return _invalid(request, casella, spec, key, spec.form_template, context)
     return render(request, spec.form_template, context)
 
 
@@ -208,21 +198,7 @@ def _typed(request, casella, spec: OperationSpec):
 def modulo_conservazione(request, pk):
     """The preservation form to sign, fetched from Openapi through the portal."""
     casella = _casella(request, pk)
-    if not casella.remote_id:
-        raise Http404
-    try:
-        content = get_client().modulo_conservazione(casella.remote_id)
-    except errors.OpenapiError as exc:
-        messages.error(
-            request,
-            _("Openapi non ha restituito il modulo: %(msg)s") % {"msg": explain_error(exc).text},
-        )
-        return redirect("mailboxes:conservazione", pk=casella.pk)
-    response = HttpResponse(content, content_type="application/pdf")
-    name = casella.casella_pec.replace("@", "_at_")
-    response["Content-Disposition"] = f'attachment; filename="modulo-conservazione-{name}.pdf"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return box_form_pdf(request, casella, "conservazione", back="mailboxes:conservazione")
 
 
 # --------------------------------------------------------------------------- expiry

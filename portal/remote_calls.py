@@ -40,6 +40,7 @@ from django.utils.translation import gettext_lazy as _
 from openapi_pec import errors
 
 from . import openapi_messages
+from .fields import user_link
 
 log = logging.getLogger(__name__)
 
@@ -73,14 +74,7 @@ class RemoteCall(models.Model):
     http_status = models.IntegerField(_("stato HTTP"), null=True, blank=True)
     result = models.JSONField(_("esito"), null=True, blank=True)
     price = models.DecimalField(_("costo"), max_digits=10, decimal_places=2, null=True, blank=True)
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name=_("richiesta da"),
-    )
+    requested_by = user_link(_("richiesta da"))
     created_at = models.DateTimeField(_("creata"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modificata"), auto_now=True)
     finished_at = models.DateTimeField(_("conclusa"), null=True, blank=True)

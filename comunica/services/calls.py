@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 from django.utils import timezone
@@ -41,19 +42,10 @@ CLOCK_SKEW = dt.timedelta(minutes=5)
 
 
 def _request_body(r: RichiestaComunicazione) -> types.ComunicaRequest:
+    """POST /comunica_pec's body: each of its fields is the request's field of the same name."""
+    names = [f.name for f in dataclasses.fields(types.ComunicaRequest) if f.name != "callback"]
     return types.ComunicaRequest(
-        casella_pec=r.casella_pec,
-        cf=r.cf,
-        nome=r.nome,
-        cognome=r.cognome,
-        qualifica=r.qualifica,
-        email=r.email,
-        cellulare=r.cellulare,
-        ragione_sociale=r.ragione_sociale,
-        cf_piva=r.cf_piva,
-        comune=r.comune,
-        provincia=r.provincia,
-        pec_amministratore=r.pec_amministratore,
+        **{name: getattr(r, name) for name in names},
         callback=callback_for(REQUESTS, r.pk, data_key="richiesta"),
     )
 

@@ -130,6 +130,7 @@ class OperationHandler(BoxCallHandler):
     applied to the mirror and recorded under the operation's name."""
 
     kind: str = ""
+    endpoint: str = ""  #: Openapi's call, e.g. "GET /pec/{id}/rinnovo"
     remote_states = (Stato.EVASA,)
 
     def reached(self, call: CasellaCall, current) -> bool:
