@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "comunica",
     "cockpit",
     "portfolio",
+    "ledger",
 ]
 
 MIDDLEWARE = [

@@ -14,5 +14,6 @@ urlpatterns = [
     path("caselle/", include("mailboxes.urls")),
     path("comunica/", include("comunica.urls")),
     path("portafoglio/", include("portfolio.urls")),
+    path("costi/", include("ledger.urls")),
     path("admin/", admin.site.urls),
 ]
