@@ -67,7 +67,7 @@ def _build(story: list, title: str) -> bytes:
         out,
         pagesize=A4,
         title=title,
-        author=settings.PORTAL_NAME,
+        author=str(settings.PORTAL_NAME),
         leftMargin=18 * mm,
         rightMargin=18 * mm,
         topMargin=18 * mm,
@@ -120,7 +120,7 @@ def statement_pdf(p: Prospetto) -> bytes:
     totals net, VAT and gross."""
     title = _("Prospetto dei costi PEC")
     story = [
-        Paragraph(escape(settings.PORTAL_NAME), SMALL),
+        Paragraph(escape(str(settings.PORTAL_NAME)), SMALL),
         Paragraph(escape(title), H1),
         Paragraph(escape(_("Periodo: %(periodo)s") % {"periodo": p.periodo}), BODY),
         Spacer(1, 4 * mm),
@@ -145,7 +145,7 @@ def summary_pdf(p: Prospetto, boxes: Iterable, to_sign: list[str]) -> bytes:
     and the costs of the period."""
     title = _("Riepilogo del cliente")
     story = [
-        Paragraph(escape(settings.PORTAL_NAME), SMALL),
+        Paragraph(escape(str(settings.PORTAL_NAME)), SMALL),
         Paragraph(escape(title), H1),
         Paragraph(
             escape(_("Aggiornato al %(date)s") % {"date": _date(timezone.localdate())}), BODY
