@@ -17,6 +17,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
+from itertools import pairwise
 
 from django.db import transaction
 from django.utils import timezone
@@ -47,8 +48,7 @@ def fetch_movements(client: PecClient, since: dt.datetime, *, now: dt.datetime |
     for page in range(MAX_PAGES):
         items = client.wallet_transactions(skip=page * PAGE, limit=PAGE)
         read.extend(t for t in items if t.id and t.created_at is not None)
-        older = [t for t in items if t.created_at is not None and t.created_at < since]
-        if len(items) < PAGE or (older and len(older) == len(items)):
+        if len(items) < PAGE or _reaches_back(items, since):
             break
     rows = [
         MovimentoConto(
@@ -70,6 +70,14 @@ def fetch_movements(client: PecClient, since: dt.datetime, *, now: dt.datetime |
         MovimentoConto.objects.bulk_create(fresh, ignore_conflicts=True)
         LetturaConto.objects.create(dal=since, al=now, movimenti=len(rows))
     return len(rows), len(fresh)
+
+
+def _reaches_back(items, since: dt.datetime) -> bool:
+    """Does this page, listed newest first as Openapi lists movements, reach back before
+    ``since``? (Listed in any other order, every page is read.)"""
+    dated = [t.created_at for t in items if t.created_at is not None]
+    newest_first = all(a >= b for a, b in pairwise(dated))
+    return bool(dated) and newest_first and dated[-1] < since
 
 
 def named_operation(description: str) -> str:

@@ -156,3 +156,13 @@ def test_markups_are_edited_in_admin(admin_client, holder):
     rule = Ricarico.objects.get()
     assert rule.percentuale == Decimal("12.5") and rule.titolare == alfa
     assert markup.Regole().per(alfa.pk, "rinnovo").netto(Decimal("10")) == Decimal("12.25")
+
+
+def test_holder_page_links_to_statement_and_summary(client, accountant_user, holder):
+    mine = holder("Mio Cliente", commercialisti=[accountant_user])
+    client.force_login(accountant_user)
+    page = client.get(reverse("mailboxes:titolare_detail", args=[mine.pk])).content.decode()
+    assert reverse("ledger:prospetto", args=[mine.pk]) in page
+    summary = reverse("ledger:riepilogo", args=[mine.pk])
+    assert summary in page
+    assert client.get(summary)["Content-Type"] == "application/pdf"
