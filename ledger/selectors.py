@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import roles
-from comunica.models import ComunicaCall, StatoRichiesta
+from comunica.models import ComunicaCall, RichiestaComunicazione, StatoRichiesta
 from mailboxes import selectors as mailbox_selectors
 from mailboxes.choices import ACTIVATABLE
 from mailboxes.models import Casella, CasellaCall, Titolare
@@ -163,11 +163,11 @@ def to_sign(titolare: Titolare) -> list[str]:
         % {"pec": c.casella_pec}
         for c in titolare.caselle.filter(stato__in=ACTIVATABLE).order_by("casella_pec")
     ]
-    codes = {titolare.codice_fiscale.upper(), (titolare.partita_iva or "").upper()} - {""}
-    from comunica.models import RichiestaComunicazione
-
+    same_code = Q(cf_piva__iexact=titolare.codice_fiscale)
+    if titolare.partita_iva:
+        same_code |= Q(cf_piva__iexact=titolare.partita_iva)
     for r in RichiestaComunicazione.objects.filter(
-        cf_piva__in=codes, stato=StatoRichiesta.IN_ATTESA_DI_DOCUMENTI
+        same_code, stato=StatoRichiesta.IN_ATTESA_DI_DOCUMENTI
     ).order_by("pk"):
         out.append(
             _("Procura per la comunicazione di %(pec)s al Registro Imprese, firmata")

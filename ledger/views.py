@@ -102,6 +102,9 @@ def registro(request):
             "senza_movimento": selectors.ledger(
                 request.user, periodo, solo="senza_movimento"
             ).count(),
+            "senza_titolare": selectors.ledger(
+                request.user, periodo, solo="senza_titolare"
+            ).count(),
             "non_spiegati": selectors.unexplained(periodo),
             "lettura": selectors.last_read(),
             "solo": solo,

@@ -28,6 +28,9 @@ from ..models import Addebito, LetturaConto, MovimentoConto, Operazione
 
 #: Openapi's clock and the portal's may disagree by this much.
 SKEW = dt.timedelta(minutes=2)
+#: The wallet is read this much further back than asked: an intent recorded just before the
+#: period and done in it was charged before the period started.
+MARGIN = dt.timedelta(days=1)
 #: Movements read per call (the API's maximum) and at most this many calls per read.
 PAGE = 100
 MAX_PAGES = 500
@@ -41,9 +44,10 @@ class Esito:
 
 
 def fetch_movements(client: PecClient, since: dt.datetime, *, now: dt.datetime | None = None):
-    """Read the wallet's movements back to ``since`` and store the new ones; record that the
-    wallet was read over [since, now]. Returns (read, new)."""
+    """Read the wallet's movements back to ``since`` (and MARGIN before) and store the new
+    ones; record that the wallet was read over [since, now]. Returns (read, new)."""
     now = now or timezone.now()
+    covered, since = since, since - MARGIN
     read = []
     for page in range(MAX_PAGES):
         items = client.wallet_transactions(skip=page * PAGE, limit=PAGE)
@@ -68,7 +72,7 @@ def fetch_movements(client: PecClient, since: dt.datetime, *, now: dt.datetime |
         )
         fresh = [r for r in rows if r.remote_id not in known]
         MovimentoConto.objects.bulk_create(fresh, ignore_conflicts=True)
-        LetturaConto.objects.create(dal=since, al=now, movimenti=len(rows))
+        LetturaConto.objects.create(dal=covered, al=now, movimenti=len(rows))
     return len(rows), len(fresh)
 
 

@@ -124,11 +124,8 @@ def record_charges(batch: int = 500) -> int:
             created += len(Addebito.objects.bulk_create(entries, ignore_conflicts=True))
     # A box adopted after it was charged: its entries get the holder it has now.
     for casella_id, titolare_id in (
-        Casella.objects.filter(
-            titolare__isnull=False,
-            addebiti__titolare__isnull=True,
-        )
-        .values_list("pk", "titolare_id")
+        Addebito.objects.filter(titolare__isnull=True, casella__titolare__isnull=False)
+        .values_list("casella_id", "casella__titolare_id")
         .distinct()
     ):
         Addebito.objects.filter(casella_id=casella_id, titolare__isnull=True).update(

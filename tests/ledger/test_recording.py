@@ -93,9 +93,9 @@ def test_the_wallet_is_read_page_by_page_back_to_the_start(db):
         for i in range(250)
     ]
     wallet = FakeWallet(items)
-    read, new = reconcile.fetch_movements(wallet, now - dt.timedelta(hours=149, minutes=30))
+    read, new = reconcile.fetch_movements(wallet, now - dt.timedelta(hours=125, minutes=30))
     assert (read, new) == (150, 150)
-    assert wallet.reads == 2  # the second page reaches back past the start
+    assert wallet.reads == 2  # the second page reaches back past the start (and a day)
     assert reconcile.fetch_movements(wallet, now - dt.timedelta(hours=10))[1] == 0
 
 
@@ -136,3 +136,44 @@ def test_pairing_takes_amount_operation_and_time_into_account(box):
     assert (b.movimento, a.movimento, late.movimento) == (m1, m2, None)
     unpaired = MovimentoConto.objects.filter(importo__lt=0, addebito__isnull=True)
     assert list(unpaired) == [m3]
+
+
+def test_a_comunica_charge_goes_to_the_holder_of_its_partita_iva(box, holder):
+    from comunica.models import ComunicaCall, RichiestaComunicazione
+
+    azienda = holder("Azienda Spa")
+    richiesta = RichiestaComunicazione.objects.create(
+        casella_pec="alfa@pec.it",
+        ragione_sociale="Azienda Spa",
+        cf_piva=azienda.partita_iva.lower(),
+        comune="Roma",
+        provincia="RM",
+        cf="RSSMRA80A01H501U",
+        nome="Mario",
+        cognome="Rossi",
+        qualifica="legale_rappresentante",
+        email="m@example.com",
+        stato="in_attesa_di_documenti",
+    )
+    call = ComunicaCall.objects.create(
+        richiesta=richiesta,
+        kind="create",
+        intent_key=str(uuid.uuid4()),
+        state=CallState.DONE,
+        price=Decimal("15.70"),
+        finished_at=timezone.now(),
+    )
+    call_done.send(sender=ComunicaCall, call=call)
+    (entry,) = Addebito.objects.all()
+    assert (entry.operazione, entry.titolare, entry.casella, entry.prezzo) == (
+        "comunica",
+        azienda,
+        box,
+        Decimal("15.70"),
+    )
+    # ... and its summary lists the power of attorney still to sign.
+    from ledger import selectors
+
+    assert selectors.to_sign(azienda) == [
+        "Procura per la comunicazione di alfa@pec.it al Registro Imprese, firmata"
+    ]

@@ -166,3 +166,14 @@ def test_holder_page_links_to_statement_and_summary(client, accountant_user, hol
     summary = reverse("ledger:riepilogo", args=[mine.pk])
     assert summary in page
     assert client.get(summary)["Content-Type"] == "application/pdf"
+
+
+def test_the_ledger_page_points_at_charges_without_a_holder(office_client, holder, entry):
+    entry(holder("Alfa Srl"), "11.00")
+    entry(None, "64.00", indirizzo="importata@pec.it")
+    url = reverse("ledger:registro")
+    page = office_client.get(url).content.decode()
+    assert "1 addebito di una casella senza titolare" in page
+    assert "75,00 €" in page  # the period's total at list price
+    only = office_client.get(url, {"solo": "senza_titolare"}).content.decode()
+    assert only.count('id="addebito-') == 1 and "importata@pec.it" in only
