@@ -19,7 +19,7 @@ from mailboxes.choices import ACTIVATABLE
 from mailboxes.models import Casella, CasellaCall, Titolare
 from portal.remote_calls import OPEN_STATES
 
-from .models import Addebito, LetturaConto, MovimentoConto
+from .models import Addebito, LetturaConto, MovimentoConto, Operazione
 from .services import markup
 from .services.reconcile import SKEW
 from .services.statement import Periodo, it_amount
@@ -114,9 +114,11 @@ def holders_with_costs(user, periodo: Periodo):
 
 def ledger_rows(qs: QuerySet[Addebito], *, for_csv: bool) -> Iterator[list[Any]]:
     """The ledger as a table (the export): one row per entry, with the billed net of the
-    markup rules; read CHUNK rows at a time."""
+    markup rules; read CHUNK rows at a time, as plain values (no model per row)."""
     show = it_amount if for_csv else (lambda v: v)
     regole = markup.Regole()
+    operations = {value: str(label) for value, label in Operazione.choices}
+    paired, missing, unknown = _("abbinato"), _("nessun movimento"), _("da verificare")
     yield [
         _("Data addebito"),
         _("Titolare"),
@@ -128,24 +130,43 @@ def ledger_rows(qs: QuerySet[Addebito], *, for_csv: bool) -> Iterator[list[Any]]
         _("Movimento del conto"),
         _("Riconciliazione"),
     ]
-    for e in qs.iterator(chunk_size=CHUNK):
-        netto = regole.per(e.titolare_id, e.operazione).netto(e.prezzo)
-        if e.movimento_id:
-            state = _("abbinato")
-        elif getattr(e, "senza_movimento", False):
-            state = _("nessun movimento")
-        else:
-            state = _("da verificare")
+    values = qs.values_list(
+        "addebitato_il",
+        "titolare_id",
+        "titolare__denominazione",
+        "titolare__cognome",
+        "titolare__nome",
+        "titolare__codice_fiscale",
+        "indirizzo",
+        "operazione",
+        "prezzo",
+        "movimento__remote_id",
+        "senza_movimento",
+    )
+    for (
+        when,
+        holder,
+        denominazione,
+        cognome,
+        nome,
+        cf,
+        indirizzo,
+        operazione,
+        prezzo,
+        movement,
+        no_movement,
+    ) in values.iterator(chunk_size=CHUNK):
+        name = (denominazione or f"{cognome or ''} {nome or ''}".strip() or cf) if holder else ""
         yield [
-            timezone.localtime(e.addebitato_il).date(),
-            e.titolare.display_name if e.titolare else "",
-            e.titolare.codice_fiscale if e.titolare else "",
-            e.indirizzo,
-            e.get_operazione_display(),
-            show(e.prezzo),
-            show(netto),
-            e.movimento.remote_id if e.movimento else "",
-            state,
+            timezone.localtime(when).date(),
+            name,
+            cf or "",
+            indirizzo,
+            operations.get(operazione, operazione),
+            show(prezzo),
+            show(regole.per(holder, operazione).netto(prezzo)),
+            movement or "",
+            paired if movement else (missing if no_movement else unknown),
         ]
 
 
