@@ -10,3 +10,5 @@ class LedgerConfig(AppConfig):
         from .services import recording
 
         recording.connect()
+        # The tasks are registered in every process (beat sends them by name).
+        from . import tasks  # noqa: F401

@@ -292,6 +292,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 15 * 60.0,
         "options": {"expires": 14 * 60},
     },
+    # The cost ledger paired with the wallet's movements (ledger/services/reconcile.py).
+    "ledger-reconcile": {
+        "task": "ledger.reconcile",
+        "schedule": 60 * 60.0,
+        "options": {"expires": 59 * 60},
+    },
 }
 
 # --- Files ----------------------------------------------------------------------------------

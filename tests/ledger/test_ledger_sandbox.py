@@ -123,3 +123,15 @@ def test_the_ledger_page_shows_both_flags(pec, office_client, make_casella, hold
     assert "1 addebito senza movimento nel conto" in page
     only = office_client.get(url, {"dal": periodo.dal, "al": periodo.al, "solo": "senza_movimento"})
     assert only.content.decode().count('id="addebito-') == 1
+
+
+def test_the_hourly_task_reconciles_and_survives_openapi_down(pec, make_casella, holder, settings):
+    from django.conf import settings as conf
+
+    from ledger.tasks import reconcile_recent
+
+    assert conf.CELERY_BEAT_SCHEDULE["ledger-reconcile"]["task"] == "ledger.reconcile"
+    run_all(make_casella(titolare=holder("Delta Srl")))
+    assert reconcile_recent() == {"read": True, "movements": 1, "new": 1, "paired": 1}
+    pec.set_faults(error_rate=1.0, path_prefix="/wallet")
+    assert reconcile_recent() == {"read": False}
