@@ -27,7 +27,7 @@ def cents(value: Decimal) -> Decimal:
 
 def iva_percent() -> Decimal:
     """The VAT rate applied to the statements (LEDGER_IVA_PERCENT, 22 by default)."""
-    return Decimal(str(getattr(settings, "LEDGER_IVA_PERCENT", "22")))
+    return Decimal(str(settings.LEDGER_IVA_PERCENT))
 
 
 @dataclass(frozen=True)

@@ -177,3 +177,11 @@ def test_the_ledger_page_points_at_charges_without_a_holder(office_client, holde
     assert "75,00 €" in page  # the period's total at list price
     only = office_client.get(url, {"solo": "senza_titolare"}).content.decode()
     assert only.count('id="addebito-') == 1 and "importata@pec.it" in only
+
+
+def test_the_vat_rate_is_a_setting(holder, entry, settings):
+    settings.LEDGER_IVA_PERCENT = "10"
+    gamma = holder("Gamma")
+    entry(gamma, "100.00")
+    p = statement.prospetto(gamma, this_month())
+    assert (p.iva, p.lordo) == (Decimal("10.00"), Decimal("110.00"))
