@@ -88,6 +88,12 @@ def _dicts(value: Any) -> list[dict]:
     return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
 
 
+def _first(data: Any) -> dict:
+    """The record of a lookup's ``data``: a list of one object (or the object itself)."""
+    items = _dicts(data) if isinstance(data, list) else _dicts([data])
+    return items[0] if items else {}
+
+
 # --------------------------------------------------------------------------- IT-pec
 
 
@@ -112,8 +118,7 @@ class RegisteredPec:
 
     @classmethod
     def from_raw(cls, code: str, data: Any, fetched_at: float | None = None) -> RegisteredPec:
-        items = _dicts(data) if isinstance(data, list) else _dicts([data])
-        first = items[0] if items else {}
+        first = _first(data)
         history = [
             PecChange(pec=_str(h.get("pec")), until=parse_timestamp(h.get("timestamp")))
             for h in _dicts(first.get("history"))
@@ -143,8 +148,7 @@ class Closure:
 
     @classmethod
     def from_raw(cls, code: str, data: Any, fetched_at: float | None = None) -> Closure:
-        items = _dicts(data) if isinstance(data, list) else _dicts([data])
-        first = items[0] if items else {}
+        first = _first(data)
         return cls(
             code=code,
             ceased=first.get("taxCodeCeased") is True,

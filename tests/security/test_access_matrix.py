@@ -92,6 +92,15 @@ ID_URLS: dict[str, Builder] = {
     "comunica/<int:pk>/callback/<str:token>/": lambda w: (
         f"/comunica/{w.richiesta.pk}/callback/{'0' * 40}/"
     ),
+    # The client's signing link: public, but only with a live link's token (here a wrong one;
+    # test_signing_links_open_only_their_own_step tries real, expired and other boxes' tokens)
+    "firma/<str:token>/": lambda w: f"/firma/{WRONG_TOKEN}/",
+    "firma/<str:token>/modulo.pdf": lambda w: f"/firma/{WRONG_TOKEN}/modulo.pdf",
+    # the office's side of the links (office only)
+    "link-firma/caselle/<int:pk>/": lambda w: f"/link-firma/caselle/{w.casella.pk}/",
+    "link-firma/comunica/<int:pk>/": lambda w: f"/link-firma/comunica/{w.richiesta.pk}/",
+    "link-firma/<int:pk>/revoca/": lambda w: f"/link-firma/{_link(w).link.pk}/revoca/",
+    "link-firma/<int:pk>/reinvia/": lambda w: f"/link-firma/{_link(w).link.pk}/reinvia/",
     # Django admin: staff only; the object ids of the generic admin URLs are built below.
     "admin/r/<path:content_type_id>/<path:object_id>/": lambda w: _view_on_site(w),
     "admin/auth/user/<id>/password/": lambda w: f"/admin/auth/user/{w.assigned.pk}/password/",
@@ -108,8 +117,25 @@ NO_OBJECT: set[str] = set()
 SECRET_URLS = {
     "caselle/<int:pk>/callback/<str:token>/",
     "comunica/<int:pk>/callback/<str:token>/",
+    "firma/<str:token>/",
+    "firma/<str:token>/modulo.pdf",
 }
+#: The signing link's pages: a wrong token gets the neutral page (404) whoever asks.
+LINK_URLS = {"firma/<str:token>/", "firma/<str:token>/modulo.pdf"}
+WRONG_TOKEN = "W" * 43
 _ADMIN_OBJECT = re.compile(r"^admin/(\w+)/(\w+)/<path:object_id>/(\w*/?)$")
+
+
+def _link(w: World):
+    """A live signing link for the world's box (made once per world)."""
+    if not hasattr(w, "signing_link"):
+        from signing import services
+        from signing.models import Scopo
+
+        w.signing_link = services.create_link(
+            scopo=Scopo.ATTIVAZIONE, user=w.office, casella=w.casella
+        )
+    return w.signing_link
 
 
 def _view_on_site(w: World) -> str:
@@ -166,6 +192,7 @@ PLAIN_URLS: dict[str, str] = {
     "portafoglio/esporta/caselle/": "portal",
     "portafoglio/esporta/titolari/": "portal",
     "portafoglio/esporta/scadenze/": "office",
+    "firma/fatto/": "public",
     "costi/": "portal",
     "costi/registro/": "office",
     "costi/registro/riconcilia/": "office",
@@ -260,6 +287,9 @@ def _refusals(world: World) -> tuple[int, list[str]]:
 
 
 def test_no_id_url_opens_for_those_who_must_not_see_it(world):
+    from django.core.cache import cache
+
+    cache.clear()  # the link pages' throttling counts per address
     requests, problems = _refusals(world)
     assert not problems, "\n".join(problems)
     figures.record(
@@ -286,6 +316,8 @@ def positive_control(world: World) -> list[str]:
         status = response.status_code
         if route == "admin/(?P<url>.*)$":  # the catch-all: a missing slash is redirected
             ok = status == 301
+        elif route in LINK_URLS:
+            ok = status == 404  # a wrong token (test_signing_links_open_only_their_own_step)
         elif route in SECRET_URLS:
             ok = status == 405  # GET; Openapi POSTs (test_the_callback_needs_the_secret)
         elif route in EXPECTED_404 or route in NO_OBJECT:
@@ -385,3 +417,68 @@ def test_the_callback_needs_the_secret(world, sandbox):
     right = callbacks.callback_token(BOXES, world.casella.pk)
     response = c.post(f"/caselle/{world.casella.pk}/callback/{right}/")
     assert response.status_code in (200, 503)  # re-read from Openapi (the fake id: not found)
+
+
+def test_signing_links_open_only_their_own_step(world, settings):
+    """The client's link: anonymous with the live token sees that box and step only; a wrong,
+    expired, revoked or another box's used token gets the one neutral page, for anyone; the
+    office's link actions are refused as every office page is."""
+    import datetime as dt
+
+    from django.core.cache import cache
+    from django.utils import timezone
+
+    from mailboxes.models import Casella
+    from signing import services
+    from signing.models import LinkFirma, Scopo
+
+    cache.clear()
+    settings.SIGNING_LINK_RATE = 1000  # throttling: tests/signing/test_links.py
+    live = _link(world)
+    other_box = Casella.objects.create(
+        titolare=world.other_titolare,
+        remote_id="f" * 24,
+        casella_pec="altra-casella@legalmail.it",
+        tipo_casella="STANDARD",
+        stato="registrata",
+    )
+    other_link = services.create_link(scopo=Scopo.ATTIVAZIONE, user=world.office, casella=other_box)
+    anonymous = client_for(None)
+    page = anonymous.get(other_link.path)
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "altra-casella@legalmail.it" in text
+    assert not leaked(page), leaked(page)  # nothing of the world's box or its holder
+
+    neutral = anonymous.get(f"/firma/{WRONG_TOKEN}/")
+    assert neutral.status_code == 404
+    expired = services.create_link(scopo=Scopo.ATTIVAZIONE, user=world.office, casella=other_box)
+    LinkFirma.objects.filter(pk=expired.link.pk).update(
+        expires_at=timezone.now() - dt.timedelta(minutes=1)
+    )
+    revoked = services.create_link(scopo=Scopo.ATTIVAZIONE, user=world.office, casella=other_box)
+    services.revoke(link=revoked.link, user=world.office)
+    tokens = {
+        "expired": expired.token,
+        "revoked": revoked.token,
+        "replaced": other_link.token,  # revoked by the newer links of the same step
+        "one character changed": live.token[:-1] + ("x" if live.token[-1] != "x" else "y"),
+        "truncated": live.token[:-1],
+        "case changed": live.token.swapcase(),
+    }
+    for label, user in (("anonymous", None), ("accountant", world.other), ("office", world.office)):
+        c = client_for(user)
+        for what, token in tokens.items():
+            for method in ("get", "post"):
+                for suffix in ("", "modulo.pdf"):
+                    if method == "post" and suffix:
+                        continue
+                    r = getattr(c, method)(f"/firma/{token}/{suffix}")
+                    assert (r.status_code, r.content) == (404, neutral.content), (
+                        label,
+                        what,
+                        method,
+                        suffix,
+                    )
+    ok = anonymous.get(live.path)
+    assert ok.status_code == 200 and "leak-marker-box@legalmail.it" in ok.content.decode()
