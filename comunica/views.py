@@ -16,8 +16,9 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.roles import office_required
 from openapi_pec import errors
 from portal.openapi import get_client
+from portal.openapi_messages import explain_error
 from portal.params import object_id
-from portal.remote_calls import repeat_message
+from portal.remote_calls import PENDING, repeat_message
 
 from . import files, selectors, tasks
 from .forms import (
@@ -121,7 +122,7 @@ def _created(request, created):
     """The request's page (its live status), for the submit that recorded the intent and for
     any repeat of it."""
     if created.new:
-        messages.success(request, _("Richiesta registrata: invio a Openapi in corso."))
+        messages.info(request, _("Richiesta registrata: invio a Openapi in corso."), PENDING)
     else:
         messages.add_message(request, *repeat_message(created.call, _what(created.richiesta)))
     return redirect("comunica:richiesta_detail", pk=created.richiesta.pk)
@@ -279,7 +280,7 @@ def procura_pdf(request, pk):
         log.warning("procura download failed for #%s: %s", richiesta.pk, exc.__class__.__name__)
         messages.error(
             request,
-            _("Openapi non ha fornito la procura: %(msg)s") % {"msg": exc.message or exc.status},
+            _("Openapi non ha fornito la procura: %(msg)s") % {"msg": explain_error(exc).text},
         )
         return redirect("comunica:richiesta_detail", pk=richiesta.pk)
     response = HttpResponse(data, content_type="application/pdf")
@@ -318,7 +319,7 @@ def procura_upload(request, pk):
                 _("Procura caricata ma NON inviata: controllare gli avvisi sul firmatario."),
             )
         else:
-            messages.success(request, _("Procura accettata: invio a Openapi in corso."))
+            messages.info(request, _("Procura accettata: invio a Openapi in corso."), PENDING)
         return redirect("comunica:richiesta_detail", pk=richiesta.pk)
     context = _status_context(request, richiesta, upload_form=form)
     return render(request, "comunica/richiesta_detail.html", context, status=400)
@@ -366,7 +367,7 @@ def richiesta_refresh(request, pk):
         polling.refresh_richiesta(richiesta)
     except errors.OpenapiError as exc:
         messages.error(
-            request, _("Openapi non risponde: %(msg)s") % {"msg": exc.message or exc.status}
+            request, _("Openapi non risponde: %(msg)s") % {"msg": explain_error(exc).text}
         )
     else:
         messages.success(request, _("Stato aggiornato da Openapi."))
@@ -391,7 +392,7 @@ def richiesta_retry(request, pk):
             if call.repeated:
                 messages.add_message(request, *repeat_message(call, _what(richiesta)))
             else:
-                messages.success(request, _("Nuovo invio a Openapi in corso."))
+                messages.info(request, _("Nuovo invio a Openapi in corso."), PENDING)
     return redirect("comunica:richiesta_detail", pk=richiesta.pk)
 
 

@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import uuid
 
 from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils.formats import number_format
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts import roles
+from openapi_pec import prices
 from openapi_pec.types import SOTTOTIPI_CLIENTE, TipoCliente
 from portal.pdf import check_pdf
 
 from . import validators
+from .choices import SOTTOTIPI_PER_TIPO, TIPO_CASELLA_DESCRIPTIONS
 from .italy import ESTERO
 from .models import PERSON_TYPES, Casella, Richiedente, Stato, TipoCasellaChoices, Titolare
 from .services.address import check_address
@@ -57,6 +62,8 @@ class TitolareForm(forms.ModelForm):
         self.fields["sottotipo_cliente"].help_text = _(
             "Obbligatorio per imprese, professionisti e PA locali."
         )
+        # the browser offers only the chosen type's subtypes (static/js/titolare_form.js)
+        self.fields["tipo_cliente"].widget.attrs["data-subtypes"] = json.dumps(SOTTOTIPI_PER_TIPO)
         self.fields["provincia"].help_text = _("Sigla di due lettere; EE per l'estero.")
 
     def clean_codice_fiscale(self):
@@ -118,6 +125,11 @@ class TitolareForm(forms.ModelForm):
         return data
 
 
+def price_label(amount) -> str:
+    """A yearly price next to a choice (as mailboxes.operations.pricing.price_label)."""
+    return gettext("%(price)s € + IVA") % {"price": number_format(amount, 2)}
+
+
 class IndirizzoForm(forms.Form):
     """The first part of a new box: holder, type and address (checked live as you type)."""
 
@@ -130,6 +142,16 @@ class IndirizzoForm(forms.Form):
 
     def __init__(self, *args, titolari=None, check_remote=True, **kwargs):
         super().__init__(*args, **kwargs)
+        # each type with its yearly price (registration = the first year); the one-line
+        # descriptions are listed under the select (``type_lines``)
+        self.fields["tipo_casella"].choices = [
+            (code, f"{label} — {price_label(prices.price(prices.Operation.RINNOVO, code))}")
+            for code, label in TipoCasellaChoices.choices
+        ]
+        self.fields["autorinnovo"].help_text = _(
+            "Alla scadenza Openapi rinnova la casella per un anno e addebita il prezzo annuale "
+            "del tipo scelto (indicato accanto al tipo) sul credito Openapi."
+        )
         self.fields["titolare"].queryset = (
             titolari if titolari is not None else Titolare.objects.all()
         )
@@ -150,8 +172,20 @@ class IndirizzoForm(forms.Form):
                     "hx-swap": "outerHTML",
                     "hx-include": "#id_tipo_casella, #id_casella_pec",
                     "hx-sync": "closest fieldset:replace",
+                    "hx-indicator": "#verifica-indirizzo",
                 }
             )
+
+    def type_lines(self):
+        """(name, one-line description, price) of every type, for the list under the select."""
+        return [
+            (
+                label,
+                TIPO_CASELLA_DESCRIPTIONS.get(code, ""),
+                price_label(prices.price(prices.Operation.RINNOVO, code)),
+            )
+            for code, label in TipoCasellaChoices.choices
+        ]
 
     def clean_casella_pec(self):
         return self.cleaned_data["casella_pec"].strip().lower()
@@ -202,12 +236,35 @@ class RichiedenteForm(forms.ModelForm):
         self.fields["nazione_nascita"].help_text = _("Codice di due lettere, es. IT.")
         for name in ("data_nascita", "data_rilascio_documento", "data_scadenza_documento"):
             self.fields[name].input_formats = ["%Y-%m-%d", "%d/%m/%Y"]
+        # derived from the codice fiscale when left empty (and still editable)
+        for name in ("data_nascita", "sesso"):
+            self.fields[name].required = False
+            self.fields[name].help_text = _("Se vuoto, ricavato dal codice fiscale.")
 
     def clean_codice_fiscale(self):
         return validators.validate_codice_fiscale_persona(self.cleaned_data["codice_fiscale"])
 
-    def clean_data_nascita(self):
-        value = validators.validate_past(self.cleaned_data["data_nascita"])
+    def _derive(self, data):
+        """Birth date and sex left empty: from the codice fiscale."""
+        derived = validators.derived_from_cf(data.get("codice_fiscale") or "")
+        for name in ("data_nascita", "sesso"):
+            if data.get(name) or name in self.errors:
+                continue
+            if name in derived:
+                data[name] = derived[name]
+                if name == "data_nascita":
+                    try:
+                        data[name] = self.clean_data_nascita(derived[name])
+                    except ValidationError as exc:
+                        self.add_error(name, exc)
+            else:
+                self.add_error(name, _("Obbligatorio (non ricavabile dal codice fiscale)."))
+
+    def clean_data_nascita(self, value=None):
+        value = value or self.cleaned_data["data_nascita"]
+        if not value:
+            return value
+        value = validators.validate_past(value)
         today = dt.date.today()
         age = today.year - value.year - ((today.month, today.day) < (value.month, value.day))
         if age < 18:
@@ -251,6 +308,7 @@ class RichiedenteForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
+        self._derive(data)
         cf = data.get("codice_fiscale")
         if cf:
             wrong = validators.cf_mismatches(

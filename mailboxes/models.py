@@ -13,6 +13,7 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
+from django.contrib import admin
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Upper
@@ -34,6 +35,7 @@ from .choices import (
     SINGLE_PDF_TYPES,
     SOTTOTIPO_CHOICES,
     TURNO,
+    Gestore,
     Stato,
     TipoCasellaChoices,
     TipoClienteChoices,
@@ -110,6 +112,7 @@ class Titolare(models.Model):
         )
 
     @property
+    @admin.display(description=_("nome"))
     def display_name(self) -> str:
         if self.denominazione:
             return self.denominazione
@@ -142,7 +145,14 @@ class Casella(RemoteMirror):
         verbose_name=_("titolare"),
     )
     casella_pec = models.CharField(_("indirizzo"), max_length=254)
-    tipo_casella = models.CharField(_("tipo"), max_length=20, choices=TipoCasellaChoices.choices)
+    #: Openapi, or another provider whose box is only recorded here (its expiry watched).
+    gestore = models.CharField(
+        _("gestore"), max_length=20, choices=Gestore.choices, default=Gestore.OPENAPI
+    )
+    #: Openapi's type; blank for a box of another provider.
+    tipo_casella = models.CharField(
+        _("tipo"), max_length=20, choices=TipoCasellaChoices.choices, blank=True
+    )
     stato = models.CharField(
         _("stato"), max_length=30, choices=Stato.choices, default=Stato.NUOVA, db_index=True
     )
@@ -158,7 +168,7 @@ class Casella(RemoteMirror):
     ts_registrazione = models.DateTimeField(_("registrata il"), null=True, blank=True)
     ts_ultima_modifica = models.DateTimeField(_("ultima modifica Openapi"), null=True, blank=True)
     ts_evasione = models.DateTimeField(_("evasa il"), null=True, blank=True)
-    ts_scadenza = models.DateTimeField(null=True, blank=True)
+    ts_scadenza = models.DateTimeField(_("scade il (Openapi)"), null=True, blank=True)
     ts_revoca = models.DateTimeField(_("revocata il"), null=True, blank=True)
     evasa_at = models.DateTimeField(
         _("vista attiva il"),
@@ -219,6 +229,11 @@ class Casella(RemoteMirror):
     @property
     def is_moving(self) -> bool:
         return self.stato in MOVING
+
+    @property
+    def managed(self) -> bool:
+        """Managed through Openapi (else a box of another provider, only recorded here)."""
+        return self.gestore == Gestore.OPENAPI
 
     @property
     def badge(self) -> str:
@@ -394,6 +409,12 @@ class CallKind(models.TextChoices):
     ATTIVAZIONE = "attivazione", _("Invio documenti (PATCH /pec/{id}/attivazione)")
 
 
+_PLAIN_KINDS = {
+    CallKind.REGISTRAZIONE: _("Registrazione"),
+    CallKind.ATTIVAZIONE: _("Invio documenti"),
+}
+
+
 def call_kinds() -> list[tuple[str, str]]:
     """The choices of ``CasellaCall.kind``: the registration's calls and every registered
     operation (a callable, so a new operation needs no migration)."""
@@ -411,6 +432,14 @@ class CasellaCall(RemoteCall):
     @property
     def is_activation(self) -> bool:
         return self.kind == CallKind.ATTIVAZIONE
+
+    @property
+    def kind_label(self) -> str:
+        """The call's name without Openapi's path (admin shows the path: get_kind_display)."""
+        spec = operation_registry.OPERATIONS.get(self.kind)
+        if spec is not None:
+            return str(spec.label)
+        return str(_PLAIN_KINDS.get(self.kind, self.kind))
 
     class Meta(RemoteCall.Meta):
         verbose_name = _("chiamata Openapi")

@@ -185,3 +185,22 @@ def validate_future(value: dt.date) -> dt.date:
     if value and value <= dt.date.today():
         raise ValidationError(_("La data deve essere nel futuro."), code="not_future")
     return value
+
+
+def derived_from_cf(value: str) -> dict[str, object]:
+    """What a person's codice fiscale tells: birth date, sex and, for one born abroad, the
+    province "EE" (a comune needs the cadastral table, which the portal does not hold). Empty
+    when the code is not a valid personal one."""
+    try:
+        cf = codicefiscale.validate(value or "")
+    except StdnumError:
+        return {}
+    if len(cf) != 16:
+        return {}
+    derived: dict[str, object] = {
+        "data_nascita": codicefiscale.get_birth_date(cf),
+        "sesso": codicefiscale.get_gender(cf),
+    }
+    if cf[11] == "Z":  # a foreign country's code instead of a comune's
+        derived["provincia_nascita"] = ESTERO
+    return derived

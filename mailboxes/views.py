@@ -19,8 +19,9 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.roles import is_office, office_required, portal_user_required
 from openapi_pec import errors
 from portal.history import Sentence
+from portal.openapi_messages import explain_error
 from portal.params import object_id
-from portal.remote_calls import repeat_message
+from portal.remote_calls import PENDING, repeat_message
 
 from . import selectors, tasks
 from .forms import (
@@ -69,6 +70,7 @@ HOLDER_SELECT_MAX = 200
 #: What a row of the boxes list shows (and its sort keys): no JSON payload, no timestamps.
 LIST_FIELDS = (
     "casella_pec",
+    "gestore",
     "tipo_casella",
     "stato",
     "data_scadenza",
@@ -149,7 +151,7 @@ def _detail_context(request, casella, *, form=None):
         "can_upload": casella.can_upload and not selectors.attivazione_in_corso(casella),
         "pdf_max_mb": f"{settings.PDF_MAX_BYTES / 1048576:g}",
         "retry_key": str(uuid.uuid4()),
-        "price": registration.registration_price(casella.tipo_casella),
+        "price": registration.registration_price(casella.tipo_casella) if casella.managed else None,
     }
     if context["can_upload"]:
         context["upload_form"] = form or DocumentiForm(casella=casella)
@@ -195,7 +197,7 @@ def casella_upload(request, pk):
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
             return redirect("mailboxes:casella_detail", pk=casella.pk)
-        messages.success(request, _("Documenti caricati: li inviamo a Openapi."))
+        messages.info(request, _("Documenti caricati: li inviamo a Openapi."), PENDING)
         return redirect("mailboxes:casella_detail", pk=casella.pk)
     context = _detail_context(request, casella, form=form)
     context["upload_form"] = form
@@ -214,7 +216,7 @@ def modulo_attivazione(request, pk):
     except errors.OpenapiError as exc:
         messages.error(
             request,
-            _("Openapi non ha restituito il modulo: %(msg)s") % {"msg": exc.message or exc.status},
+            _("Openapi non ha restituito il modulo: %(msg)s") % {"msg": explain_error(exc).text},
         )
         return redirect("mailboxes:casella_detail", pk=casella.pk)
     response = HttpResponse(content, content_type="application/pdf")
@@ -259,7 +261,9 @@ def casella_refresh(request, pk):
         box_sync.refresh_casella(casella)
         messages.success(request, _("Stato aggiornato da Openapi."))
     except errors.OpenapiError as exc:
-        messages.error(request, _("Openapi non risponde: %(msg)s") % {"msg": exc.message})
+        messages.error(
+            request, _("Openapi non risponde: %(msg)s") % {"msg": explain_error(exc).text}
+        )
     return redirect("mailboxes:casella_detail", pk=casella.pk)
 
 
@@ -280,7 +284,7 @@ def casella_retry(request, pk):
                 what = _("Registrazione di %(address)s") % {"address": casella.casella_pec}
                 messages.add_message(request, *repeat_message(call, what))
             else:
-                messages.success(request, _("Registrazione avviata di nuovo."))
+                messages.info(request, _("Registrazione avviata di nuovo."), PENDING)
     else:
         messages.error(request, _("Richiesta non valida: ricarica la pagina."))
     return redirect("mailboxes:casella_detail", pk=casella.pk)
@@ -322,7 +326,9 @@ def _registration_outcome(request, call):
         what = _("Registrazione di %(address)s") % {"address": address}
         messages.add_message(request, *repeat_message(call, what))
     else:
-        messages.success(request, _("Registrazione di %(address)s avviata.") % {"address": address})
+        messages.info(
+            request, _("Registrazione di %(address)s avviata.") % {"address": address}, PENDING
+        )
     return redirect("mailboxes:casella_detail", pk=call.casella_id)
 
 

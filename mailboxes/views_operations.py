@@ -25,9 +25,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.roles import office_required
 from openapi_pec import errors
-from portal.remote_calls import repeat_message
+from portal.openapi_messages import explain_error
+from portal.remote_calls import PENDING, repeat_message
 
-from . import expiry, selectors
+from . import expiry, hooks, selectors
 from .forms_operations import IntentForm, RinnovoMultiploForm
 from .models import Casella, CasellaCall
 from .operations import rinnovo
@@ -57,10 +58,11 @@ def _done(request, casella, call: CasellaCall):
     if call.repeated:
         messages.add_message(request, *repeat_message(call, label_of(call.kind)))
     else:
-        messages.success(
+        messages.info(
             request,
             _("Operazione «%(op)s» richiesta: la inviamo a Openapi, l'esito compare qui.")
             % {"op": label_of(call.kind)},
+            PENDING,
         )
     return redirect("mailboxes:casella_detail", pk=casella.pk)
 
@@ -92,6 +94,7 @@ def _context(casella, spec: OperationSpec) -> dict:
         "spec": spec,
         "title": spec.title,
         "intro": spec.intro(casella) if spec.intro else "",
+        "warnings": hooks.operation_warnings(casella, spec.kind),
     }
 
 
@@ -212,7 +215,7 @@ def modulo_conservazione(request, pk):
     except errors.OpenapiError as exc:
         messages.error(
             request,
-            _("Openapi non ha restituito il modulo: %(msg)s") % {"msg": exc.message or exc.status},
+            _("Openapi non ha restituito il modulo: %(msg)s") % {"msg": explain_error(exc).text},
         )
         return redirect("mailboxes:conservazione", pk=casella.pk)
     response = HttpResponse(content, content_type="application/pdf")
@@ -270,7 +273,7 @@ def scadenze(request):
                     _tell_batch_repeat(request, [c for c in result.started if c.repeated])
                 for casella, reason in result.refused:
                     messages.error(request, f"{casella.casella_pec}: {reason}")
-                return redirect(f"{reverse('mailboxes:scadenze')}?batch={batch}")
+                return redirect(f"{reverse('mailboxes:scadenze')}?entro={within}&batch={batch}")
             lines = [(c, rinnovo.renewal_price(c.tipo_casella, anni)) for c in chosen]
             total = sum((p for _c, p in lines), Decimal("0"))
             return render(
@@ -284,6 +287,9 @@ def scadenze(request):
                     "batch": str(uuid.uuid4()),
                     "wallet": expiry.wallet_info(limit=0),
                     "within": within,
+                    "warnings": [
+                        w for c in chosen for w in hooks.operation_warnings(c, rinnovo.KIND)
+                    ],
                 },
             )
         if step == "conferma" and (repeat := _batch_repeat(request, batch)):
@@ -335,7 +341,8 @@ def _batch_repeat(request, batch: str):
     if not calls:
         return None
     _tell_batch_repeat(request, calls)
-    return redirect(f"{reverse('mailboxes:scadenze')}?batch={batch}")
+    within = _within(request)
+    return redirect(f"{reverse('mailboxes:scadenze')}?entro={within}&batch={batch}")
 
 
 def _progress(batch: str) -> dict:
@@ -358,6 +365,13 @@ def scadenze_avanzamento(request):
         batch = str(uuid.UUID(batch))
     except ValueError:
         raise Http404 from None
-    return render(
-        request, "mailboxes/operations/partials/progress.html", {"progress": _progress(batch)}
+    progress = _progress(batch)
+    response = render(
+        request,
+        "mailboxes/operations/partials/progress.html",
+        {"progress": progress, "within": _within(request)},
     )
+    if request.htmx and not progress["open"]:
+        # the batch has ended: the whole page again (table, counters, credit), same tab
+        response["HX-Refresh"] = "true"
+    return response

@@ -162,6 +162,10 @@ class CompanyClient(OpenapiClient):
         """GET /IT-closed/{code}: whether the Tax Office has the code as ceased."""
         return self._lookup("IT-closed", code, types.Closure, refresh=refresh)
 
+    def advanced(self, code: str, *, refresh: bool = False) -> types.CompanyProfile:
+        """GET /IT-advanced/{code}: the company's legal form, activity status and PEC."""
+        return self._lookup("IT-advanced", code, types.CompanyProfile, refresh=refresh)
+
     def stakeholders(self, code: str, *, refresh: bool = False) -> types.Stakeholders:
         """GET /IT-stakeholders/{code}: directors and their roles.  When the API is slow it
         answers 302 with a request id; the client then polls GET /IT-check_id/{id} (free) and

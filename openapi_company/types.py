@@ -20,6 +20,7 @@ from openapi_pec.types import parse_timestamp
 __all__ = [
     "DIRECTOR_ROLES",
     "Closure",
+    "CompanyProfile",
     "Dataset",
     "Manager",
     "MonitorCallback",
@@ -153,6 +154,41 @@ class Closure:
             code=code,
             ceased=first.get("taxCodeCeased") is True,
             company_id=_str(first.get("id")),
+            fetched_at=parse_timestamp(fetched_at),
+            raw=first,
+        )
+
+
+# --------------------------------------------------------------------------- IT-advanced
+
+
+@dataclass(frozen=True)
+class CompanyProfile:
+    """GET /IT-advanced/{code}, the parts the portal reads: the detailed legal form (the
+    Chambers' code, e.g. ``SR`` for an srl), the activity status and the registered PEC."""
+
+    code: str
+    company_name: str = ""
+    legal_form: str = ""
+    legal_form_description: str = ""
+    activity_status: str = ""
+    ceased: bool = False
+    pec: str = ""
+    fetched_at: dt.datetime | None = field(default=None, compare=False)
+    raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @classmethod
+    def from_raw(cls, code: str, data: Any, fetched_at: float | None = None) -> CompanyProfile:
+        first = _first(data)
+        form = _dict(first.get("detailedLegalForm"))
+        return cls(
+            code=code,
+            company_name=_str(first.get("companyName")),
+            legal_form=_str(form.get("code")).upper(),
+            legal_form_description=_str(form.get("description")),
+            activity_status=_str(first.get("activityStatus")).upper(),
+            ceased=first.get("taxCodeCeased") is True,
+            pec=_str(first.get("pec")).strip(),
             fetched_at=parse_timestamp(fetched_at),
             raw=first,
         )

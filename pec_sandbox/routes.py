@@ -61,6 +61,7 @@ ROUTES = [
         for method, pattern, name in (
             ("GET", "/IT-pec/{code}", "IT-pec"),
             ("GET", "/IT-closed/{code}", "IT-closed"),
+            ("GET", "/IT-advanced/{code}", "IT-advanced"),
             ("GET", "/IT-stakeholders/{code}", "IT-stakeholders"),
             ("GET", "/monitor", "list_monitors"),
             ("POST", "/monitor", "create_monitor"),

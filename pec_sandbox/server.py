@@ -286,7 +286,7 @@ class Handler(BaseHTTPRequestHandler):
                     return
                 self._send_json(200, sandbox.mint_token(body))  # TokenDetail, top level
                 return
-            elif name in ("IT-pec", "IT-closed", "IT-stakeholders"):
+            elif name in ("IT-pec", "IT-closed", "IT-advanced", "IT-stakeholders"):
                 data = sandbox.company_lookup(name, params["code"])
                 status = 200 if data is not None else 204
             elif name in ("list_monitors", "create_monitor"):

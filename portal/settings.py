@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "comunica",
     "cockpit",
     "portfolio",
+    "compliance",
     "signing",
     "ledger",
 ]
@@ -217,6 +218,11 @@ CELERY_BEAT_SCHEDULE = {
     "mailboxes-purge-documents": _every("mailboxes.purge_documents", 60 * 60.0, 59 * 60),
     "portal-sweep-private-files": _every("portal.sweep_private_files", 6 * 60 * 60.0, 5 * 60 * 60),
     "comunica-sync-account": _every("comunica.sync_account", 15 * 60.0, 14 * 60),
+    # The compliance page's checks (nothing when COMPANY_API_ENABLED is off; the Company API's
+    # answers are kept for COMPANY_API_CACHE_SECONDS, so a daily run pays only for the stale),
+    # and hourly the findings from the stored checks (no Company API call).
+    "compliance-refresh": _every("compliance.refresh", 24 * 60 * 60.0, 23 * 60 * 60),
+    "compliance-recompute": _every("compliance.recompute", 60 * 60.0, 59 * 60),
     # The cost ledger paired with the wallet's movements (ledger/services/reconcile.py).
     "ledger-reconcile": _every("ledger.reconcile", 60 * 60.0, 59 * 60),
 }
@@ -312,6 +318,60 @@ else:
     ):
         if not _url.startswith("https://"):
             CONFIG_ERRORS.append((_name, "must be an https:// URL"))
+
+# --- Company API and the Registro Imprese compliance page (compliance/) ---------------------
+# Off by default: every lookup is paid. On, the portal checks its client companies' registered
+# PEC and directors with Openapi's Company API (same credentials and wallet as the PEC API).
+COMPANY_API_ENABLED = _read(env.bool, "COMPANY_API_ENABLED", False)
+# An answer is not asked for again for this long (seconds): kept in Django's cache.
+COMPANY_API_CACHE_SECONDS = _read(env.int, "COMPANY_API_CACHE_SECONDS", 7 * 24 * 3600)
+if COMPANY_API_CACHE_SECONDS < 1:
+    CONFIG_ERRORS.append(("COMPANY_API_CACHE_SECONDS", "must be at least 1"))
+    COMPANY_API_CACHE_SECONDS = 7 * 24 * 3600
+if OPENAPI_DEMO:
+    OPENAPI_COMPANY_URL = SANDBOX_URL
+else:
+    OPENAPI_COMPANY_URL = _read(env.str, "OPENAPI_COMPANY_URL", "https://test.company.openapi.com")
+    if not OPENAPI_COMPANY_URL.startswith("https://"):
+        CONFIG_ERRORS.append(("OPENAPI_COMPANY_URL", "must be an https:// URL"))
+# The office's own PEC addresses: a client company registered with one of them is irregular.
+COMPLIANCE_OFFICE_PECS = [
+    a.strip().lower() for a in _read(env.list, "COMPLIANCE_OFFICE_PECS", []) if a.strip()
+]
+# A box expiring within this many days is flagged when it is a company's registered PEC.
+COMPLIANCE_EXPIRING_DAYS = _read(env.int, "COMPLIANCE_EXPIRING_DAYS", 30)
+# The director's own PEC (domicilio digitale, DL 159/2025 art. 13): the sources disagree on
+# dates and scope, so these are the office's settings, not hard-coded truths.
+# Legal forms (the Registro Imprese's detailed codes) whose director must have a PEC: srl
+# (SR, SU, RS), spa (SP), sapa (AA), cooperatives (SC), consortile companies (SL) [codes: I].
+COMPLIANCE_DIRECTOR_LEGAL_FORMS = [
+    c.strip().upper()
+    for c in _read(
+        env.list, "COMPLIANCE_DIRECTOR_LEGAL_FORMS", ["SR", "SU", "RS", "SP", "AA", "SC", "SL"]
+    )
+]
+# The obliged director: the first role present, in this order (amministratore unico,
+# amministratore delegato, presidente del CdA).
+COMPLIANCE_DIRECTOR_ROLES = [
+    c.strip().upper() for c in _read(env.list, "COMPLIANCE_DIRECTOR_ROLES", ["AUN", "AMD", "PCA"])
+]
+# Deadline for companies already registered (Unioncamere asked for 2026-03-31).
+
+
+def _read_day(name: str, default: str):
+    import datetime
+
+    try:
+        return datetime.date.fromisoformat(_read(env.str, name, default))
+    except ValueError:
+        CONFIG_ERRORS.append((name, "malformed date (expected YYYY-MM-DD)"))
+        return datetime.date.fromisoformat(default)
+
+
+COMPLIANCE_DIRECTOR_DEADLINE = _read_day("COMPLIANCE_DIRECTOR_DEADLINE", "2025-12-31")
+# From this day the director's PEC must differ from every company PEC known (MIMIT decree of
+# 4 Dec 2025); before it, only from their own company's.
+COMPLIANCE_DIRECTOR_DISTINCT_FROM = _read_day("COMPLIANCE_DIRECTOR_DISTINCT_FROM", "2026-01-15")
 
 # --- Auth, sessions, security ---------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

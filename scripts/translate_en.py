@@ -16,6 +16,28 @@ PO = ROOT / "locale" / "en" / "LC_MESSAGES" / "django.po"
 TABLES = Path(__file__).with_name("en_translations")
 
 
+IT_PO = ROOT / "locale" / "it" / "LC_MESSAGES" / "django.po"
+IT_TABLES = Path(__file__).parent / "it_translations"
+
+
+def _fill_italian() -> None:
+    """Third-party msgids with no Italian catalogue of their own (django-axes): their Italian
+    from scripts/it_translations/*.json (our own msgids are Italian already)."""
+    table = {}
+    for path in sorted(IT_TABLES.glob("*.json")):
+        table.update(json.loads(path.read_text()))
+    if not table:
+        return
+    po = polib.pofile(str(IT_PO))
+    for entry in po:
+        if not entry.obsolete and entry.msgid in table:
+            entry.msgstr = table[entry.msgid]
+            if "fuzzy" in entry.flags:
+                entry.flags.remove("fuzzy")
+    po.save()
+    po.save_as_mofile(str(IT_PO.with_suffix(".mo")))
+
+
 def main() -> int:
     table = {}
     for path in sorted(TABLES.glob("*.json")):
@@ -37,6 +59,7 @@ def main() -> int:
             missing.append(entry.msgid)
     po.save()
     po.save_as_mofile(str(PO.with_suffix(".mo")))
+    _fill_italian()
     for msgid in missing:
         print(f"untranslated: {msgid!r}")
     print(f"{len(po.translated_entries())} translated, {len(missing)} missing")

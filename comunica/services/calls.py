@@ -16,7 +16,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from openapi_pec import errors, types
-from portal import remote_calls
+from portal import openapi_messages, remote_calls
 from portal.callbacks import callback_for
 from portal.history import Sentence
 from portal.openapi import get_client
@@ -110,14 +110,14 @@ class CreateHandler(_ComunicaHandler):
         RichiestaComunicazione.objects.filter(pk=r.pk, remote_id=None).update(
             stato=StatoRichiesta.NON_INVIATA, last_error=message[:2000], updated_at=timezone.now()
         )
-        text = Sentence(_("Openapi ha rifiutato la richiesta: %(msg)s"), msg=message)
+        text = Sentence(
+            _("Openapi ha rifiutato la richiesta: %(msg)s"),
+            msg=openapi_messages.call_sentence(call, message),
+        )
         if isinstance(error, errors.InsufficientCredit):
             text = Sentence(
-                _(
-                    "Credito Openapi insufficiente: nulla è stato addebitato. Ricaricare il "
-                    "portafoglio e riprovare. (%(msg)s)"
-                ),
-                msg=message,
+                _("Nulla è stato addebitato. %(msg)s"),
+                msg=openapi_messages.call_sentence(call, message),
             )
         record(r, Evento.Tipo.ERRORE, text, stato=StatoRichiesta.NON_INVIATA)
         notify(
@@ -160,7 +160,10 @@ class UploadHandler(_ComunicaHandler):
         r = call.richiesta
         message = call.last_error or (error.message if error else "")
         RichiestaComunicazione.objects.filter(pk=r.pk).update(last_error=message[:2000])
-        text = Sentence(_("Openapi ha rifiutato la procura: %(msg)s"), msg=message)
+        text = Sentence(
+            _("Openapi ha rifiutato la procura: %(msg)s"),
+            msg=openapi_messages.call_sentence(call, message),
+        )
         record(r, Evento.Tipo.ERRORE, text)
         notify(
             r,

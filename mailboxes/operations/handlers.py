@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy
 
 from openapi_pec import errors
+from portal import openapi_messages
 from portal.history import Sentence
 from portal.remote_calls import CallHandler, Confirmed, NotPerformed, Undecided
 
@@ -163,6 +164,6 @@ class OperationHandler(BoxCallHandler):
         line = Sentence(
             gettext_lazy("Operazione «%(op)s» non riuscita: %(msg)s"),
             op=label_of(self.kind),
-            msg=message,
+            msg=openapi_messages.call_sentence(call, message),
         )
         return line, {"operazione": self.kind}

@@ -73,7 +73,7 @@ class RevocaForm(OperationForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["conferma"].widget.attrs.update(
-            {"autocomplete": "off", "spellcheck": "false", "placeholder": self.casella.casella_pec}
+            {"autocomplete": "off", "spellcheck": "false", "placeholder": ""}
         )
         self.initial.setdefault("intent_key", str(uuid.uuid4()))
 
@@ -128,7 +128,10 @@ SPEC = register(
         admin_form=RevocaAdminForm,
         admin_description=gettext_lazy("Revoca le caselle selezionate…"),
         irreversible=True,
-        warning=gettext_lazy("La revoca è irreversibile."),
+        warning=gettext_lazy(
+            "La revoca ha effetto subito: la casella smette di ricevere e inviare posta "
+            "certificata. Per riaverla servirà un rinnovo, a pagamento."
+        ),
         admin_intro=gettext_lazy(
             "Scrivi l'indirizzo di ogni casella da revocare: quelle senza indirizzo scritto non "
             "vengono revocate."

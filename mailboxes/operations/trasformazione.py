@@ -86,7 +86,7 @@ class TrasformazioneHandler(OperationHandler):
         if not prices.is_upgrade(str(current.tipo_casella), call.params.get("a", "")):
             raise not_allowed(
                 _("Cambio tipo non inviato: per Openapi la casella è già %(tipo)s.")
-                % {"tipo": current.tipo_casella}
+                % {"tipo": TipoCasellaChoices.label_of(str(current.tipo_casella))}
             )
 
     def send(self, client, call, casella):

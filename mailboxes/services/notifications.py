@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from accounts import roles
+from portal import openapi_messages
 
 from ..models import Casella, CasellaCall
 
@@ -53,7 +54,12 @@ def notify_failure(call: CasellaCall, message: str, *, credit: bool) -> None:
     send_mail(
         _("Operazione non riuscita su %(address)s") % {"address": call.casella.casella_pec},
         _("%(kind)s non riuscita.\nMotivo: %(msg)s\n")
-        % {"kind": call.get_kind_display(), "msg": message},
+        % {
+            "kind": call.kind_label,
+            "msg": openapi_messages.explain(
+                message, code=call.error_code, status=call.http_status
+            ).text,
+        },
         None,
         sorted(to),
         fail_silently=True,

@@ -92,6 +92,25 @@ ID_URLS: dict[str, Builder] = {
     "comunica/<int:pk>/callback/<str:token>/": lambda w: (
         f"/comunica/{w.richiesta.pk}/callback/{'0' * 40}/"
     ),
+    # the compliance pages of a company holder
+    "conformita/impresa/<int:pk>/": lambda w: f"/conformita/impresa/{w.titolare.pk}/",
+    "conformita/impresa/<int:pk>/verifica/": lambda w: (
+        f"/conformita/impresa/{w.titolare.pk}/verifica/"
+    ),
+    "conformita/impresa/<int:pk>/sorveglia/": lambda w: (
+        f"/conformita/impresa/{w.titolare.pk}/sorveglia/"
+    ),
+    "conformita/impresa/<int:pk>/amministratore/": lambda w: (
+        f"/conformita/impresa/{w.titolare.pk}/amministratore/"
+    ),
+    "conformita/impresa/<int:pk>/amministratore/comunica/": lambda w: (
+        f"/conformita/impresa/{w.titolare.pk}/amministratore/comunica/"
+    ),
+    "conformita/campagna/<int:pk>/": lambda w: f"/conformita/campagna/{_campaign(w).pk}/",
+    # Openapi's monitor callback: public, but only with the monitor's secret
+    "conformita/sorveglianza/<int:pk>/callback/<str:token>/": lambda w: (
+        f"/conformita/sorveglianza/{_monitor(w).pk}/callback/{'0' * 40}/"
+    ),
     # The client's signing link: public, but only with a live link's token (here a wrong one;
     # test_signing_links_open_only_their_own_step tries real, expired and other boxes' tokens)
     "firma/<str:token>/": lambda w: f"/firma/{WRONG_TOKEN}/",
@@ -117,6 +136,7 @@ NO_OBJECT: set[str] = set()
 SECRET_URLS = {
     "caselle/<int:pk>/callback/<str:token>/",
     "comunica/<int:pk>/callback/<str:token>/",
+    "conformita/sorveglianza/<int:pk>/callback/<str:token>/",
     "firma/<str:token>/",
     "firma/<str:token>/modulo.pdf",
 }
@@ -124,6 +144,22 @@ SECRET_URLS = {
 LINK_URLS = {"firma/<str:token>/", "firma/<str:token>/modulo.pdf"}
 WRONG_TOKEN = "W" * 43
 _ADMIN_OBJECT = re.compile(r"^admin/(\w+)/(\w+)/<path:object_id>/(\w*/?)$")
+
+
+def _campaign(w: World):
+    from compliance.models import Campaign, CampaignItem
+
+    campaign, _new = Campaign.objects.get_or_create(key="matrix", created_by=w.office)
+    CampaignItem.objects.get_or_create(campaign=campaign, titolare=w.titolare)
+    return campaign
+
+
+def _monitor(w: World):
+    from compliance.models import Monitor
+
+    return Monitor.objects.get_or_create(
+        titolare=w.titolare, dataset="IT-pec", defaults={"remote_id": "a" * 24}
+    )[0]
 
 
 def _link(w: World):
@@ -187,11 +223,17 @@ PLAIN_URLS: dict[str, str] = {
     "caselle/scadenze/": "office",
     "caselle/scadenze/avanzamento/": "office",
     "portafoglio/da-collegare/": "office",
+    "portafoglio/altro-gestore/": "office",
     "portafoglio/importa/": "office",
     "portafoglio/importa/modello/": "office",
+    "portafoglio/importa/registrazioni/": "office",
+    "portafoglio/importa/registrazioni/avanzamento/": "office",
     "portafoglio/esporta/caselle/": "portal",
     "portafoglio/esporta/titolari/": "portal",
     "portafoglio/esporta/scadenze/": "office",
+    "conformita/": "portal",
+    "conformita/verifica/": "office",
+    "conformita/campagna/": "office",
     "firma/fatto/": "public",
     "costi/": "portal",
     "costi/registro/": "office",
@@ -205,6 +247,7 @@ POST_ONLY = {
     "comunica/sincronizza/",
     "account/logout/",
     "i18n/setlang/",
+    "conformita/verifica/",
 }
 
 
