@@ -159,7 +159,10 @@ ALIASES = _in_every_language(lambda: {fold(str(c.header)): c.field for c in IMPO
 ALIASES |= {fold(f.replace("_", " ")): f for f in HOLDER_FIELDS}
 ALIASES |= {"cf": "codice_fiscale", "p iva": "partita_iva", "piva": "partita_iva"}
 ALIASES |= {"denominazione": "denominazione", "email": "email", "cellulare": "telefono"}
-ALIASES |= {"codice fiscale del titolare": "codice_fiscale"}
+ALIASES |= {
+    "codice fiscale del titolare": "codice_fiscale",
+    "holders codice fiscale": "codice_fiscale",
+}
 ALIASES |= {
     "pec": "casella_pec",
     "indirizzo pec": "casella_pec",
@@ -179,3 +182,18 @@ TYPES = _in_every_language(
         | {fold(lb): v for v, lb in TipoCasellaChoices.choices}
     )
 )
+
+#: The boxes export before this vocabulary (files offices already keep): "Indirizzo" was the
+#: box's address (not the street), "Tipo" its type, "Titolare" its holder's name; it is told
+#: by its "Codice fiscale del titolare" column.
+LEGACY_MARKS = {"codice fiscale del titolare", "holders codice fiscale"}
+LEGACY_BOXES = {"indirizzo": "casella_pec", "tipo": "tipo_casella", "titolare": "denominazione"}
+LEGACY_BOXES |= {"address": "casella_pec", "type": "tipo_casella", "holder": "denominazione"}
+
+
+def keys_of(headers: list[str]) -> list[str | None]:
+    """The import's key of each folded header of a file (None: a column it ignores)."""
+    keys = [ALIASES.get(h) for h in headers]
+    if LEGACY_MARKS & set(headers) and "casella_pec" not in keys:
+        keys = [LEGACY_BOXES.get(h, k) for h, k in zip(headers, keys, strict=True)]
+    return keys

@@ -207,7 +207,7 @@ def preview(content: bytes) -> Preview:
         raise FileRefused(_("Il file è vuoto.")) from None
     except (csv.Error, ValueError):
         raise FileRefused(_("Il file non è un CSV né un foglio Excel (.xlsx).")) from None
-    keys = [ALIASES.get(fold(_text(h))) for h in header]
+    keys = columns.keys_of([fold(_text(h)) for h in header])
     if "codice_fiscale" not in keys:
         raise FileRefused(
             _(

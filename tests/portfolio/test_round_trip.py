@@ -203,3 +203,25 @@ def test_an_exported_openapi_box_missing_here_is_not_registered_again(client, of
     (row,) = response.context["preview"].rows
     assert row.verdict == importing.INVALID and not response.context["preview"].to_register
     assert "già registrata su Openapi" in response.content.decode()
+
+
+def test_a_boxes_export_of_the_old_columns_imports_too(client, office):
+    """Before one vocabulary the boxes export called the box's address "Indirizzo" (the
+    holders' street): a file kept from then still brings back its boxes."""
+    company = holder(piva(1), denominazione="Impresa Srl")
+    box = portfolio.box(company, Stato.EVASA)
+    old = [
+        "Indirizzo;Tipo;Stato;Titolare;Cognome;Nome;Codice fiscale del titolare;Scadenza;"
+        "Attivata il;Rinnovo automatico;Id Openapi;Gestore",
+        f"{box.casella_pec};STANDARD;Attiva;Impresa Srl;;;{piva(1)};;;no;{box.remote_id};Openapi",
+        f"impresa@pec.aruba.it;;Attiva;Impresa Srl;;;{piva(1)};31/01/2027;;no;;Aruba",
+    ]
+    client.force_login(office)
+    preview = import_file(client, "\ufeff".encode() + "\r\n".join(old).encode(), "old.csv")
+    assert (preview.existing, preview.other_boxes) == (1, 1)
+    aruba = Casella.objects.get(casella_pec="impresa@pec.aruba.it")
+    assert (aruba.gestore, aruba.data_scadenza, aruba.titolare) == (
+        Gestore.ARUBA,
+        dt.date(2027, 1, 31),
+        company,
+    )
