@@ -71,6 +71,8 @@ def csv_chunks(table: Iterable[list[Any]]) -> Iterator[bytes]:
 
 
 def _xlsx_cell(sheet, value: Any):
+    if value == "":
+        return None  # an empty cell is not written (the boxes export has many)
     if isinstance(value, dt.date):
         cell = WriteOnlyCell(sheet, value=value)
         cell.number_format = "DD/MM/YYYY"
