@@ -7,9 +7,10 @@ from . import views
 urlpatterns = [
     path(
         "account/login/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        views.LoginView.as_view(),
         name="login",
     ),
+    path("account/lingua/", views.set_language, name="set_language_saved"),
     path("account/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("account/password/", views.PasswordChangeView.as_view(), name="password_change"),
     path(
