@@ -304,7 +304,7 @@ def send_reminders(*, today: dt.date | None = None) -> dict[str, int]:
 
 
 def _reminder_message(claimed: list[tuple[Casella, int]], today: dt.date) -> tuple[str, str]:
-    base = settings.PORTAL_PUBLIC_URL.rstrip("/")
+    base = settings.PORTAL_LINK_URL.rstrip("/")
     lines = []
     total = Decimal("0")
     for casella, _soglia in claimed:
