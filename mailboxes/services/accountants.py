@@ -17,8 +17,6 @@ from django.utils.translation import gettext as _
 from accounts import roles
 from portal.links import absolute_reverse
 
-from ..models import Titolare
-
 
 def invite_accountant(*, email: str, first_name: str, last_name: str, titolari, invited_by):
     """Create (or reuse) the accountant with ``email``, assign ``titolari`` to them and, after

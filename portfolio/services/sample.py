@@ -5,10 +5,9 @@ only once (a second run finds the sample's holders and does nothing)."""
 
 from __future__ import annotations
 
-import json
-import urllib.request
 import uuid
 
+import requests
 from django.conf import settings
 from django.db import transaction
 
@@ -41,17 +40,13 @@ class SampleError(Exception):
 
 
 def _seed(stato: str, n: int, tipo: str) -> None:
-    body = json.dumps({"n": n, "stato": stato, "tipo": tipo, "prefix": f"{PREFIX}{stato[:4]}-"})
-    request = urllib.request.Request(  # noqa: S310 - the demo's own sandbox, http on loopback
-        f"{settings.SANDBOX_URL.rstrip('/')}/_sandbox/seed",
-        data=body.encode(),
-        headers={"Content-Type": "application/json"},
-        method="POST",
-    )
+    body = {"n": n, "stato": stato, "tipo": tipo, "prefix": f"{PREFIX}{stato[:4]}-"}
     try:
-        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
-            response.read()
-    except OSError as exc:
+        response = requests.post(
+            f"{settings.SANDBOX_URL.rstrip('/')}/_sandbox/seed", json=body, timeout=10
+        )
+        response.raise_for_status()
+    except requests.RequestException as exc:
         raise SampleError(f"the sandbox at {settings.SANDBOX_URL} does not answer ({exc})") from exc
 
 

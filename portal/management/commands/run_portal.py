@@ -9,6 +9,7 @@ import collections
 import contextlib
 import errno
 import fcntl
+import http.client
 import importlib.util
 import os
 import re
@@ -19,7 +20,6 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.request
 from collections.abc import Callable
 from urllib.parse import urlsplit
 
@@ -142,12 +142,15 @@ def _cannot_listen(host: str, port: int) -> str | None:
     return None
 
 
-def _answers(url: str) -> bool:
+def _answers(host: str, port: int, path: str) -> bool:
+    connection = http.client.HTTPConnection(host, port, timeout=2)
     try:
-        with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - our own http URL
-            return response.status < 500
+        connection.request("GET", path)
+        return connection.getresponse().status < 500
     except OSError:
         return False
+    finally:
+        connection.close()
 
 
 class Command(BaseCommand):
@@ -263,18 +266,16 @@ class Command(BaseCommand):
         """Once the web server answers (after the start-up lines of every process), fill the
         demo with the sample portfolio when SAMPLE=1, then say again where the portal is and,
         in demo mode, how to log in."""
-        shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104
+        shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104  # nosec B104
         shown = f"[{shown}]" if ":" in shown else shown
         url = f"http://{shown}:{port}/"
         deadline = time.monotonic() + 300
-        while not _answers(url + "account/login/"):
+        while not _answers(shown.strip("[]"), port, "/account/login/"):
             if stopping() or time.monotonic() > deadline:
                 return
             time.sleep(0.5)
         if env.get("SAMPLE", "") not in ("", "0") and settings.OPENAPI_DEMO:
-            subprocess.run(
-                [sys.executable, "manage.py", "sample_portfolio"], env=env, check=False
-            )
+            subprocess.run([sys.executable, "manage.py", "sample_portfolio"], env=env, check=False)
         lines = [f"The PEC portal is ready: {url}"]
         credentials = demo_credentials()
         if credentials:
