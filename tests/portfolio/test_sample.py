@@ -34,6 +34,10 @@ def test_the_sample_portfolio_fills_the_demo_once(demo_sandbox, make_user, capsy
     assert not Casella.objects.filter(titolare__isnull=True).exists()
     assert Titolare.objects.filter(denominazione="Comunità Montana Alta Valle").exists()
     assert RichiestaComunicazione.objects.count() == 1
+    assert Casella.objects.filter(casella_pec__startswith="rossibianchi-").count() == 4
+    accountant = Titolare.objects.get(denominazione="Rossi & Bianchi Srl").commercialisti.get()
+    assert accountant.username == "commercialista"
+    assert Titolare.objects.filter(commercialisti=accountant).count() == 2
 
     call_command("sample_portfolio")
     assert "already there" in capsys.readouterr().out

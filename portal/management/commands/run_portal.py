@@ -275,7 +275,11 @@ class Command(BaseCommand):
                 return
             time.sleep(0.5)
         if env.get("SAMPLE", "") not in ("", "0") and settings.OPENAPI_DEMO:
-            subprocess.run([sys.executable, "manage.py", "sample_portfolio"], env=env, check=False)
+            subprocess.run(
+                [sys.executable, "manage.py", "sample_portfolio"],
+                env={"LOG_LEVEL": "WARNING", **env},
+                check=False,
+            )
         lines = [f"The PEC portal is ready: {url}"]
         credentials = demo_credentials()
         if credentials:
@@ -310,6 +314,8 @@ class Command(BaseCommand):
             "--state",
             str(settings.DATA_DIR / "sandbox.json"),
         ]
+        if os.environ.get("PORTAL_LOG_LEVEL", "WARNING").upper() not in ("INFO", "DEBUG"):
+            argv.append("--quiet")  # not a line per polled box
         child = supervisor.start("sandbox", argv, stdout=subprocess.PIPE, text=True)
         # Its first line says where it listens ("pec_sandbox listening on http://host:port");
         # the rest of its output is passed through.

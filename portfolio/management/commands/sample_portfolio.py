@@ -1,7 +1,8 @@
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from portfolio.services.sample import SampleError, make_sample
+from portal.demo import demo_credentials
+from portfolio.services.sample import ACCOUNTANT, SampleError, make_sample
 
 
 class Command(BaseCommand):
@@ -18,7 +19,8 @@ class Command(BaseCommand):
         if user is None:
             raise CommandError(f"No user {username!r}: run create_demo_admin first.")
         try:
-            made = make_sample(user=user)
+            credentials = demo_credentials()
+            made = make_sample(user=user, accountant_password=credentials[1] if credentials else "")
         except SampleError as exc:
             raise CommandError(f"No sample portfolio: {exc}.") from None
         if not made:
@@ -26,5 +28,6 @@ class Command(BaseCommand):
         else:
             self.stdout.write(
                 f"Sample portfolio: {made['holders']} holders, {made['boxes']} boxes, "
-                f"{made['comunica']} comunica request."
+                f"{made['comunica']} comunica request; the accountant {ACCOUNTANT!r} (the "
+                "administrator's password) follows two of the holders."
             )
