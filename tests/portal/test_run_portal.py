@@ -185,7 +185,8 @@ def test_run_portal_serves_beside_another_demo_and_ctrl_c_leaves_no_process(port
 
 @pytest.mark.integration
 def test_run_portal_starts_again_a_process_that_dies(portal):
-    p = portal(SANDBOX_URL=f"http://127.0.0.1:{free_port()}")
+    # every line (the worker's "ready." and task lines are INFO)
+    p = portal(SANDBOX_URL=f"http://127.0.0.1:{free_port()}", PORTAL_LOG_LEVEL="INFO")
     p.wait_answering()
     p.wait_for(lambda: p.console.count(" ready.") == 1, "the worker")
     (worker,) = [pid for pid, cmd in children_of(p.proc.pid).items() if " worker " in cmd]
