@@ -63,12 +63,13 @@ def run_flow(sandbox, env, n: int, *, callbacks: bool, naive_poll: bool = False)
     from django.core.cache import cache
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from mailboxes import tasks
     from mailboxes.models import Casella, Stato
     from mailboxes.services import activation, registration
+    from mailboxes.services.polling import BOXES
     from openapi_pec.domains import SANDBOX_DOMAINS
     from pec_sandbox.pdf import make_pdf
     from portal.pdf import check_pdf
+    from portal.tasks import kick_key
 
     from .figures import Poller, PortalServer, _superuser
 
@@ -93,7 +94,7 @@ def run_flow(sandbox, env, n: int, *, callbacks: bool, naive_poll: bool = False)
         # (kick_poll) are held off by their own lock.
         worker_env.pop("PORTAL_PUBLIC_URL", None)
         os.environ.pop("PORTAL_PUBLIC_URL", None)
-        cache.set(tasks.KICK_KEY, 1, timeout=3600)
+        cache.set(kick_key(BOXES.name), 1, timeout=3600)
     worker = _worker(worker_env, os.path.join(env["DATA_DIR"], "worker.log"))
     modulo = make_pdf("Modulo di attivazione firmato", ["Firmato"])
     ident = make_pdf("Documento d'identità", ["CA12345AB"])
@@ -147,7 +148,7 @@ def run_flow(sandbox, env, n: int, *, callbacks: bool, naive_poll: bool = False)
         if server:
             server.stop()
         os.environ.pop("PORTAL_PUBLIC_URL", None)
-        cache.delete(tasks.KICK_KEY)
+        cache.delete(kick_key(BOXES.name))
         sandbox.post("config", {"evasione_seconds": 1.0})
     return {"seconds": seconds, "calls": calls}
 

@@ -74,13 +74,14 @@ def poll_due(resource: str) -> dict:
     return figures
 
 
+def kick_key(resource: str) -> str:
+    """The cache key holding the resource's extra tick (one queued at a time)."""
+    return f"{resource}:poll-kick"
+
+
 def kick_poll(resource: str) -> None:
     delay = polling.seconds_to_next_poll(polling.resource(resource))
-    if (
-        delay is not None
-        and delay <= KICK_MAX
-        and cache.add(f"{resource}:poll-kick", 1, timeout=delay + 2)
-    ):
+    if delay is not None and delay <= KICK_MAX and cache.add(kick_key(resource), 1, delay + 2):
         poll_due.apply_async((resource,), countdown=max(delay, 0.2))
 
 

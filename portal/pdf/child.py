@@ -3,15 +3,18 @@ and writes one JSON line on stdout (no Django here; portal/pdf/__init__.py start
 
 The limits are the kernel's, so nothing in the file can talk its way past them: address space
 (what the interpreter and pypdf take once imported, plus the check's allowance), CPU seconds
-(SIGXCPU, then SIGKILL), no core dumps, no files written. What pypdf logs or warns about the
-file is counted, never written anywhere: the portal logs one summary line.
+(a SIGPROF timer, the kernel's SIGXCPU then SIGKILL behind it), no core dumps, no files
+written. What pypdf logs or warns about the file is counted, never written anywhere: the portal
+logs one summary line.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import math
 import resource
+import signal
 import sys
 import warnings
 
@@ -44,10 +47,16 @@ def _status(field: str) -> int:
     return 0
 
 
-def _limit(memory: int, seconds: int) -> None:
+def _limit(memory: int, seconds: float) -> None:
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))
-    resource.setrlimit(resource.RLIMIT_CPU, (seconds, seconds + 1))
+    # CPU time, not wall time, is what a file costs: SIGPROF (whose default action ends the
+    # process) after ``seconds`` of user + system time from here; the kernel's whole-second
+    # limit behind it, counted from the start (the import of pypdf included).
+    used = sum(resource.getrusage(resource.RUSAGE_SELF)[:2])
+    hard = math.ceil(used + seconds) + 1
+    resource.setrlimit(resource.RLIMIT_CPU, (hard, hard + 1))
+    signal.setitimer(signal.ITIMER_PROF, max(seconds, 0.001))
     size = _status("VmSize")
     if size:  # elsewhere (macOS) the address space is no measure of memory: time bounds it
         resource.setrlimit(resource.RLIMIT_AS, (size + memory, resource.RLIM_INFINITY))
@@ -66,10 +75,11 @@ def main(argv: list[str]) -> int:
 
     from .inspection import inspect
 
-    _limit(int(params["memory"]), int(params["cpu_seconds"]))
+    _limit(int(params["memory"]), float(params["cpu_seconds"]))
     try:
         raw = sys.stdin.buffer.read()
         result = inspect(raw, int(params["pages_limit"]), int(params["max_decoded"]))
+        signal.setitimer(signal.ITIMER_PROF, 0)  # the answer is in: writing it is not the file's
     except MemoryError:
         result = {"code": "too_complex"}
     result["warnings"] = counter.count

@@ -31,7 +31,11 @@ from tests import figures
 
 from . import corpus
 
-TIME_LIMIT = 2.0  # seconds per file
+# Seconds per file, wall clock: the hard bound (portal.pdf.CHECK_WALL_SECONDS). What a file may
+# cost is 1.8 s of the checking child's CPU, enforced by the child's timer; the wall time also
+# holds the machine's other work (a CI machine running other suites), so it is no measure of the
+# file and is printed as a figure, with the bench's P9 for the unloaded timings.
+TIME_LIMIT = 10.0
 MEMORY_LIMIT = 100 * 1024 * 1024  # tracemalloc peak per file
 
 PDF_BUGS: dict[str, str] = {}  # label -> "BUG: ..." for a file accepted although it should not be
