@@ -26,7 +26,12 @@ CHROMIUM_ARGS = [
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 AXE_JS = Path(__file__).with_name("axe") / "axe.min.js"
-AXE_BLOCKING = ("serious", "critical")
+# AXE_STRICT=1 makes the moderate and minor findings fail too (heading order, empty headers...).
+AXE_BLOCKING = (
+    ("minor", "moderate", "serious", "critical")
+    if os.environ.get("AXE_STRICT")
+    else ("serious", "critical")
+)
 # Runs in every document (before the page's own scripts): axe on load and after each htmx
 # swap, one run at a time, the findings handed to the test through window.__axeReport.
 AXE_HOOK = """
@@ -36,7 +41,7 @@ AXE_HOOK = """
   const run = () => {
     if (running) { again = true; return running; }
     running = window.axe.run(document, {resultTypes: ["violations"]}).then((r) => {
-      const found = r.violations.filter((v) => ["serious", "critical"].includes(v.impact))
+      const found = r.violations
         .map((v) => ({id: v.id, impact: v.impact, help: v.help,
                       targets: v.nodes.slice(0, 5).map((n) => n.target.join(" "))}));
       return window.__axeReport && window.__axeReport(location.pathname + location.search, found);
@@ -75,7 +80,8 @@ class AxeFindings:
     def report(self, source, url, found):
         self.pages.add(url)
         for item in found:
-            self.findings.setdefault((url, item["id"]), item)
+            if item["impact"] in AXE_BLOCKING:
+                self.findings.setdefault((url, item["id"]), item)
 
     def summary(self) -> str:
         return "\n".join(
