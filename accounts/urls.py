@@ -16,7 +16,7 @@ urlpatterns = [
     # The link of an accountant's invitation (mailboxes.services.accountants): choose a password.
     path(
         "account/imposta-password/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(),
+        views.SetPasswordView.as_view(),
         name="password_reset_confirm",
     ),
     path(

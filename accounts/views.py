@@ -56,3 +56,13 @@ def set_language(request):
     if request.user.is_authenticated and code in dict(settings.LANGUAGES):
         services.save_language(user=request.user, code=code)
     return response
+
+
+class SetPasswordView(auth_views.PasswordResetConfirmView):
+    """The page of an accountant's invitation link: choose a password. A link that was never
+    issued, was used or expired says so, with a 404 (it opens nothing)."""
+
+    def render_to_response(self, context, **response_kwargs):
+        if not context.get("validlink"):
+            response_kwargs["status"] = 404
+        return super().render_to_response(context, **response_kwargs)
