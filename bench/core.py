@@ -197,6 +197,12 @@ def percentile(values: list[float], p: float) -> float:
     return values[lo] + (values[hi] - values[lo]) * (k - lo)
 
 
+def latency(queries: int | str, times: list[float], digits: int = 1) -> str:
+    """One page's figure: ``N queries, p50 X ms, p95 Y ms``."""
+    p50, p95 = percentile(times, 50) * 1000, percentile(times, 95) * 1000
+    return f"{queries} queries, p50 {p50:.{digits}f} ms, p95 {p95:.{digits}f} ms"
+
+
 def median(values: list[float]) -> float:
     return statistics.median(values) if values else float("nan")
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import threading
 import time
 from typing import Any
 
@@ -126,6 +125,15 @@ def _superuser():
     return user
 
 
+def _versus(
+    code: str, label: str, portal: tuple[int, list[float]], other: str, other_times: list[float]
+) -> tuple[str, ...]:
+    """A row: the portal's page (its queries and times) against another way of getting the
+    same (``other``: its figure), and how many times faster the portal's p95 is."""
+    ratio = core.ratio(core.percentile(portal[1], 95), core.percentile(other_times, 95))
+    return (code, label, core.latency(*portal), other, f"p95 {ratio}")
+
+
 def _measure(client, url: str, repeat: int) -> tuple[int, list[float]]:
     from django.db import connection
 
@@ -188,15 +196,13 @@ def p3(sizes, repeat: int) -> list[Row]:
             q_portal, t_portal = _measure(client, url, repeat)
             q_admin, t_admin = _measure(client, admin_url, max(5, repeat // 3))
             queries.setdefault(name, {})[n] = q_portal
-            p50, p95 = core.percentile(t_portal, 50), core.percentile(t_portal, 95)
-            a50, a95 = core.percentile(t_admin, 50), core.percentile(t_admin, 95)
             rows.append(
-                (
+                _versus(
                     "P3",
                     f"boxes list, {n:,} boxes / 20,000 holders: {name}",
-                    f"{q_portal} queries, p50 {p50 * 1000:.1f} ms, p95 {p95 * 1000:.1f} ms",
-                    f"admin: {q_admin} queries, p50 {a50 * 1000:.1f} ms, p95 {a95 * 1000:.1f} ms",
-                    f"p95 {core.ratio(p95, a95)}",
+                    (q_portal, t_portal),
+                    f"admin: {core.latency(q_admin, t_admin)}",
+                    t_admin,
                 )
             )
     same = all(len(set(v.values())) == 1 for v in queries.values())
@@ -283,16 +289,13 @@ def p7(sizes, repeat: int) -> list[Row]:
             t0 = time.perf_counter()
             naive_cockpit_counts(user)
             t_naive.append(time.perf_counter() - t0)
-        p50, p95 = core.percentile(t_portal, 50), core.percentile(t_portal, 95)
-        n50, n95 = core.percentile(t_naive, 50), core.percentile(t_naive, 95)
         rows.append(
-            (
+            _versus(
                 "P7",
                 f"cockpit (home page), {n:,} boxes / 20,000 holders",
-                f"{q_portal} queries, p50 {p50 * 1000:.1f} ms, p95 {p95 * 1000:.1f} ms",
-                f"per-state queries: {naive_queries:,} queries, p50 {n50 * 1000:.0f} ms, "
-                f"p95 {n95 * 1000:.0f} ms",
-                f"p95 {core.ratio(p95, n95)}",
+                (q_portal, t_portal),
+                f"per-state queries: {core.latency(f'{naive_queries:,}', t_naive, digits=0)}",
+                t_naive,
             )
         )
     same = len(set(queries.values())) == 1
@@ -419,170 +422,6 @@ def p9(env) -> list[Row]:
     return rows
 
 
-# --------------------------------------------------------------------------- P2
-
-
-class PortalServer:
-    """The portal's WSGI app on a loopback port (threads), for the sandbox's callbacks."""
-
-    def __init__(self):
-        from socketserver import ThreadingMixIn
-        from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
-
-        from django.core.wsgi import get_wsgi_application
-
-        class Quiet(WSGIRequestHandler):
-            def log_message(self, *args):
-                pass
-
-        class Threading(ThreadingMixIn, WSGIServer):
-            daemon_threads = True
-
-        self.port = core.free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.server = make_server(
-            "127.0.0.1", self.port, get_wsgi_application(), Threading, handler_class=Quiet
-        )
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def stop(self):
-        self.server.shutdown()
-        self.server.server_close()
-
-
-class Poller:
-    """What beat + the poll task do: a tick every POLL_TICK_SECONDS, and an extra tick when a box
-    is due within 30 s (portal.tasks.kick_poll). ``naive``: one GET /pec/{id} per pending
-    box at each tick instead."""
-
-    def __init__(self, naive: bool = False):
-        from django.conf import settings
-
-        self.tick = float(settings.POLL_TICK_SECONDS)
-        self.naive = naive
-        self.running = True
-        self.thread = threading.Thread(target=self._run, daemon=True)
-        self.thread.start()
-
-    def _run(self):
-        from django.db import connection
-
-        from mailboxes.services.polling import BOXES
-        from portal import polling
-        from portal.tasks import KICK_MAX
-
-        next_tick = time.monotonic()
-        while self.running:
-            if self.naive:
-                naive_poll_cycle()
-                time.sleep(self.tick)
-                continue
-            polling.poll_due(BOXES)
-            next_tick += self.tick
-            due = polling.seconds_to_next_poll(BOXES)
-            wait = next_tick - time.monotonic()
-            if due is not None and due <= KICK_MAX:
-                wait = min(wait, due + 0.05)
-            time.sleep(max(0.05, wait))
-        connection.close()
-
-    def stop(self):
-        self.running = False
-        self.thread.join(timeout=30)
-
-
-def _latencies(sandbox, k: int, window: float, *, callbacks: bool, naive: bool = False):
-    """k boxes in_evasione (documents just sent); each changes to evasa at the sandbox at a
-    random moment within ``window`` seconds; seconds until the portal shows it."""
-    import random
-
-    from django.utils import timezone
-
-    from mailboxes.models import Casella
-    from mailboxes.services.polling import BOXES
-    from portal.callbacks import callback_for
-
-    sandbox.reset()
-    data.wipe()
-    now = timezone.now()
-    boxes = [
-        Casella.objects.create(
-            casella_pec=f"lat{i:04d}@legalmail.it",
-            tipo_casella="STANDARD",
-            stato="in_evasione",
-            poll_interval=BOXES.min_seconds(),
-            next_poll_at=now + dt.timedelta(seconds=BOXES.min_seconds()),
-        )
-        for i in range(k)
-    ]
-    for casella in boxes:
-        cb = callback_for(BOXES, casella.pk, data_key="casella") if callbacks else None
-        (rid,) = sandbox.seed(
-            1,
-            stato="in_evasione",
-            prefix=f"lat{casella.pk}-",
-            **({"callback": cb.to_dict()} if cb else {}),
-        )
-        casella.remote_id = rid
-        casella.last_payload = {"callback": cb.to_dict()} if cb else {}
-        casella.save()
-    rnd = random.Random(8)
-    start = time.monotonic()
-    plan = sorted((rnd.uniform(0.5, window), c) for c in boxes)
-    poller = Poller(naive=naive)
-    changed_at: dict[int, float] = {}
-    seen_at: dict[int, float] = {}
-    try:
-        i = 0
-        deadline = start + window + 120
-        while len(seen_at) < k and time.monotonic() < deadline:
-            t = time.monotonic() - start
-            while i < len(plan) and plan[i][0] <= t:
-                casella = plan[i][1]
-                sandbox.post(f"caselle/{casella.remote_id}/stato", {"stato": "evasa"})
-                changed_at[casella.pk] = time.monotonic()
-                i += 1
-            for pk in Casella.objects.filter(pk__in=list(changed_at), stato="evasa").values_list(
-                "pk", flat=True
-            ):
-                seen_at.setdefault(pk, time.monotonic())
-            time.sleep(0.02)
-    finally:
-        poller.stop()
-    return [seen_at[pk] - changed_at[pk] for pk in seen_at]
-
-
-def p2(sandbox, k: int, window: float) -> list[Row]:
-    import os
-
-    server = PortalServer()
-    os.environ["PORTAL_PUBLIC_URL"] = server.url
-    try:
-        cb = _latencies(sandbox, k, window, callbacks=True)
-        poll = _latencies(sandbox, k, window, callbacks=False)
-    finally:
-        os.environ.pop("PORTAL_PUBLIC_URL", None)
-        server.stop()
-    rows = []
-    for what, values in (("with callbacks", cb), ("with polling only", poll)):
-        rows.append(
-            (
-                "P2",
-                f"status change at Openapi -> shown by the box page, {what} ({len(values)} boxes)",
-                f"median {core.median(values):.2f} s, p95 {core.percentile(values, 95):.2f} s",
-                "",
-                "",
-            )
-        )
-    rows[0] = (
-        *rows[0][:3],
-        f"polling: median {core.median(poll):.2f} s, p95 {core.percentile(poll, 95):.2f} s",
-        f"median {core.ratio(core.median(cb), core.median(poll))}",
-    )
-    rows[1] = (*rows[1][:3], "(the safety net: backoff 2 s → 10 min, beat tick 5 s)", "")
-    return rows
-
-
 # --------------------------------------------------------------------------- P6
 
 
@@ -602,7 +441,7 @@ def p6(sandbox, env, n: int) -> list[Row]:
     ]
 
 
-__all__: list[Any] = ["p1", "p2", "p3", "p4", "p5", "p6"]
+__all__: list[Any] = ["p1", "p3", "p4", "p5", "p6"]
 
 
 # --------------------------------------------------------------------------- P10

@@ -71,7 +71,8 @@ def run_flow(sandbox, env, n: int, *, callbacks: bool, naive_poll: bool = False)
     from portal.pdf import check_pdf
     from portal.tasks import kick_key
 
-    from .figures import Poller, PortalServer, _superuser
+    from .figures import _superuser
+    from .latency import Poller, PortalServer
 
     sandbox.reset()
     # Openapi takes a while to check the documents (hours in real life; 20 s here).

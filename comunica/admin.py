@@ -3,6 +3,7 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.utils.translation import gettext_lazy as _
 
 from openapi_pec import errors
+from portal.admin_base import ReadOnlyInline, RemoteCallAdmin, RemoteCallInline, refresh_action
 
 from .models import ComunicaCall, Evento, ProcuraFirmata, RichiestaComunicazione
 from .services.polling import refresh_richiesta
@@ -28,21 +29,13 @@ REMOTE_FIELDS = (
 )
 
 
-class EventoInline(admin.TabularInline):
+class EventoInline(ReadOnlyInline):
     model = Evento
-    extra = 0
-    can_delete = False
     fields = ("at", "tipo", "stato", "testo", "user")
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
-class ProcuraInline(admin.TabularInline):
+class ProcuraInline(ReadOnlyInline):
     model = ProcuraFirmata
-    extra = 0
-    can_delete = False
     fields = (
         "uploaded_at",
         "firmatario",
@@ -54,21 +47,10 @@ class ProcuraInline(admin.TabularInline):
         "conferma_forzata",
         "inviata_at",
     )
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
-class CallInline(admin.TabularInline):
+class CallInline(RemoteCallInline):
     model = ComunicaCall
-    extra = 0
-    can_delete = False
-    fields = ("kind", "state", "attempts", "price", "last_error", "created_at", "finished_at")
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(RichiestaComunicazione)
@@ -135,20 +117,9 @@ class RichiestaAdmin(admin.ModelAdmin):
             ]
         return self.readonly_fields
 
-    @admin.action(description=_("Aggiorna da Openapi le richieste selezionate"))
-    def refresh_selected(self, request, queryset):
-        done = failed = 0
-        for richiesta in queryset.exclude(remote_id=None):
-            try:
-                refresh_richiesta(richiesta)
-                done += 1
-            except errors.OpenapiError:
-                failed += 1
-        self.message_user(
-            request,
-            _("Aggiornate: %(done)d; non riuscite: %(failed)d.") % {"done": done, "failed": failed},
-            messages.SUCCESS if not failed else messages.WARNING,
-        )
+    refresh_selected = refresh_action(
+        refresh_richiesta, _("Aggiorna da Openapi le richieste selezionate")
+    )
 
     @admin.action(description=_("Sincronizza tutto l'account da Openapi (GET /comunica_pec)"))
     def sync_account(self, request, queryset):
@@ -165,14 +136,9 @@ class RichiestaAdmin(admin.ModelAdmin):
 
 
 @admin.register(ComunicaCall)
-class ComunicaCallAdmin(admin.ModelAdmin):
+class ComunicaCallAdmin(RemoteCallAdmin):
     list_display = ("pk", "kind", "richiesta", "state", "attempts", "price", "created_at")
-    list_filter = ("kind", "state")
     search_fields = ("richiesta__casella_pec", "intent_key")
-    readonly_fields = [f.name for f in ComunicaCall._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
 
     def has_change_permission(self, request, obj=None):
         return False

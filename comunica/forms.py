@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import uuid
-
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
+
+from portal.forms import IntentForm
 
 from . import validators
 from .models import QualificaChoices, RichiestaComunicazione, StatoRichiesta
@@ -105,35 +105,21 @@ class RichiestaForm(forms.ModelForm):
         return data
 
 
-class RichiestaConfermaForm(RichiestaForm):
+class RichiestaConfermaForm(RichiestaForm, IntentForm):
     """The same data, carried as hidden fields, plus the intent key: one submit, one request."""
-
-    intent_key = forms.UUIDField(widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             field.widget = forms.HiddenInput()
-        if not self.is_bound:
-            self.initial.setdefault("intent_key", uuid.uuid4())
 
 
-class RetryForm(forms.Form):
-    intent_key = forms.UUIDField(widget=forms.HiddenInput)
-
-
-class ProcuraUploadForm(forms.Form):
+class ProcuraUploadForm(IntentForm):
     file = forms.FileField(
         label=_("Procura firmata digitalmente (.p7m)"),
         help_text=_("Il file .p7m prodotto dal software di firma (firma CAdES del PDF scaricato)."),
         widget=forms.ClearableFileInput(attrs={"accept": ".p7m,application/pkcs7-mime"}),
     )
-    intent_key = forms.UUIDField(widget=forms.HiddenInput)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if not self.is_bound:
-            self.initial.setdefault("intent_key", uuid.uuid4())
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
@@ -152,16 +138,10 @@ class ProcuraUploadForm(forms.Form):
         return upload
 
 
-class InviaComunqueForm(forms.Form):
+class InviaComunqueForm(IntentForm):
     conferma = forms.BooleanField(
         label=_("Ho controllato: inviare comunque questa procura a Openapi"), required=True
     )
-    intent_key = forms.UUIDField(widget=forms.HiddenInput)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if not self.is_bound:
-            self.initial.setdefault("intent_key", uuid.uuid4())
 
 
 class SearchForm(forms.Form):

@@ -11,15 +11,15 @@ comunica/services/mirror.py only.
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from openapi_pec.types import Qualifica, StatoComunica
+from portal.fields import optional_link, user_link
 from portal.history import HistoryLine
 from portal.mirror import RemoteMirror
 from portal.remote_calls import RemoteCall
-from portal.search import SearchableQuerySet, search_text
+from portal.search import Searchable
 from portal.turno import Turno
 
 from . import validators
@@ -107,7 +107,7 @@ def _stato_is(value: str) -> property:
     return property(lambda self: self.stato == value)
 
 
-class RichiestaComunicazione(RemoteMirror):
+class RichiestaComunicazione(Searchable, RemoteMirror):
     """A request to register a company's (or its director's) PEC at the Registro Imprese."""
 
     casella_pec = models.EmailField(_("PEC da comunicare"), max_length=254, db_index=True)
@@ -173,34 +173,21 @@ class RichiestaComunicazione(RemoteMirror):
         help_text=_("Importata da GET /comunica_pec."),
     )
     # Links to the office's holders and boxes.
-    titolare = models.ForeignKey(
-        "mailboxes.Titolare",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="comunicazioni",
-        verbose_name=_("titolare"),
+    titolare = optional_link("mailboxes.Titolare", _("titolare"), related_name="comunicazioni")
+    casella = optional_link("mailboxes.Casella", _("casella"), related_name="comunicazioni")
+    created_by = user_link(_("creata da"), related_name="comunicazioni_create")
+    #: Company, person, codes, addresses and comune, folded for search.
+    search_fields = (
+        "ragione_sociale",
+        "nome",
+        "cognome",
+        "cf_piva",
+        "cf",
+        "casella_pec",
+        "pec_impresa",
+        "comune",
+        "codice_registro_imprese",
     )
-    casella = models.ForeignKey(
-        "mailboxes.Casella",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="comunicazioni",
-        verbose_name=_("casella"),
-    )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="comunicazioni_create",
-        verbose_name=_("creata da"),
-    )
-    #: Company, person, codes, addresses and comune folded for search (portal/search.py).
-    search_text = models.TextField(editable=False, blank=True, default="")
-
-    objects = SearchableQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("comunicazione PEC")
@@ -209,26 +196,6 @@ class RichiestaComunicazione(RemoteMirror):
 
     def __str__(self) -> str:
         return f"{self.casella_pec} ({self.ragione_sociale})"
-
-    def save(self, *args, **kwargs):
-        self.search_text = self.searchable()
-        fields = kwargs.get("update_fields")
-        if fields is not None:
-            kwargs["update_fields"] = {*fields, "search_text"}
-        super().save(*args, **kwargs)
-
-    def searchable(self) -> str:
-        return search_text(
-            self.ragione_sociale,
-            self.nome,
-            self.cognome,
-            self.cf_piva,
-            self.cf,
-            self.casella_pec,
-            self.pec_impresa,
-            self.comune,
-            self.codice_registro_imprese,
-        )
 
     @property
     def turno(self) -> str:
@@ -295,14 +262,7 @@ class ProcuraFirmata(models.Model):
     certificato_scaduto = models.BooleanField(_("certificato scaduto"), default=False)
     conferma_forzata = models.BooleanField(_("inviata nonostante gli avvisi"), default=False)
     inviata_at = models.DateTimeField(_("inviata il"), null=True, blank=True)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name=_("caricata da"),
-    )
+    uploaded_by = user_link(_("caricata da"))
     uploaded_at = models.DateTimeField(_("caricata il"), auto_now_add=True)
 
     class Meta:
@@ -334,9 +294,7 @@ class Evento(HistoryLine):
     )
     tipo = models.CharField(max_length=20, choices=Tipo.choices)
     stato = models.CharField(max_length=30, choices=StatoRichiesta.choices, blank=True)
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    user = user_link()
     at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:

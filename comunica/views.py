@@ -2,29 +2,29 @@
 
 from __future__ import annotations
 
-import logging
 import uuid
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.roles import office_required
-from openapi_pec import errors
+from portal.forms import IntentForm
+from portal.mirror_pages import MirrorPages, pdf_from_openapi
 from portal.openapi import get_client
 from portal.params import object_id
-from portal.remote_calls import repeat_message
+from portal.remote_calls import PENDING, repeat_message
 
 from . import files, selectors, tasks
 from .forms import (
     DIRECTOR_RULE,
     InviaComunqueForm,
     ProcuraUploadForm,
-    RetryForm,
     RichiestaConfermaForm,
     RichiestaForm,
     SearchForm,
@@ -32,8 +32,6 @@ from .forms import (
 from .models import ComunicaCallKind, ProcuraFirmata, StatoRichiesta
 from .services import creation, polling
 from .services.procura_upload import send_anyway, upload_procura
-
-log = logging.getLogger(__name__)
 
 PREFILL_FIELDS = ("titolare", "casella")
 
@@ -121,7 +119,7 @@ def _created(request, created):
     """The request's page (its live status), for the submit that recorded the intent and for
     any repeat of it."""
     if created.new:
-        messages.success(request, _("Richiesta registrata: invio a Openapi in corso."))
+        messages.info(request, _("Richiesta registrata: invio a Openapi in corso."), PENDING)
     else:
         messages.add_message(request, *repeat_message(created.call, _what(created.richiesta)))
     return redirect("comunica:richiesta_detail", pk=created.richiesta.pk)
@@ -241,23 +239,9 @@ def _status_context(request, richiesta, *, upload_form=None, send_form=None):
         "moving": moving,
         "upload_form": upload_form or ProcuraUploadForm(),
         "send_form": send_form or InviaComunqueForm(),
-        "retry_form": RetryForm(initial={"intent_key": uuid.uuid4()}),
+        "retry_form": IntentForm(),
         "price": creation.price(),
     }
-
-
-@office_required
-@require_GET
-def richiesta_detail(request, pk):
-    richiesta = _richiesta(request, pk)
-    return render(request, "comunica/richiesta_detail.html", _status_context(request, richiesta))
-
-
-@office_required
-@require_GET
-def richiesta_status(request, pk):
-    richiesta = _richiesta(request, pk)
-    return render(request, "comunica/_status.html", _status_context(request, richiesta))
 
 
 @office_required
@@ -273,21 +257,13 @@ def procura_pdf(request, pk):
             request, _("La procura non è ancora disponibile: Openapi la sta preparando.")
         )
         return redirect("comunica:richiesta_detail", pk=richiesta.pk)
-    try:
-        data = get_client().procura_registro_imprese(richiesta.remote_id)
-    except errors.OpenapiError as exc:
-        log.warning("procura download failed for #%s: %s", richiesta.pk, exc.__class__.__name__)
-        messages.error(
-            request,
-            _("Openapi non ha fornito la procura: %(msg)s") % {"msg": exc.message or exc.status},
-        )
-        return redirect("comunica:richiesta_detail", pk=richiesta.pk)
-    response = HttpResponse(data, content_type="application/pdf")
-    response["Content-Disposition"] = (
-        f'attachment; filename="procura-registro-imprese-{richiesta.remote_id}.pdf"'
+    return pdf_from_openapi(
+        request,
+        lambda: get_client().procura_registro_imprese(richiesta.remote_id),
+        filename=f"procura-registro-imprese-{richiesta.remote_id}.pdf",
+        refused=_("Openapi non ha fornito la procura: %(msg)s"),
+        back=redirect("comunica:richiesta_detail", pk=richiesta.pk),
     )
-    response["Cache-Control"] = "no-store"
-    return response
 
 
 @office_required
@@ -318,7 +294,7 @@ def procura_upload(request, pk):
                 _("Procura caricata ma NON inviata: controllare gli avvisi sul firmatario."),
             )
         else:
-            messages.success(request, _("Procura accettata: invio a Openapi in corso."))
+            messages.info(request, _("Procura accettata: invio a Openapi in corso."), PENDING)
         return redirect("comunica:richiesta_detail", pk=richiesta.pk)
     context = _status_context(request, richiesta, upload_form=form)
     return render(request, "comunica/richiesta_detail.html", context, status=400)
@@ -358,49 +334,23 @@ def procura_file(request, pk, doc):
         raise Http404 from None
 
 
-@office_required
-@require_POST
-def richiesta_refresh(request, pk):
-    richiesta = _richiesta(request, pk)
-    try:
-        polling.refresh_richiesta(richiesta)
-    except errors.OpenapiError as exc:
-        messages.error(
-            request, _("Openapi non risponde: %(msg)s") % {"msg": exc.message or exc.status}
-        )
-    else:
-        messages.success(request, _("Stato aggiornato da Openapi."))
-    return redirect("comunica:richiesta_detail", pk=richiesta.pk)
-
-
-@office_required
-@require_POST
-def richiesta_retry(request, pk):
-    richiesta = _richiesta(request, pk)
-    form = RetryForm(request.POST)
-    if form.is_valid():
-        try:
-            call = creation.retry_create(
-                richiesta=richiesta,
-                user=request.user,
-                intent_key=str(form.cleaned_data["intent_key"]),
-            )
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        else:
-            if call.repeated:
-                messages.add_message(request, *repeat_message(call, _what(richiesta)))
-            else:
-                messages.success(request, _("Nuovo invio a Openapi in corso."))
-    return redirect("comunica:richiesta_detail", pk=richiesta.pk)
-
-
-@office_required
-@require_POST
-def sync(request):
-    tasks.sync_account.delay()
-    messages.success(
-        request,
-        _("Sincronizzazione con Openapi avviata: le richieste compariranno tra pochi secondi."),
-    )
-    return redirect("comunica:richiesta_list")
+PAGES = MirrorPages(
+    resource="comunica",
+    noun="richiesta",
+    get=_richiesta,
+    context=_status_context,
+    detail_template="comunica/richiesta_detail.html",
+    status_template="comunica/_status.html",
+    status_name="richiesta_status",
+    refresh=polling.refresh_richiesta,
+    retry=lambda richiesta, **intent: creation.retry_create(richiesta=richiesta, **intent),
+    retried=gettext_lazy("Nuovo invio a Openapi in corso."),
+    what=_what,
+    sync_task=tasks.sync_account,
+    synced=gettext_lazy(
+        "Sincronizzazione con Openapi avviata: le richieste compariranno tra pochi secondi."
+    ),
+    sync_name="sync",
+    viewer=office_required,
+    office=office_required,
+)

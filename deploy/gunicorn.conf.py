@@ -29,7 +29,7 @@ accesslog = "-"
 access_log_format = '%(h)s %({x-forwarded-for}i)s %(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms'
 
 # The same rule as portal/log_redaction.py (Django's own log lines); this file loads before Django.
-_CALLBACK_SECRET = re.compile(r"(/callback/)[^/?]+")
+_CALLBACK_SECRET = re.compile(r"(/callback/|/firma/)(?!fatto/)[^/?]+")
 _URI_ATOMS = ("U", "f", "{referer}i", "{http_referer}e", "{raw_uri}e", "{path_info}e")
 
 

@@ -1,7 +1,7 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
-from openapi_pec import errors
+from portal.admin_base import ReadOnlyInline, RemoteCallAdmin, RemoteCallInline, refresh_action
 
 from . import admin_operations, tasks
 from .forms import TitolareForm
@@ -46,22 +46,14 @@ class TitolareAdmin(admin.ModelAdmin):
     readonly_fields = ("created_at", "updated_at")
 
 
-class EventoInline(admin.TabularInline):
+class EventoInline(ReadOnlyInline):
     model = Evento
-    extra = 0
-    can_delete = False
     fields = ("at", "tipo", "da_stato", "a_stato", "testo", "user")
-    readonly_fields = fields
     ordering = ("-at",)
 
-    def has_add_permission(self, request, obj=None):
-        return False
 
-
-class DocumentoInline(admin.TabularInline):
+class DocumentoInline(ReadOnlyInline):
     model = Documento
-    extra = 0
-    can_delete = False
     fields = (
         "tipo",
         "nome_originale",
@@ -71,21 +63,10 @@ class DocumentoInline(admin.TabularInline):
         "sent_at",
         "deleted_at",
     )
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
-class CallInline(admin.TabularInline):
+class CallInline(RemoteCallInline):
     model = CasellaCall
-    extra = 0
-    can_delete = False
-    fields = ("kind", "state", "attempts", "price", "last_error", "created_at", "finished_at")
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Casella)
@@ -128,21 +109,7 @@ class CasellaAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False  # boxes are registered through the portal (POST /pec) or imported
 
-    @admin.action(description=_("Aggiorna lo stato da Openapi"))
-    def refresh_status(self, request, queryset):
-        done = failed = 0
-        for casella in queryset.exclude(remote_id__isnull=True):
-            try:
-                refresh_casella(casella)
-                done += 1
-            except errors.OpenapiError:
-                failed += 1
-        self.message_user(
-            request,
-            _("Aggiornate %(done)d caselle, %(failed)d non riuscite.")
-            % {"done": done, "failed": failed},
-            messages.SUCCESS if not failed else messages.WARNING,
-        )
+    refresh_status = refresh_action(refresh_casella, _("Aggiorna lo stato da Openapi"))
 
     @admin.action(description=_("Sincronizza ora con Openapi (GET /pec)"))
     def sync_now(self, request, queryset):
@@ -201,7 +168,7 @@ class EventoAdmin(admin.ModelAdmin):
 
 
 @admin.register(CasellaCall)
-class CasellaCallAdmin(admin.ModelAdmin):
+class CasellaCallAdmin(RemoteCallAdmin):
     list_display = (
         "pk",
         "casella",
@@ -212,13 +179,8 @@ class CasellaCallAdmin(admin.ModelAdmin):
         "created_at",
         "finished_at",
     )
-    list_filter = ("kind", "state")
     search_fields = ("casella__casella_pec", "intent_key")
     list_select_related = ("casella",)
-    readonly_fields = [f.name for f in CasellaCall._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
 
 
 @admin.register(Richiedente)

@@ -59,7 +59,7 @@ def _apply(modeladmin, request, spec: OperationSpec, caselle, form, uploads) -> 
             messages.SUCCESS,
         )
     for casella, call in repeated:
-        level, text = repeat_message(call, spec.label)
+        level, text, _tags = repeat_message(call, spec.label)
         modeladmin.message_user(request, f"{casella.casella_pec}: {text}", level)
     for line in refused:
         modeladmin.message_user(request, line, messages.ERROR)

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from openapi_pec import errors
+from portal import openapi_messages
 from portal.history import Sentence
 from portal.remote_calls import CallHandler, Confirmed, NotPerformed
 
@@ -65,7 +66,8 @@ class RegistrazioneHandler(BoxCallHandler):
                 casella,
                 TipoEvento.ERRORE,
                 Sentence(
-                    gettext_lazy("Openapi ha rifiutato la registrazione: %(msg)s"), msg=message
+                    gettext_lazy("Openapi ha rifiutato la registrazione: %(msg)s"),
+                    msg=openapi_messages.call_sentence(call, message),
                 ),
                 da=old,
                 a=Stato.NON_REGISTRATA,

@@ -22,13 +22,46 @@ class TipoClienteChoices(models.TextChoices):
 
 
 #: (tipo_cliente, code) -> label, for the subtype select.
-SOTTOTIPO_CHOICES = sorted(
-    {
-        (code, f"{code} - {label.title()}")
-        for sub in SOTTOTIPI_CLIENTE.values()
-        for code, label in sub.items()
-    }
-)
+#: Openapi's subtype names as people write them (accents, acronyms, "e" between two trades).
+SOTTOTIPO_LABELS = {
+    "SI": _("Servizi alle imprese"),
+    "IN": _("Informatica"),
+    "CM": _("Commercio"),
+    "TE": _("Telecomunicazioni"),
+    "ES": _("Editoria e stampa"),
+    "ME": _("Meccanica ed elettrica"),
+    "AL": _("Alimentare"),
+    "CF": _("Chimica e farmaceutica"),
+    "ED": _("Edilizia"),
+    "TM": _("Tessile e moda"),
+    "MA": _("Mobili e arredamenti"),
+    "AR": _("Alberghi e ristoranti"),
+    "TL": _("Trasporti e logistica"),
+    "FI": _("Finanza"),
+    "X": _("Altro"),
+    "PC": _("Commercialista"),
+    "PR": _("Ragioniere"),
+    "PN": _("Notaio"),
+    "PT": _("Tributarista"),
+    "PA": _("Avvocato"),
+    "PL": _("Consulente del lavoro"),
+    "LR": _("Regione"),
+    "LP": _("Provincia"),
+    "LC": _("Comune"),
+    "LM": _("Comunità Montana"),
+    "LA": _("ASL"),
+    "LI": _("Camera di commercio (CCIAA)"),
+}
+
+#: In the order above: the trades, the professions, the local authorities, "Altro" among them.
+SOTTOTIPO_CHOICES = [
+    (code, label)
+    for code, label in SOTTOTIPO_LABELS.items()
+    if any(code in sub for sub in SOTTOTIPI_CLIENTE.values())
+]
+
+#: tipo_cliente -> the subtype codes it takes (the form filters the select with it).
+SOTTOTIPI_PER_TIPO = {str(tipo.value): sorted(sub) for tipo, sub in SOTTOTIPI_CLIENTE.items()}
 
 #: Customer types whose holder is a person (no company name).
 PERSON_TYPES = {TipoCliente.PRIVATO.value, TipoCliente.PROFESSIONISTA.value}
@@ -42,6 +75,23 @@ class TipoCasellaChoices(models.TextChoices):
     DOMICILIODIGITALE = TipoCasella.DOMICILIODIGITALE.value, _("Domicilio Digitale")
     PECMASSIVA = TipoCasella.PECMASSIVA.value, _("PEC Massiva")
 
+    @classmethod
+    def label_of(cls, code: str):
+        """The type's name for people (Openapi's code when unknown)."""
+        return cls(code).label if code in cls.values else code
+
+
+#: One line on what each type is for, next to its name and price in the registration form.
+TIPO_CASELLA_DESCRIPTIONS = {
+    TipoCasella.STANDARD.value: _("La PEC di base per chi scrive e riceve poco: 1 GB di spazio."),
+    TipoCasella.BRONZE.value: _("Più spazio per un piccolo studio o un'azienda."),
+    TipoCasella.SILVER.value: _("Per un uso quotidiano intenso, con più spazio e archivio."),
+    TipoCasella.GOLD.value: _("Il massimo di spazio e servizi Legalmail."),
+    TipoCasella.DOMICILIODIGITALE.value: _(
+        "Il domicilio digitale del cittadino: riceve dalle pubbliche amministrazioni."
+    ),
+    TipoCasella.PECMASSIVA.value: _("Per inviare grandi quantità di PEC in automatico."),
+}
 
 #: Types whose activation takes one PDF with the signed form and the ID document together.
 SINGLE_PDF_TYPES = {TipoCasella.DOMICILIODIGITALE.value, TipoCasella.PECMASSIVA.value}
@@ -98,3 +148,24 @@ BADGE = {
     Stato.CHIUSA: "off",
     Stato.REGISTRAZIONE_ANNULLATA: "off",
 }
+
+
+class Gestore(models.TextChoices):
+    """Who manages the box. The portal manages its Openapi boxes; a box at another provider is
+    recorded by hand or imported so its expiry is watched with the others, and nothing is ever
+    asked of Openapi for it (no polling, no sync, no operation)."""
+
+    OPENAPI = "openapi", _("Openapi")
+    ARUBA = "aruba", _("Aruba")
+    REGISTER = "register", _("Register.it")
+    NAMIRIAL = "namirial", _("Namirial")
+    POSTE = "poste", _("Poste Italiane")
+    INFOCERT = "infocert", _("InfoCert (Legalmail diretta)")
+    ALTRO = "altro", _("Altro gestore")
+
+
+#: The type of a box of another provider: it has no Openapi type (the renewal plan leaves these
+#: boxes out on this column of its index).
+NO_TYPE = ""
+#: The providers of boxes the portal does not manage (the choices of the manual form and import).
+OTHER_PROVIDERS = [(v, label) for v, label in Gestore.choices if v != Gestore.OPENAPI]

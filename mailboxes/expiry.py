@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts import roles
 from openapi_pec import errors
+from portal.openapi_messages import explain_error
 from portal.remote_calls import OPEN_STATES
 
 from . import selectors
@@ -36,6 +37,7 @@ from .remote import get_client
 
 log = logging.getLogger(__name__)
 
+ZERO = Decimal("0")
 #: The windows of the expiry page, in days.
 WINDOWS = (30, 60, 90)
 #: Statuses whose expiry matters (an active box lapses; a closed one already did).
@@ -138,7 +140,8 @@ def overview(user, *, within: int = 90, today: dt.date | None = None) -> Overvie
             casella=casella,
             days=(casella.data_scadenza - today).days,
             bucket=bucket,
-            price=rinnovo.renewal_price(casella.tipo_casella, 1),
+            # a box of another provider is renewed there: no price from Openapi's list
+            price=rinnovo.renewal_price(casella.tipo_casella, 1) if casella.managed else ZERO,
             renewable=verdict.ok,
             reason=verdict.reason,
             open_call=open_calls.get(casella.pk),
@@ -177,12 +180,12 @@ def wallet_info(limit: int = 10) -> WalletInfo:
         wallet = client.wallet()
     except errors.AuthError:
         return WalletInfo(
-            error=_("Le credenziali configurate non permettono di leggere il credito del conto.")
+            error=_("Le credenziali configurate non permettono di leggere il credito Openapi.")
         )
     except errors.OpenapiError as exc:
         return WalletInfo(
             error=_("Credito non disponibile: Openapi non risponde (%(msg)s).")
-            % {"msg": exc.message or exc.status}
+            % {"msg": explain_error(exc).text}
         )
     info = WalletInfo(credit=wallet.credit)
     if limit <= 0:
@@ -303,12 +306,28 @@ def send_reminders(*, today: dt.date | None = None) -> dict[str, int]:
     return {"boxes": len(claimed), "emails": 1}
 
 
+def _other_provider_line(casella: Casella, left: int) -> str:
+    return _(
+        "- %(address)s (%(titolare)s): scade il %(date)s, tra %(days)d giorni. Casella di "
+        "%(gestore)s, non gestita tramite Openapi: rinnovala presso il gestore."
+    ) % {
+        "address": casella.casella_pec,
+        "titolare": casella.titolare or "—",
+        "date": casella.data_scadenza.strftime("%d/%m/%Y"),
+        "days": left,
+        "gestore": casella.get_gestore_display(),
+    }
+
+
 def _reminder_message(claimed: list[tuple[Casella, int]], today: dt.date) -> tuple[str, str]:
     base = settings.PORTAL_LINK_URL.rstrip("/")
     lines = []
     total = Decimal("0")
     for casella, _soglia in claimed:
         left = (casella.data_scadenza - today).days
+        if not casella.managed:
+            lines.append(_other_provider_line(casella, left))
+            continue
         price = rinnovo.renewal_price(casella.tipo_casella, 1)
         total += price
         lines.append(

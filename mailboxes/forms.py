@@ -3,24 +3,35 @@
 from __future__ import annotations
 
 import datetime as dt
-import uuid
+import json
 
 from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils.formats import number_format
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts import roles
+from openapi_pec import prices
 from openapi_pec.types import SOTTOTIPI_CLIENTE, TipoCliente
+from portal.forms import IntentForm, normalized
 from portal.pdf import check_pdf
 
 from . import validators
+from .choices import SOTTOTIPI_PER_TIPO, TIPO_CASELLA_DESCRIPTIONS
 from .italy import ESTERO
 from .models import PERSON_TYPES, Casella, Richiedente, Stato, TipoCasellaChoices, Titolare
 from .services.address import check_address
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+#: Text fields checked and normalized by validators.py (an optional one left empty stays empty).
+PROVINCIA = normalized(validators.validate_provincia)
+NAZIONE = normalized(validators.validate_nazione)
+PHONE = normalized(validators.validate_phone)
 
 
 class TitolareForm(forms.ModelForm):
@@ -45,6 +56,13 @@ class TitolareForm(forms.ModelForm):
             "commercialisti",
             "note",
         ]
+        field_classes = {
+            "codice_fiscale": normalized(validators.validate_cf_or_piva),
+            "partita_iva": normalized(validators.validate_partita_iva),
+            "provincia": PROVINCIA,
+            "nazione": NAZIONE,
+            "telefono": PHONE,
+        }
         widgets = {"note": forms.Textarea(attrs={"rows": 2})}
 
     def __init__(self, *args, **kwargs):
@@ -57,24 +75,9 @@ class TitolareForm(forms.ModelForm):
         self.fields["sottotipo_cliente"].help_text = _(
             "Obbligatorio per imprese, professionisti e PA locali."
         )
+        # the browser offers only the chosen type's subtypes (static/js/titolare_form.js)
+        self.fields["tipo_cliente"].widget.attrs["data-subtypes"] = json.dumps(SOTTOTIPI_PER_TIPO)
         self.fields["provincia"].help_text = _("Sigla di due lettere; EE per l'estero.")
-
-    def clean_codice_fiscale(self):
-        return validators.validate_cf_or_piva(self.cleaned_data["codice_fiscale"])
-
-    def clean_partita_iva(self):
-        value = self.cleaned_data.get("partita_iva", "")
-        return validators.validate_partita_iva(value) if value else ""
-
-    def clean_provincia(self):
-        return validators.validate_provincia(self.cleaned_data["provincia"])
-
-    def clean_nazione(self):
-        return validators.validate_nazione(self.cleaned_data["nazione"])
-
-    def clean_telefono(self):
-        value = self.cleaned_data.get("telefono", "")
-        return validators.validate_phone(value) if value else ""
 
     def clean(self):
         data = super().clean()
@@ -118,6 +121,11 @@ class TitolareForm(forms.ModelForm):
         return data
 
 
+def price_label(amount) -> str:
+    """A yearly price next to a choice (as mailboxes.operations.pricing.price_label)."""
+    return gettext("%(price)s € + IVA") % {"price": number_format(amount, 2)}
+
+
 class IndirizzoForm(forms.Form):
     """The first part of a new box: holder, type and address (checked live as you type)."""
 
@@ -130,6 +138,16 @@ class IndirizzoForm(forms.Form):
 
     def __init__(self, *args, titolari=None, check_remote=True, **kwargs):
         super().__init__(*args, **kwargs)
+        # each type with its yearly price (registration = the first year); the one-line
+        # descriptions are listed under the select (``type_lines``)
+        self.fields["tipo_casella"].choices = [
+            (code, f"{label} — {price_label(prices.price(prices.Operation.RINNOVO, code))}")
+            for code, label in TipoCasellaChoices.choices
+        ]
+        self.fields["autorinnovo"].help_text = _(
+            "Alla scadenza Openapi rinnova la casella per un anno e addebita il prezzo annuale "
+            "del tipo scelto (indicato accanto al tipo) sul credito Openapi."
+        )
         self.fields["titolare"].queryset = (
             titolari if titolari is not None else Titolare.objects.all()
         )
@@ -150,8 +168,20 @@ class IndirizzoForm(forms.Form):
                     "hx-swap": "outerHTML",
                     "hx-include": "#id_tipo_casella, #id_casella_pec",
                     "hx-sync": "closest fieldset:replace",
+                    "hx-indicator": "#verifica-indirizzo",
                 }
             )
+
+    def type_lines(self):
+        """(name, one-line description, price) of every type, for the list under the select."""
+        return [
+            (
+                label,
+                TIPO_CASELLA_DESCRIPTIONS.get(code, ""),
+                price_label(prices.price(prices.Operation.RINNOVO, code)),
+            )
+            for code, label in TipoCasellaChoices.choices
+        ]
 
     def clean_casella_pec(self):
         return self.cleaned_data["casella_pec"].strip().lower()
@@ -188,6 +218,13 @@ class RichiedenteForm(forms.ModelForm):
             "data_rilascio_documento",
             "data_scadenza_documento",
         ]
+        field_classes = {
+            "codice_fiscale": normalized(validators.validate_codice_fiscale_persona),
+            "nazione_nascita": NAZIONE,
+            "provincia_nascita": PROVINCIA,
+            "telefono": PHONE,
+            "cellulare": PHONE,
+        }
         widgets = {
             "data_nascita": DATE,
             "data_rilascio_documento": DATE,
@@ -202,12 +239,32 @@ class RichiedenteForm(forms.ModelForm):
         self.fields["nazione_nascita"].help_text = _("Codice di due lettere, es. IT.")
         for name in ("data_nascita", "data_rilascio_documento", "data_scadenza_documento"):
             self.fields[name].input_formats = ["%Y-%m-%d", "%d/%m/%Y"]
+        # derived from the codice fiscale when left empty (and still editable)
+        for name in ("data_nascita", "sesso"):
+            self.fields[name].required = False
+            self.fields[name].help_text = _("Se vuoto, ricavato dal codice fiscale.")
 
-    def clean_codice_fiscale(self):
-        return validators.validate_codice_fiscale_persona(self.cleaned_data["codice_fiscale"])
+    def _derive(self, data):
+        """Birth date and sex left empty: from the codice fiscale."""
+        derived = validators.derived_from_cf(data.get("codice_fiscale") or "")
+        for name in ("data_nascita", "sesso"):
+            if data.get(name) or name in self.errors:
+                continue
+            if name in derived:
+                data[name] = derived[name]
+                if name == "data_nascita":
+                    try:
+                        data[name] = self.clean_data_nascita(derived[name])
+                    except ValidationError as exc:
+                        self.add_error(name, exc)
+            else:
+                self.add_error(name, _("Obbligatorio (non ricavabile dal codice fiscale)."))
 
-    def clean_data_nascita(self):
-        value = validators.validate_past(self.cleaned_data["data_nascita"])
+    def clean_data_nascita(self, value=None):
+        value = value or self.cleaned_data["data_nascita"]
+        if not value:
+            return value
+        value = validators.validate_past(value)
         today = dt.date.today()
         age = today.year - value.year - ((today.month, today.day) < (value.month, value.day))
         if age < 18:
@@ -227,20 +284,6 @@ class RichiedenteForm(forms.ModelForm):
             )
         return value
 
-    def clean_nazione_nascita(self):
-        return validators.validate_nazione(self.cleaned_data["nazione_nascita"])
-
-    def clean_provincia_nascita(self):
-        value = self.cleaned_data.get("provincia_nascita", "")
-        return validators.validate_provincia(value) if value else ""
-
-    def clean_telefono(self):
-        return validators.validate_phone(self.cleaned_data["telefono"])
-
-    def clean_cellulare(self):
-        value = self.cleaned_data.get("cellulare", "")
-        return validators.validate_phone(value) if value else ""
-
     def clean_numero_documento(self):
         value = self.cleaned_data["numero_documento"].replace(" ", "").upper()
         if not (5 <= len(value) <= 20) or not value.isalnum():
@@ -251,6 +294,7 @@ class RichiedenteForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
+        self._derive(data)
         cf = data.get("codice_fiscale")
         if cf:
             wrong = validators.cf_mismatches(
@@ -292,45 +336,23 @@ class RichiedenteForm(forms.ModelForm):
         return data
 
 
-class ConfermaForm(forms.Form):
-    intent_key = forms.CharField(widget=forms.HiddenInput)
+class SignedDocumentsForm(forms.Form):
+    """A signed form (``modulo``) and the requester's ID document (``identita``): two PDFs, each
+    checked by content, not the same file twice. A subclass names its form in the label."""
 
-    def clean_intent_key(self):
-        value = self.cleaned_data["intent_key"]
-        try:
-            return str(uuid.UUID(value))
-        except ValueError:
-            raise ValidationError(_("Richiesta non valida: ricomincia."), code="intent") from None
-
-
-class DocumentiForm(forms.Form):
-    """The signed activation form and the ID document, each checked by content."""
-
-    modulo = forms.FileField(label=_("Modulo di attivazione firmato (PDF)"))
+    modulo = forms.FileField()
     identita = forms.FileField(label=_("Documento d'identità del richiedente (PDF)"))
-    intent_key = forms.CharField(widget=forms.HiddenInput)
 
-    def __init__(self, *args, casella: Casella | None = None, **kwargs):
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.casella = casella
         for name in ("modulo", "identita"):
             self.fields[name].widget.attrs["accept"] = "application/pdf,.pdf"
-        if "intent_key" not in self.initial:
-            self.initial["intent_key"] = str(uuid.uuid4())
 
     def clean_modulo(self):
         return check_pdf(self.cleaned_data["modulo"])
 
     def clean_identita(self):
         return check_pdf(self.cleaned_data["identita"])
-
-    def clean_intent_key(self):
-        try:
-            return str(uuid.UUID(self.cleaned_data["intent_key"]))
-        except ValueError:
-            raise ValidationError(
-                _("Richiesta non valida: ricarica la pagina."), code="intent"
-            ) from None
 
     def clean(self):
         data = super().clean()
@@ -341,6 +363,16 @@ class DocumentiForm(forms.Form):
                 code="same_file",
             )
         return data
+
+
+class DocumentiForm(SignedDocumentsForm, IntentForm):
+    """The signed activation form and the ID document, for the box's activation."""
+
+    modulo = forms.FileField(label=_("Modulo di attivazione firmato (PDF)"))
+
+    def __init__(self, *args, casella: Casella | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.casella = casella
 
 
 class FiltriForm(forms.Form):

@@ -4,27 +4,11 @@ renewal of several boxes from the expiry page. Each operation's own forms are in
 
 from __future__ import annotations
 
-import uuid
-
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from .models import Casella
 from .operations.rinnovo import years_choices
-
-
-class IntentForm(forms.Form):
-    intent_key = forms.CharField(widget=forms.HiddenInput, required=False)
-
-    def clean_intent_key(self):
-        value = self.cleaned_data.get("intent_key") or ""
-        if not value:
-            return ""
-        try:
-            return str(uuid.UUID(value))
-        except ValueError:
-            raise ValidationError(_("Richiesta non valida: ricomincia."), code="intent") from None
 
 
 class RinnovoMultiploForm(forms.Form):

@@ -13,16 +13,18 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
+from django.contrib import admin
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from portal.fields import user_link
 from portal.history import HistoryLine
 from portal.mirror import RemoteMirror
 from portal.remote_calls import RemoteCall
-from portal.search import SearchableQuerySet, search_text
+from portal.search import Searchable
 from portal.turno import Turno
 
 from . import validators
@@ -34,6 +36,7 @@ from .choices import (
     SINGLE_PDF_TYPES,
     SOTTOTIPO_CHOICES,
     TURNO,
+    Gestore,
     Stato,
     TipoCasellaChoices,
     TipoClienteChoices,
@@ -41,7 +44,7 @@ from .choices import (
 from .operations import registry as operation_registry
 
 
-class Titolare(models.Model):
+class Titolare(Searchable):
     """The client who owns one or more boxes (a company, a professional, a person...)."""
 
     tipo_cliente = models.CharField(
@@ -70,12 +73,11 @@ class Titolare(models.Model):
         verbose_name=_("commercialisti"),
     )
     note = models.TextField(_("note"), blank=True)
-    #: Names, codes and comune folded for search (portal/search.py), kept by save().
-    search_text = models.TextField(editable=False, blank=True, default="")
     created_at = models.DateTimeField(_("creato"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modificato"), auto_now=True)
 
-    objects = SearchableQuerySet.as_manager()
+    #: Names, codes and comune, folded for search.
+    search_fields = ("denominazione", "nome", "cognome", "codice_fiscale", "partita_iva", "comune")
 
     class Meta:
         verbose_name = _("titolare")
@@ -92,24 +94,8 @@ class Titolare(models.Model):
     def __str__(self) -> str:
         return self.display_name
 
-    def save(self, *args, **kwargs):
-        self.search_text = self.searchable()
-        fields = kwargs.get("update_fields")
-        if fields is not None:
-            kwargs["update_fields"] = {*fields, "search_text"}
-        super().save(*args, **kwargs)
-
-    def searchable(self) -> str:
-        return search_text(
-            self.denominazione,
-            self.nome,
-            self.cognome,
-            self.codice_fiscale,
-            self.partita_iva,
-            self.comune,
-        )
-
     @property
+    @admin.display(description=_("nome"))
     def display_name(self) -> str:
         if self.denominazione:
             return self.denominazione
@@ -142,7 +128,14 @@ class Casella(RemoteMirror):
         verbose_name=_("titolare"),
     )
     casella_pec = models.CharField(_("indirizzo"), max_length=254)
-    tipo_casella = models.CharField(_("tipo"), max_length=20, choices=TipoCasellaChoices.choices)
+    #: Openapi, or another provider whose box is only recorded here (its expiry watched).
+    gestore = models.CharField(
+        _("gestore"), max_length=20, choices=Gestore.choices, default=Gestore.OPENAPI
+    )
+    #: Openapi's type; blank for a box of another provider.
+    tipo_casella = models.CharField(
+        _("tipo"), max_length=20, choices=TipoCasellaChoices.choices, blank=True
+    )
     stato = models.CharField(
         _("stato"), max_length=30, choices=Stato.choices, default=Stato.NUOVA, db_index=True
     )
@@ -158,7 +151,7 @@ class Casella(RemoteMirror):
     ts_registrazione = models.DateTimeField(_("registrata il"), null=True, blank=True)
     ts_ultima_modifica = models.DateTimeField(_("ultima modifica Openapi"), null=True, blank=True)
     ts_evasione = models.DateTimeField(_("evasa il"), null=True, blank=True)
-    ts_scadenza = models.DateTimeField(null=True, blank=True)
+    ts_scadenza = models.DateTimeField(_("scade il (Openapi)"), null=True, blank=True)
     ts_revoca = models.DateTimeField(_("revocata il"), null=True, blank=True)
     evasa_at = models.DateTimeField(
         _("vista attiva il"),
@@ -169,14 +162,7 @@ class Casella(RemoteMirror):
     importata = models.BooleanField(
         _("registrata fuori dal portale"), default=False, help_text=_("Importata da GET /pec.")
     )
-    registered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="caselle_registrate",
-        verbose_name=_("registrata da"),
-    )
+    registered_by = user_link(_("registrata da"), related_name="caselle_registrate")
 
     class Meta:
         verbose_name = _("casella PEC")
@@ -219,6 +205,11 @@ class Casella(RemoteMirror):
     @property
     def is_moving(self) -> bool:
         return self.stato in MOVING
+
+    @property
+    def managed(self) -> bool:
+        """Managed through Openapi (else a box of another provider, only recorded here)."""
+        return self.gestore == Gestore.OPENAPI
 
     @property
     def badge(self) -> str:
@@ -316,14 +307,7 @@ class Documento(models.Model):
     dimensione = models.PositiveIntegerField(_("dimensione (byte)"), default=0)
     pagine = models.PositiveIntegerField(_("pagine"), default=0)
     sha256 = models.CharField(max_length=64, blank=True)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name=_("caricato da"),
-    )
+    uploaded_by = user_link(_("caricato da"))
     uploaded_at = models.DateTimeField(_("caricato il"), auto_now_add=True)
     sent_at = models.DateTimeField(_("inviato il"), null=True, blank=True)
     deleted_at = models.DateTimeField(_("eliminato il"), null=True, blank=True)
@@ -368,14 +352,7 @@ class Evento(HistoryLine):
     da_stato = models.CharField(_("da"), max_length=30, blank=True, choices=Stato.choices)
     a_stato = models.CharField(_("a"), max_length=30, blank=True, choices=Stato.choices)
     dati = models.JSONField(_("dettagli"), default=dict, blank=True)
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name=_("utente"),
-    )
+    user = user_link(_("utente"))
 
     class Meta:
         verbose_name = _("evento")
@@ -392,6 +369,12 @@ class CallKind(models.TextChoices):
 
     REGISTRAZIONE = "registrazione", _("Registrazione (POST /pec)")
     ATTIVAZIONE = "attivazione", _("Invio documenti (PATCH /pec/{id}/attivazione)")
+
+
+_PLAIN_KINDS = {
+    CallKind.REGISTRAZIONE: _("Registrazione"),
+    CallKind.ATTIVAZIONE: _("Invio documenti"),
+}
 
 
 def call_kinds() -> list[tuple[str, str]]:
@@ -411,6 +394,14 @@ class CasellaCall(RemoteCall):
     @property
     def is_activation(self) -> bool:
         return self.kind == CallKind.ATTIVAZIONE
+
+    @property
+    def kind_label(self) -> str:
+        """The call's name without Openapi's path (admin shows the path: get_kind_display)."""
+        spec = operation_registry.OPERATIONS.get(self.kind)
+        if spec is not None:
+            return str(spec.label)
+        return str(_PLAIN_KINDS.get(self.kind, self.kind))
 
     class Meta(RemoteCall.Meta):
         verbose_name = _("chiamata Openapi")

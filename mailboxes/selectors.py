@@ -103,6 +103,16 @@ def search_caselle(user, *, sort: str = "", **filters) -> QuerySet[Casella]:
     return filter_caselle(user, **filters).order_by(*sort_order(sort))
 
 
+#: The box list's filters: the fields of its form (FiltriForm), the parameters of filter_caselle.
+FILTERS = ("q", "stato", "tipo", "titolare", "scadenza_entro", "azione")
+
+
+def caselle_filtered(user, values: dict) -> QuerySet[Casella]:
+    """:func:`filter_caselle` with the values of the list's filters form (those it lacks: no
+    filter)."""
+    return filter_caselle(user, **{name: values[name] for name in FILTERS if name in values})
+
+
 def filter_caselle(
     user,
     *,

@@ -139,26 +139,24 @@ def validate_cap(value: str) -> str:
     return value
 
 
+def _known_code(value: str, known, refusal: str, code: str) -> str:
+    """``value`` in upper case, if it is one of the ``known`` codes."""
+    found = (value or "").strip().upper()
+    if found not in known:
+        raise ValidationError(refusal, code=code)
+    return found
+
+
 def validate_provincia(value: str, *, allow_estero: bool = True) -> str:
-    code = (value or "").strip().upper()
-    if code == ESTERO and allow_estero:
-        return code
-    if code not in PROVINCE:
-        raise ValidationError(
-            _("Sigla di provincia sconosciuta: usa due lettere (es. RM, MI), EE per l'estero."),
-            code="provincia",
-        )
-    return code
+    if allow_estero and (value or "").strip().upper() == ESTERO:
+        return ESTERO
+    refusal = _("Sigla di provincia sconosciuta: usa due lettere (es. RM, MI), EE per l'estero.")
+    return _known_code(value, PROVINCE, refusal, "provincia")
 
 
 def validate_nazione(value: str) -> str:
-    code = (value or "").strip().upper()
-    if code not in NAZIONI:
-        raise ValidationError(
-            _("Codice nazione sconosciuto: usa il codice di due lettere (es. IT)."),
-            code="nazione",
-        )
-    return code
+    refusal = _("Codice nazione sconosciuto: usa il codice di due lettere (es. IT).")
+    return _known_code(value, NAZIONI, refusal, "nazione")
 
 
 def clean_phone(value: str) -> str:
@@ -185,3 +183,22 @@ def validate_future(value: dt.date) -> dt.date:
     if value and value <= dt.date.today():
         raise ValidationError(_("La data deve essere nel futuro."), code="not_future")
     return value
+
+
+def derived_from_cf(value: str) -> dict[str, object]:
+    """What a person's codice fiscale tells: birth date, sex and, for one born abroad, the
+    province "EE" (a comune needs the cadastral table, which the portal does not hold). Empty
+    when the code is not a valid personal one."""
+    try:
+        cf = codicefiscale.validate(value or "")
+    except StdnumError:
+        return {}
+    if len(cf) != 16:
+        return {}
+    derived: dict[str, object] = {
+        "data_nascita": codicefiscale.get_birth_date(cf),
+        "sesso": codicefiscale.get_gender(cf),
+    }
+    if cf[11] == "Z":  # a foreign country's code instead of a comune's
+        derived["provincia_nascita"] = ESTERO
+    return derived

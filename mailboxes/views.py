@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import logging
 import uuid
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -17,14 +16,14 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.roles import is_office, office_required, portal_user_required
-from openapi_pec import errors
+from portal.forms import IntentForm
 from portal.history import Sentence
+from portal.mirror_pages import MirrorPages, pdf_from_openapi
 from portal.params import object_id
-from portal.remote_calls import repeat_message
+from portal.remote_calls import PENDING, repeat_message
 
 from . import selectors, tasks
 from .forms import (
-    ConfermaForm,
     DocumentiForm,
     FiltriForm,
     IndirizzoForm,
@@ -44,7 +43,6 @@ from .services import activation, history, registration
 from .services import address as addresses
 from .services import sync as box_sync
 
-log = logging.getLogger(__name__)
 PAGE_SIZE = 25
 
 
@@ -69,6 +67,7 @@ HOLDER_SELECT_MAX = 200
 #: What a row of the boxes list shows (and its sort keys): no JSON payload, no timestamps.
 LIST_FIELDS = (
     "casella_pec",
+    "gestore",
     "tipo_casella",
     "stato",
     "data_scadenza",
@@ -97,15 +96,7 @@ def casella_list(request):
     sort = request.GET.get("sort", "")
     if sort not in selectors.SORTS:
         sort = ""
-    qs = selectors.filter_caselle(
-        request.user,
-        q=filters.get("q", ""),
-        stato=filters.get("stato", ""),
-        tipo=filters.get("tipo", ""),
-        titolare=filters.get("titolare", ""),
-        scadenza_entro=filters.get("scadenza_entro"),
-        azione=bool(filters.get("azione")),
-    )
+    qs = selectors.caselle_filtered(request.user, filters)
     page = selectors.keyset_page(
         selectors.with_turno(qs.only(*LIST_FIELDS)),
         sort=sort,
@@ -136,6 +127,10 @@ def _casella_or_404(request, pk) -> Casella:
     return get_object_or_404(selectors.caselle_for(request.user), pk=pk)
 
 
+def _registration_retried(casella) -> str:
+    return _("Registrazione di %(address)s") % {"address": casella.casella_pec}
+
+
 def _detail_context(request, casella, *, form=None):
     live = selectors.is_live(casella)
     context = {
@@ -149,26 +144,11 @@ def _detail_context(request, casella, *, form=None):
         "can_upload": casella.can_upload and not selectors.attivazione_in_corso(casella),
         "pdf_max_mb": f"{settings.PDF_MAX_BYTES / 1048576:g}",
         "retry_key": str(uuid.uuid4()),
-        "price": registration.registration_price(casella.tipo_casella),
+        "price": registration.registration_price(casella.tipo_casella) if casella.managed else None,
     }
     if context["can_upload"]:
         context["upload_form"] = form or DocumentiForm(casella=casella)
     return context
-
-
-@portal_user_required
-@require_GET
-def casella_detail(request, pk):
-    casella = _casella_or_404(request, pk)
-    return render(request, "mailboxes/casella_detail.html", _detail_context(request, casella))
-
-
-@portal_user_required
-@require_GET
-def casella_stato(request, pk):
-    """The status panel of the box page (htmx: refreshes itself while the box is moving)."""
-    casella = _casella_or_404(request, pk)
-    return render(request, "mailboxes/partials/stato.html", _detail_context(request, casella))
 
 
 @portal_user_required
@@ -195,7 +175,7 @@ def casella_upload(request, pk):
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
             return redirect("mailboxes:casella_detail", pk=casella.pk)
-        messages.success(request, _("Documenti caricati: li inviamo a Openapi."))
+        messages.info(request, _("Documenti caricati: li inviamo a Openapi."), PENDING)
         return redirect("mailboxes:casella_detail", pk=casella.pk)
     context = _detail_context(request, casella, form=form)
     context["upload_form"] = form
@@ -207,21 +187,22 @@ def casella_upload(request, pk):
 def modulo_attivazione(request, pk):
     """The activation form to sign, fetched from Openapi through the portal."""
     casella = _casella_or_404(request, pk)
+    return box_form_pdf(request, casella, "attivazione", back="mailboxes:casella_detail")
+
+
+def box_form_pdf(request, casella: Casella, which: str, *, back: str):
+    """The form "modulo_<which>" Openapi makes for a box registered there, to be signed, as
+    modulo-<which>-<address>.pdf; if Openapi fails, the page ``back`` (a URL name)."""
     if not casella.remote_id:
         raise Http404
-    try:
-        content = get_client().modulo_attivazione(casella.remote_id)
-    except errors.OpenapiError as exc:
-        messages.error(
-            request,
-            _("Openapi non ha restituito il modulo: %(msg)s") % {"msg": exc.message or exc.status},
-        )
-        return redirect("mailboxes:casella_detail", pk=casella.pk)
-    response = HttpResponse(content, content_type="application/pdf")
-    name = casella.casella_pec.replace("@", "_at_")
-    response["Content-Disposition"] = f'attachment; filename="modulo-attivazione-{name}.pdf"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+    fetch = getattr(get_client(), f"modulo_{which}")  # modulo_attivazione, modulo_conservazione
+    return pdf_from_openapi(
+        request,
+        lambda: fetch(casella.remote_id),
+        filename=f"modulo-{which}-{casella.casella_pec.replace('@', '_at_')}.pdf",
+        refused=_("Openapi non ha restituito il modulo: %(msg)s"),
+        back=redirect(back, pk=casella.pk),
+    )
 
 
 @portal_user_required
@@ -251,52 +232,6 @@ def documento_download(request, pk):
     return response
 
 
-@office_required
-@require_POST
-def casella_refresh(request, pk):
-    casella = _casella_or_404(request, pk)
-    try:
-        box_sync.refresh_casella(casella)
-        messages.success(request, _("Stato aggiornato da Openapi."))
-    except errors.OpenapiError as exc:
-        messages.error(request, _("Openapi non risponde: %(msg)s") % {"msg": exc.message})
-    return redirect("mailboxes:casella_detail", pk=casella.pk)
-
-
-@office_required
-@require_POST
-def casella_retry(request, pk):
-    casella = _casella_or_404(request, pk)
-    form = ConfermaForm(request.POST)
-    if form.is_valid():
-        try:
-            call = registration.retry_registration(
-                casella=casella, intent_key=form.cleaned_data["intent_key"], user=request.user
-            )
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        else:
-            if call.repeated:
-                what = _("Registrazione di %(address)s") % {"address": casella.casella_pec}
-                messages.add_message(request, *repeat_message(call, what))
-            else:
-                messages.success(request, _("Registrazione avviata di nuovo."))
-    else:
-        messages.error(request, _("Richiesta non valida: ricarica la pagina."))
-    return redirect("mailboxes:casella_detail", pk=casella.pk)
-
-
-@office_required
-@require_POST
-def sync_now(request):
-    tasks.sync_account.delay()
-    messages.success(
-        request,
-        _("Sincronizzazione con Openapi avviata: le caselle si aggiornano tra pochi secondi."),
-    )
-    return redirect("mailboxes:casella_list")
-
-
 # --------------------------------------------------------------------------- new box
 
 
@@ -322,7 +257,9 @@ def _registration_outcome(request, call):
         what = _("Registrazione di %(address)s") % {"address": address}
         messages.add_message(request, *repeat_message(call, what))
     else:
-        messages.success(request, _("Registrazione di %(address)s avviata.") % {"address": address})
+        messages.info(
+            request, _("Registrazione di %(address)s avviata.") % {"address": address}, PENDING
+        )
     return redirect("mailboxes:casella_detail", pk=call.casella_id)
 
 
@@ -363,7 +300,7 @@ def casella_new(request):
             _new_context(indirizzo, richiedente, titolari.exists()),
         )
 
-    conferma = ConfermaForm(request.POST) if step == "conferma" else None
+    conferma = IntentForm(request.POST) if step == "conferma" else None
     key = conferma.cleaned_data["intent_key"] if conferma and conferma.is_valid() else ""
     if key and (same := registration.registration_intent(key)):
         return _registration_outcome(request, same)  # a repeated submit: the same intent
@@ -485,3 +422,25 @@ def titolare_edit(request, pk):
 
 
 __all__ = ["CallKind", "Stato"]
+
+
+PAGES = MirrorPages(
+    resource="mailboxes",
+    noun="casella",
+    get=_casella_or_404,
+    context=_detail_context,
+    detail_template="mailboxes/casella_detail.html",
+    status_template="mailboxes/partials/stato.html",
+    status_name="casella_stato",
+    refresh=box_sync.refresh_casella,
+    retry=lambda casella, **intent: registration.retry_registration(casella=casella, **intent),
+    retried=gettext_lazy("Registrazione avviata di nuovo."),
+    what=_registration_retried,
+    sync_task=tasks.sync_account,
+    synced=gettext_lazy(
+        "Sincronizzazione con Openapi avviata: le caselle si aggiornano tra pochi secondi."
+    ),
+    sync_name="sync_now",
+    viewer=portal_user_required,
+    office=office_required,
+)

@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -24,18 +24,18 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.roles import office_required
-from openapi_pec import errors
-from portal.remote_calls import repeat_message
+from portal.forms import IntentForm
+from portal.remote_calls import PENDING, repeat_message
 
-from . import expiry, selectors
-from .forms_operations import IntentForm, RinnovoMultiploForm
+from . import expiry, hooks, selectors
+from .forms_operations import RinnovoMultiploForm
 from .models import Casella, CasellaCall
 from .operations import rinnovo
 from .operations.intents import recorded
 from .operations.pricing import euro, is_assumed
 from .operations.registry import OPERATIONS, OperationSpec
 from .operations.rules import check, label_of
-from .remote import get_client
+from .views import box_form_pdf
 
 
 def _casella(request, pk) -> Casella:
@@ -57,10 +57,11 @@ def _done(request, casella, call: CasellaCall):
     if call.repeated:
         messages.add_message(request, *repeat_message(call, label_of(call.kind)))
     else:
-        messages.success(
+        messages.info(
             request,
             _("Operazione «%(op)s» richiesta: la inviamo a Openapi, l'esito compare qui.")
             % {"op": label_of(call.kind)},
+            PENDING,
         )
     return redirect("mailboxes:casella_detail", pk=casella.pk)
 
@@ -71,6 +72,13 @@ def _unless_recorded(request, casella, kind, key, refusal):
     any other refusal stands."""
     same = recorded(casella, kind, key) if key else None
     return _done(request, casella, same) if same else refusal
+
+
+def _invalid(request, casella, spec: OperationSpec, key, template: str, context):
+    """The page again with its errors (400), unless a concurrent submit recorded the intent."""
+    return _unless_recorded(
+        request, casella, spec.kind, key, render(request, template, context, status=400)
+    )
 
 
 @office_required
@@ -92,7 +100,21 @@ def _context(casella, spec: OperationSpec) -> dict:
         "spec": spec,
         "title": spec.title,
         "intro": spec.intro(casella) if spec.intro else "",
+        "warnings": hooks.operation_warnings(casella, spec.kind),
     }
+
+
+def _answered(request, casella, spec: OperationSpec, key: str):
+    """The answer before any form: for a repeated submit, the intent it recorded then; for a box
+    that cannot take the operation now, the refusal. None: go on."""
+    if key and (same := recorded(casella, spec.kind, key)):
+        return _done(request, casella, same)
+    verdict = check(casella, spec.kind)
+    if not verdict:
+        return _unless_recorded(
+            request, casella, spec.kind, key, _refused(request, casella, spec, verdict.reason)
+        )
+    return None
 
 
 def _two_step(request, casella, spec: OperationSpec):
@@ -103,13 +125,8 @@ def _two_step(request, casella, spec: OperationSpec):
     key = ""
     if step == "conferma" and intent.is_valid():
         key = intent.cleaned_data["intent_key"]
-    if key and (same := recorded(casella, kind, key)):
-        return _done(request, casella, same)  # a repeated submit: the same intent
-    verdict = check(casella, kind)
-    if not verdict:
-        return _unless_recorded(
-            request, casella, kind, key, _refused(request, casella, spec, verdict.reason)
-        )
+    if answer := _answered(request, casella, spec, key):
+        return answer
     context = _context(casella, spec)
     if request.method != "POST" or step == "modifica":
         form = spec.form(casella=casella)
@@ -118,13 +135,7 @@ def _two_step(request, casella, spec: OperationSpec):
         return render(request, spec.form_template, {**context, "form": form})
     form = spec.form(request.POST, casella=casella)
     if not form.is_valid():
-        return _unless_recorded(
-            request,
-            casella,
-            kind,
-            key,
-            render(request, spec.form_template, {**context, "form": form}, status=400),
-        )
+        return _invalid(request, casella, spec, key, spec.form_template, {**context, "form": form})
     values = dict(form.cleaned_data)
     price = spec.price(casella, values)
     uploads = None
@@ -145,13 +156,7 @@ def _two_step(request, casella, spec: OperationSpec):
         return render(request, spec.confirm_template, context)
     if uploads is not None:
         if not (uploads.is_valid() and key):
-            return _unless_recorded(
-                request,
-                casella,
-                kind,
-                key,
-                render(request, spec.confirm_template, context, status=400),
-            )
+            return _invalid(request, casella, spec, key, spec.confirm_template, context)
         values.update(uploads.cleaned_data)
     try:
         call = spec.start(casella, values, intent_key=key, user=request.user)
@@ -166,15 +171,9 @@ def _two_step(request, casella, spec: OperationSpec):
 
 def _typed(request, casella, spec: OperationSpec):
     """Irreversible and free: one page, the user types the address; no cost step."""
-    kind = spec.kind
     key = request.POST.get("intent_key", "") if request.method == "POST" else ""
-    if key and (same := recorded(casella, kind, key)):
-        return _done(request, casella, same)  # a repeated submit: the same intent
-    verdict = check(casella, kind)
-    if not verdict:
-        return _unless_recorded(
-            request, casella, kind, key, _refused(request, casella, spec, verdict.reason)
-        )
+    if answer := _answered(request, casella, spec, key):
+        return answer
     form = spec.form(request.POST or None, casella=casella)
     context = {**_context(casella, spec), "form": form}
     if request.method == "POST":
@@ -190,13 +189,7 @@ def _typed(request, casella, spec: OperationSpec):
                 form.add_error(None, " ".join(exc.messages))
             else:
                 return _done(request, casella, call)
-        return _unless_recorded(
-            request,
-            casella,
-            kind,
-            key,
-            render(request, spec.form_template, context, status=400),
-        )
+        return _invalid(request, casella, spec, key, spec.form_template, context)
     return render(request, spec.form_template, context)
 
 
@@ -205,21 +198,7 @@ def _typed(request, casella, spec: OperationSpec):
 def modulo_conservazione(request, pk):
     """The preservation form to sign, fetched from Openapi through the portal."""
     casella = _casella(request, pk)
-    if not casella.remote_id:
-        raise Http404
-    try:
-        content = get_client().modulo_conservazione(casella.remote_id)
-    except errors.OpenapiError as exc:
-        messages.error(
-            request,
-            _("Openapi non ha restituito il modulo: %(msg)s") % {"msg": exc.message or exc.status},
-        )
-        return redirect("mailboxes:conservazione", pk=casella.pk)
-    response = HttpResponse(content, content_type="application/pdf")
-    name = casella.casella_pec.replace("@", "_at_")
-    response["Content-Disposition"] = f'attachment; filename="modulo-conservazione-{name}.pdf"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return box_form_pdf(request, casella, "conservazione", back="mailboxes:conservazione")
 
 
 # --------------------------------------------------------------------------- expiry
@@ -270,7 +249,7 @@ def scadenze(request):
                     _tell_batch_repeat(request, [c for c in result.started if c.repeated])
                 for casella, reason in result.refused:
                     messages.error(request, f"{casella.casella_pec}: {reason}")
-                return redirect(f"{reverse('mailboxes:scadenze')}?batch={batch}")
+                return redirect(f"{reverse('mailboxes:scadenze')}?entro={within}&batch={batch}")
             lines = [(c, rinnovo.renewal_price(c.tipo_casella, anni)) for c in chosen]
             total = sum((p for _c, p in lines), Decimal("0"))
             return render(
@@ -284,6 +263,9 @@ def scadenze(request):
                     "batch": str(uuid.uuid4()),
                     "wallet": expiry.wallet_info(limit=0),
                     "within": within,
+                    "warnings": [
+                        w for c in chosen for w in hooks.operation_warnings(c, rinnovo.KIND)
+                    ],
                 },
             )
         if step == "conferma" and (repeat := _batch_repeat(request, batch)):
@@ -335,7 +317,8 @@ def _batch_repeat(request, batch: str):
     if not calls:
         return None
     _tell_batch_repeat(request, calls)
-    return redirect(f"{reverse('mailboxes:scadenze')}?batch={batch}")
+    within = _within(request)
+    return redirect(f"{reverse('mailboxes:scadenze')}?entro={within}&batch={batch}")
 
 
 def _progress(batch: str) -> dict:
@@ -358,6 +341,13 @@ def scadenze_avanzamento(request):
         batch = str(uuid.UUID(batch))
     except ValueError:
         raise Http404 from None
-    return render(
-        request, "mailboxes/operations/partials/progress.html", {"progress": _progress(batch)}
+    progress = _progress(batch)
+    response = render(
+        request,
+        "mailboxes/operations/partials/progress.html",
+        {"progress": progress, "within": _within(request)},
     )
+    if request.htmx and not progress["open"]:
+        # the batch has ended: the whole page again (table, counters, credit), same tab
+        response["HX-Refresh"] = "true"
+    return response

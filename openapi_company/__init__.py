@@ -5,15 +5,14 @@ from openapi_company import CompanyClient, errors, types
 """
 
 from openapi_pec import errors
+from openapi_pec.base import PRODUCTION_OAUTH_URL, SANDBOX_OAUTH_URL
 
 from . import types
 from .cache import MemoryResultCache, ResultCache
 from .client import (
     DEFAULT_CACHE_TTL,
     PRODUCTION_COMPANY_URL,
-    PRODUCTION_OAUTH_URL,
     SANDBOX_COMPANY_URL,
-    SANDBOX_OAUTH_URL,
     CompanyClient,
     normalize_code,
 )

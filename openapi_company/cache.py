@@ -7,9 +7,9 @@ The portal backs :class:`ResultCache` with Django's cache or a model; values are
 
 from __future__ import annotations
 
-import threading
-import time
 from typing import Any, Protocol, runtime_checkable
+
+from openapi_pec.auth import MemoryStore
 
 __all__ = ["MemoryResultCache", "ResultCache"]
 
@@ -23,28 +23,8 @@ class ResultCache(Protocol):
         """Keep ``value`` (JSON) under ``key`` for ``ttl_seconds``."""
 
 
-class MemoryResultCache:
+class MemoryResultCache(MemoryStore):
     """Per-process store (the default): lost on restart, not shared between processes."""
-
-    def __init__(self) -> None:
-        self._data: dict[str, tuple[float, Any]] = {}
-        self._lock = threading.Lock()
 
     def __repr__(self) -> str:
         return f"MemoryResultCache({len(self._data)} entries)"
-
-    def get(self, key: str) -> Any | None:
-        with self._lock:
-            item = self._data.get(key)
-            if item is None:
-                return None
-            if item[0] <= time.time():
-                del self._data[key]
-                return None
-            return item[1]
-
-    def set(self, key: str, value: Any, ttl_seconds: int) -> None:
-        with self._lock:
-            now = time.time()
-            self._data = {k: v for k, v in self._data.items() if v[0] > now}
-            self._data[key] = (now + max(1, int(ttl_seconds)), value)

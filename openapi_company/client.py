@@ -18,25 +18,20 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 from urllib.parse import quote
 
-import requests
-
 from openapi_pec import errors
-from openapi_pec.auth import TokenProvider, TokenStore
-from openapi_pec.client import PRODUCTION_OAUTH_URL, SANDBOX_OAUTH_URL
-from openapi_pec.transport import Answer, RetryPolicy, Transport
+from openapi_pec.base import OpenapiClient
+from openapi_pec.transport import Answer
 
 from . import types
 from .cache import MemoryResultCache, ResultCache
-from .hosts import company_host_for_url, company_scopes, is_sandbox_url
+from .hosts import company_host_for_url, company_scopes
 
 logger = logging.getLogger("openapi_company")
 
 __all__ = [
     "DEFAULT_CACHE_TTL",
     "PRODUCTION_COMPANY_URL",
-    "PRODUCTION_OAUTH_URL",
     "SANDBOX_COMPANY_URL",
-    "SANDBOX_OAUTH_URL",
     "CompanyClient",
     "normalize_code",
 ]
@@ -64,96 +59,48 @@ def _seg(value: str) -> str:
     return quote(str(value), safe="")
 
 
-class CompanyClient:
+class CompanyClient(OpenapiClient):
     """Client of the Openapi Company API.
 
     Credentials as for :class:`openapi_pec.PecClient` (a ready ``token``, or ``email`` +
     ``apikey`` to mint one with the Company scopes, shared through ``token_store``).  ``cache``
     keeps the lookups (a per-process :class:`MemoryResultCache` by default) for ``cache_ttl``
-    seconds; ``refresh=True`` on a lookup asks again regardless (e.g. after a filing).
+    seconds; ``refresh=True`` on a lookup asks again regardless (e.g. after a filing).  A GET is
+    retried only when said to be free (``read=True``): the lookups are paid.
     """
+
+    URL_NAME = "company_url"
+    USER_AGENT = "openapi-company-client/1.0"
+    RETRY_GETS = False
 
     def __init__(
         self,
         company_url: str = SANDBOX_COMPANY_URL,
-        oauth_url: str = SANDBOX_OAUTH_URL,
-        token: str | None = None,
-        email: str | None = None,
-        apikey: str | None = None,
-        token_store: TokenStore | None = None,
-        timeout: float = 20.0,
-        *,
-        retry: RetryPolicy | None = None,
-        session: requests.Session | None = None,
-        token_ttl: int | None = None,
+        *args: Any,
         cache: ResultCache | None = None,
         cache_ttl: int = DEFAULT_CACHE_TTL,
         pending_waits: Iterable[float] = DEFAULT_PENDING_WAITS,
         sleep: Callable[[float], None] = time.sleep,
+        **kwargs: Any,
     ) -> None:
-        self.company_url = company_url.rstrip("/")
-        self.oauth_url = oauth_url.rstrip("/")
-        self.timeout = float(timeout)
-        self.transport = Transport(
-            timeout=self.timeout,
-            retry=retry,
-            session=session,
-            user_agent="openapi-company-client/1.0",
-        )
-        kwargs: dict[str, Any] = {}
-        if token_ttl is not None:
-            kwargs["token_ttl"] = token_ttl
-        self.auth = TokenProvider(
-            oauth_url=self.oauth_url,
-            transport=self.transport,
-            scopes=company_scopes(self.company_url),
-            token=token,
-            email=email,
-            apikey=apikey,
-            token_store=token_store,
-            **kwargs,
-        )
+        super().__init__(company_url, *args, **kwargs)
         self.cache: ResultCache = cache if cache is not None else MemoryResultCache()
         if int(cache_ttl) < 1:
             raise ValueError("cache_ttl must be at least one second")
         self.cache_ttl = int(cache_ttl)
         self.pending_waits = tuple(float(w) for w in pending_waits)
         self._sleep = sleep
-        self._host = company_host_for_url(self.company_url)
+        self._host = company_host_for_url(self.url)
         self._flights: dict[str, threading.Lock] = {}
         self._flights_lock = threading.Lock()
 
-    def __repr__(self) -> str:
-        return f"CompanyClient(company_url={self.company_url!r}, auth={self.auth.mode!r})"
+    scopes_for = staticmethod(company_scopes)
 
     @property
-    def sandbox(self) -> bool:
-        return is_sandbox_url(self.company_url)
-
-    def close(self) -> None:
-        self.transport.close()
-
-    def __enter__(self) -> CompanyClient:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def company_url(self) -> str:
+        return self.url
 
     # ------------------------------------------------------------------ plumbing
-
-    def _call(
-        self,
-        method: str,
-        path: str,
-        *,
-        json_body: Any = None,
-        params: dict[str, Any] | None = None,
-        read: bool = False,
-    ) -> Answer:
-        """``read``: a free call, safe to retry.  Paid and state-changing calls are sent once."""
-        return self.auth.request(
-            method, f"{self.company_url}{path}", json_body=json_body, params=params, retry=read
-        )
 
     @contextlib.contextmanager
     def _one_at_a_time(self, key: str) -> Iterator[None]:
@@ -170,18 +117,24 @@ class CompanyClient:
         self,
         dataset: str,
         code: str,
-        fetch: Callable[[], Any],
-        *extra: str,
+        result: Any,
+        *,
         refresh: bool = False,
-    ) -> tuple[Any, float]:
-        """The ``data`` of a paid lookup and when it was fetched: from the cache when it is
-        there (a kept "no company matches" is raised again as NotFound), else asked once."""
-        key = self._key(dataset, code, *extra)
+        fetch: Callable[[str], Any] | None = None,
+    ) -> Any:
+        """A paid lookup of ``code`` in ``dataset``, parsed by ``result.from_raw``: from the
+        cache when it is there (a kept "no company matches" is raised again as NotFound), else
+        asked once, by GET /{dataset}/{code} or by ``fetch(code)``."""
+        code = normalize_code(code)
+        key = self._key(dataset, code)
         with self._one_at_a_time(key):
             entry = None if refresh else self.cache.get(key)
             if not isinstance(entry, dict) or "fetched_at" not in entry:
                 try:
-                    entry = {"data": fetch(), "fetched_at": time.time()}
+                    data = (
+                        fetch(code) if fetch else self._call("GET", f"/{dataset}/{_seg(code)}").data
+                    )
+                    entry = {"data": data, "fetched_at": time.time()}
                 except errors.NotFound as exc:
                     entry = {
                         "not_found": {"message": exc.message, "error": exc.error_code},
@@ -197,38 +150,29 @@ class CompanyClient:
                     method="GET",
                     path=f"/{dataset}/{code}",
                 )
-            return entry.get("data"), float(entry["fetched_at"])
+            return result.from_raw(code, entry.get("data"), float(entry["fetched_at"]))
 
     # ------------------------------------------------------------------ lookups (paid)
 
     def pec(self, code: str, *, refresh: bool = False) -> types.RegisteredPec:
         """GET /IT-pec/{code}: the PEC registered at the Registro Imprese and its history."""
-        code = normalize_code(code)
-
-        def fetch() -> Any:
-            return self._call("GET", f"/IT-pec/{_seg(code)}").data
-
-        data, fetched_at = self._lookup("IT-pec", code, fetch, refresh=refresh)
-        return types.RegisteredPec.from_raw(code, data, fetched_at)
+        return self._lookup("IT-pec", code, types.RegisteredPec, refresh=refresh)
 
     def closed(self, code: str, *, refresh: bool = False) -> types.Closure:
         """GET /IT-closed/{code}: whether the Tax Office has the code as ceased."""
-        code = normalize_code(code)
+        return self._lookup("IT-closed", code, types.Closure, refresh=refresh)
 
-        def fetch() -> Any:
-            return self._call("GET", f"/IT-closed/{_seg(code)}").data
-
-        data, fetched_at = self._lookup("IT-closed", code, fetch, refresh=refresh)
-        return types.Closure.from_raw(code, data, fetched_at)
+    def advanced(self, code: str, *, refresh: bool = False) -> types.CompanyProfile:
+        """GET /IT-advanced/{code}: the company's legal form, activity status and PEC."""
+        return self._lookup("IT-advanced", code, types.CompanyProfile, refresh=refresh)
 
     def stakeholders(self, code: str, *, refresh: bool = False) -> types.Stakeholders:
         """GET /IT-stakeholders/{code}: directors and their roles.  When the API is slow it
         answers 302 with a request id; the client then polls GET /IT-check_id/{id} (free) and
         remembers the id, so a caller trying again later does not pay for a second request."""
-        code = normalize_code(code)
-        pending_key = self._key("IT-stakeholders", code, "pending")
 
-        def fetch() -> Any:
+        def fetch(code: str) -> Any:
+            pending_key = self._key("IT-stakeholders", code, "pending")
             pending = None if refresh else self.cache.get(pending_key)
             request_id = pending.get("id") if isinstance(pending, dict) else None
             if not request_id:
@@ -245,8 +189,9 @@ class CompanyClient:
                     self.cache.set(pending_key, {"id": request_id}, self.cache_ttl)
             return self._await_request(request_id, pending_key)
 
-        data, fetched_at = self._lookup("IT-stakeholders", code, fetch, refresh=refresh)
-        return types.Stakeholders.from_raw(code, data, fetched_at)
+        return self._lookup(
+            "IT-stakeholders", code, types.Stakeholders, refresh=refresh, fetch=fetch
+        )
 
     def _await_request(self, request_id: str, pending_key: str) -> Any:
         for wait in (0.0, *self.pending_waits):
@@ -310,8 +255,5 @@ class CompanyClient:
         """DELETE /monitor/{id}: the API's message ("1 deleted monitor").  Sent once."""
         return self._call("DELETE", f"/monitor/{_seg(id)}").message
 
-    @staticmethod
-    def _monitor(answer: Answer) -> types.MonitorRequest:
-        if not isinstance(answer.data, dict):
-            raise errors.ProtocolError(answer.status, "expected a monitor in 'data'")
-        return types.MonitorRequest.from_raw(answer.data)
+    def _monitor(self, answer: Answer) -> types.MonitorRequest:
+        return types.MonitorRequest.from_raw(self._object(answer, "a monitor"))

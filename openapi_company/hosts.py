@@ -25,6 +25,7 @@ COMPANY_SCOPE_METHODS: tuple[tuple[str, str], ...] = (
     ("GET", "IT-stakeholders"),
     ("GET", "IT-check_id"),
     ("GET", "IT-closed"),
+    ("GET", "IT-advanced"),
     ("GET", "monitor"),
     ("POST", "monitor"),
     ("DELETE", "monitor"),

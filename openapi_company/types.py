@@ -20,6 +20,7 @@ from openapi_pec.types import parse_timestamp
 __all__ = [
     "DIRECTOR_ROLES",
     "Closure",
+    "CompanyProfile",
     "Dataset",
     "Manager",
     "MonitorCallback",
@@ -88,6 +89,12 @@ def _dicts(value: Any) -> list[dict]:
     return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
 
 
+def _first(data: Any) -> dict:
+    """The record of a lookup's ``data``: a list of one object (or the object itself)."""
+    items = _dicts(data) if isinstance(data, list) else _dicts([data])
+    return items[0] if items else {}
+
+
 # --------------------------------------------------------------------------- IT-pec
 
 
@@ -112,8 +119,7 @@ class RegisteredPec:
 
     @classmethod
     def from_raw(cls, code: str, data: Any, fetched_at: float | None = None) -> RegisteredPec:
-        items = _dicts(data) if isinstance(data, list) else _dicts([data])
-        first = items[0] if items else {}
+        first = _first(data)
         history = [
             PecChange(pec=_str(h.get("pec")), until=parse_timestamp(h.get("timestamp")))
             for h in _dicts(first.get("history"))
@@ -143,12 +149,46 @@ class Closure:
 
     @classmethod
     def from_raw(cls, code: str, data: Any, fetched_at: float | None = None) -> Closure:
-        items = _dicts(data) if isinstance(data, list) else _dicts([data])
-        first = items[0] if items else {}
+        first = _first(data)
         return cls(
             code=code,
             ceased=first.get("taxCodeCeased") is True,
             company_id=_str(first.get("id")),
+            fetched_at=parse_timestamp(fetched_at),
+            raw=first,
+        )
+
+
+# --------------------------------------------------------------------------- IT-advanced
+
+
+@dataclass(frozen=True)
+class CompanyProfile:
+    """GET /IT-advanced/{code}, the parts the portal reads: the detailed legal form (the
+    Chambers' code, e.g. ``SR`` for an srl), the activity status and the registered PEC."""
+
+    code: str
+    company_name: str = ""
+    legal_form: str = ""
+    legal_form_description: str = ""
+    activity_status: str = ""
+    ceased: bool = False
+    pec: str = ""
+    fetched_at: dt.datetime | None = field(default=None, compare=False)
+    raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    @classmethod
+    def from_raw(cls, code: str, data: Any, fetched_at: float | None = None) -> CompanyProfile:
+        first = _first(data)
+        form = _dict(first.get("detailedLegalForm"))
+        return cls(
+            code=code,
+            company_name=_str(first.get("companyName")),
+            legal_form=_str(form.get("code")).upper(),
+            legal_form_description=_str(form.get("description")),
+            activity_status=_str(first.get("activityStatus")).upper(),
+            ceased=first.get("taxCodeCeased") is True,
+            pec=_str(first.get("pec")).strip(),
             fetched_at=parse_timestamp(fetched_at),
             raw=first,
         )

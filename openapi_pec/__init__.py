@@ -13,18 +13,8 @@ from .client import (
     PecClient,
 )
 from .transport import RetryPolicy
-from .types import (
-    LEGALMAIL_TYPES,
-    Qualifica,
-    StatoCasella,
-    StatoComunica,
-    TipoCasella,
-    TipoCliente,
-    TipoDocumento,
-)
 
 __all__ = [
-    "LEGALMAIL_TYPES",
     "PRODUCTION_OAUTH_URL",
     "PRODUCTION_PEC_URL",
     "SANDBOX_OAUTH_URL",
@@ -32,13 +22,7 @@ __all__ = [
     "FileTokenStore",
     "MemoryTokenStore",
     "PecClient",
-    "Qualifica",
     "RetryPolicy",
-    "StatoCasella",
-    "StatoComunica",
-    "TipoCasella",
-    "TipoCliente",
-    "TipoDocumento",
     "TokenStore",
     "domains",
     "errors",

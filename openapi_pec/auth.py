@@ -31,6 +31,7 @@ logger = logging.getLogger("openapi_pec.auth")
 __all__ = [
     "PEC_SCOPE_METHODS",
     "FileTokenStore",
+    "MemoryStore",
     "MemoryTokenStore",
     "TokenProvider",
     "TokenStore",
@@ -68,17 +69,22 @@ class TokenStore(Protocol):
     def set(self, key: str, value: dict, ttl_seconds: int) -> None: ...
 
 
-class MemoryTokenStore:
-    """Per-process store (the default)."""
+class MemoryStore:
+    """A per-process store whose entries expire: the default token store, and the Company
+    client's default result cache.  ``_copy`` is applied to a value going in and coming out."""
 
     def __init__(self) -> None:
-        self._data: dict[str, tuple[float, dict]] = {}
+        self._data: dict[str, tuple[float, Any]] = {}
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
-        return "MemoryTokenStore()"
+        return f"{type(self).__name__}()"
 
-    def get(self, key: str) -> dict | None:
+    @staticmethod
+    def _copy(value: Any) -> Any:
+        return value
+
+    def get(self, key: str) -> Any | None:
         with self._lock:
             item = self._data.get(key)
             if item is None:
@@ -86,11 +92,19 @@ class MemoryTokenStore:
             if item[0] <= time.time():
                 self._data.pop(key, None)
                 return None
-            return dict(item[1])
+            return self._copy(item[1])
 
-    def set(self, key: str, value: dict, ttl_seconds: int) -> None:
+    def set(self, key: str, value: Any, ttl_seconds: int) -> None:
         with self._lock:
-            self._data[key] = (time.time() + max(1, int(ttl_seconds)), dict(value))
+            now = time.time()
+            self._data = {k: v for k, v in self._data.items() if v[0] > now}
+            self._data[key] = (now + max(1, int(ttl_seconds)), self._copy(value))
+
+
+class MemoryTokenStore(MemoryStore):
+    """Per-process token store (the default); hands out copies of the token records."""
+
+    _copy = staticmethod(dict)
 
 
 class FileTokenStore:
@@ -249,44 +263,37 @@ class TokenProvider:
         params: dict[str, Any] | None = None,
         retry: bool = False,
         binary: bool = False,
+        basic: bool = False,
     ) -> Answer:
-        """Send with the Bearer token; a 401 leads to one renewal and one more try."""
-        token = self.token()
-        try:
+        """Send with the Bearer token; a 401 leads to one renewal and one more try.  ``basic``:
+        with the e-mail + API key instead, when they are configured (the wallet, the tokens)."""
+
+        def send(authorization: str | None) -> Answer:
             return self._transport.request(
                 method,
                 url,
-                authorization=f"Bearer {token}",
-                json_body=json_body,
-                params=params,
-                retry=retry,
-                binary=binary,
-            )
-        except errors.AuthError as exc:
-            if exc.status != 401 or not self.can_mint:
-                raise
-            logger.info("openapi_pec: 401 on %s %s, renewing the token once", method, exc.path)
-            token = self.renew(rejected=token)
-            return self._transport.request(
-                method,
-                url,
-                authorization=f"Bearer {token}",
+                authorization=authorization,
                 json_body=json_body,
                 params=params,
                 retry=retry,
                 binary=binary,
             )
 
+        if basic and self.can_mint:
+            return send(self.basic_authorization())
+        token = self.token()
+        try:
+            return send(f"Bearer {token}")
+        except errors.AuthError as exc:
+            if exc.status != 401 or not self.can_mint:
+                raise
+            logger.info("openapi_pec: 401 on %s %s, renewing the token once", method, exc.path)
+            return send(f"Bearer {self.renew(rejected=token)}")
+
     def _mint(self) -> str:
         body = {"scopes": self.scopes, "ttl": self.token_ttl, "name": "pec-portal"}
         try:
-            answer = self._transport.request(
-                "POST",
-                f"{self.oauth_url}/tokens",
-                authorization=self.basic_authorization(),
-                json_body=body,
-                retry=False,
-            )
+            answer = self.request("POST", f"{self.oauth_url}/tokens", json_body=body, basic=True)
         except errors.TransientError:
             raise
         except errors.OpenapiError as exc:

@@ -8,19 +8,21 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import quote
 
-import requests
-
 from . import errors, types
-from .auth import TokenProvider, TokenStore
-from .domains import is_sandbox_url
-from .transport import Answer, RetryPolicy, Transport
+from .auth import pec_scopes
+from .base import PRODUCTION_OAUTH_URL, SANDBOX_OAUTH_URL, OpenapiClient
+from .transport import Answer
 
-__all__ = ["PecClient"]
+__all__ = [
+    "PRODUCTION_OAUTH_URL",
+    "PRODUCTION_PEC_URL",
+    "SANDBOX_OAUTH_URL",
+    "SANDBOX_PEC_URL",
+    "PecClient",
+]
 
 PRODUCTION_PEC_URL = "https://pec.openapi.it"
 SANDBOX_PEC_URL = "https://test.pec.openapi.it"
-PRODUCTION_OAUTH_URL = "https://oauth.openapi.com"
-SANDBOX_OAUTH_URL = "https://test.oauth.openapi.com"
 
 
 def _b64(documents: Iterable[bytes]) -> list[str]:
@@ -38,100 +40,25 @@ def _seg(value: str) -> str:
     return quote(str(value), safe="")
 
 
-class PecClient:
-    """Client of the Openapi PEC API.
+class PecClient(OpenapiClient):
+    """Client of the Openapi PEC API (credentials: see :class:`OpenapiClient`).
 
-    Give either ``token`` (ready Bearer token) or ``email`` + ``apikey`` (the client mints and
-    renews its own token with exactly the PEC scopes, sharing it through ``token_store``).
     Reads are retried on transient failures; paid/state-changing calls are sent exactly once
     (an unclear outcome raises :class:`errors.OutcomeUnknown`).
     """
 
-    def __init__(
-        self,
-        pec_url: str = SANDBOX_PEC_URL,
-        oauth_url: str = SANDBOX_OAUTH_URL,
-        token: str | None = None,
-        email: str | None = None,
-        apikey: str | None = None,
-        token_store: TokenStore | None = None,
-        timeout: float = 20.0,
-        *,
-        retry: RetryPolicy | None = None,
-        session: requests.Session | None = None,
-        token_ttl: int | None = None,
-    ) -> None:
-        self.pec_url = pec_url.rstrip("/")
-        self.oauth_url = oauth_url.rstrip("/")
-        self.timeout = float(timeout)
-        self.transport = Transport(timeout=self.timeout, retry=retry, session=session)
-        kwargs: dict[str, Any] = {}
-        if token_ttl is not None:
-            kwargs["token_ttl"] = token_ttl
-        self.auth = TokenProvider(
-            pec_url=self.pec_url,
-            oauth_url=self.oauth_url,
-            transport=self.transport,
-            token=token,
-            email=email,
-            apikey=apikey,
-            token_store=token_store,
-            **kwargs,
-        )
+    URL_NAME = "pec_url"
 
-    def __repr__(self) -> str:
-        return f"PecClient(pec_url={self.pec_url!r}, auth={self.auth.mode!r})"
+    def __init__(self, pec_url: str = SANDBOX_PEC_URL, *args: Any, **kwargs: Any) -> None:
+        super().__init__(pec_url, *args, **kwargs)
+
+    scopes_for = staticmethod(pec_scopes)
 
     @property
-    def sandbox(self) -> bool:
-        return is_sandbox_url(self.pec_url)
-
-    def close(self) -> None:
-        self.transport.close()
-
-    def __enter__(self) -> PecClient:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def pec_url(self) -> str:
+        return self.url
 
     # ------------------------------------------------------------------ plumbing
-
-    def _call(
-        self,
-        method: str,
-        path: str,
-        *,
-        json_body: Any = None,
-        params: dict[str, Any] | None = None,
-        read: bool | None = None,
-        binary: bool = False,
-        base: str | None = None,
-        basic: bool = False,
-    ) -> Answer:
-        """``read``: safe to retry (defaults to GET).  A 401 leads to one renewal + one retry."""
-        retry = (method == "GET") if read is None else read
-        url = f"{base or self.pec_url}{path}"
-        if basic and self.auth.can_mint:
-            return self.transport.request(
-                method,
-                url,
-                authorization=self.auth.basic_authorization(),
-                json_body=json_body,
-                params=params,
-                retry=retry,
-                binary=binary,
-            )
-        return self.auth.request(
-            method, url, json_body=json_body, params=params, retry=retry, binary=binary
-        )
-
-    @staticmethod
-    def _object(answer: Answer) -> dict[str, Any]:
-        data = answer.data
-        if not isinstance(data, dict):
-            raise errors.ProtocolError(answer.status, "expected an object in 'data'")
-        return data
 
     def _list(self, path: str) -> list[dict[str, Any]]:
         try:

@@ -3,9 +3,10 @@ paid changes (each charged to the wallet before it takes effect) and the forms t
 
 from __future__ import annotations
 
-import copy
+import functools
 import secrets
 import time
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -47,6 +48,33 @@ from .tables import (
 )
 
 
+def _paid_change(wrong: int, missing: int, *, legalmail: bool = True, json_body: bool = True):
+    """A paid change of one box (PATCH /pec/{id}/..., POST .../multiutenza, GET .../rinnovo):
+    under the lock, the box looked up (``wrong``/``missing``: the error numbers of a malformed
+    and an unknown id), refused for a non-Legalmail box when ``legalmail``; ``apply(self, box,
+    body)`` checks, charges and changes it (``body``: the JSON object sent, {} for anything else,
+    or the raw value when not ``json_body``); then the change is stamped, saved and answered."""
+
+    def decorate(apply: Callable[[Any, dict[str, Any], Any], None]) -> Callable[..., Any]:
+        @functools.wraps(apply)
+        def change(self, ident: str, body: Any) -> dict[str, Any]:
+            if json_body and not isinstance(body, dict):
+                body = {}
+            with self.lock:
+                self._advance()
+                box = self._box(ident, wrong, missing)
+                if legalmail:
+                    self._legalmail_only(box)
+                apply(self, box, body)
+                box["timestamp"]["ultima_modifica"] = int(time.time())
+                self.save()
+                return public(box)
+
+        return change
+
+    return decorate
+
+
 class BoxOperations:
     """The /pec calls of :class:`pec_sandbox.state.Sandbox`."""
 
@@ -54,25 +82,11 @@ class BoxOperations:
         return self._lookup("caselle", "no pec found", ident, wrong, missing, plain)
 
     def list_caselle(self) -> list[dict[str, Any]]:
-        with self.lock:
-            self._advance()
-            keys = ("id", "casella_pec", "tipo_casella", "stato", "data_scadenza", "timestamp")
-            items = [
-                {
-                    **{k: b.get(k) for k in keys},
-                    "timestamp": dict(b.get("timestamp") or {}),
-                    "owner": b["owner"],
-                }
-                for b in self.state["caselle"].values()
-            ]
-        if not items:
-            raise ApiError(404, "no pec linked to this account", 200)
-        return items
+        keys = ("id", "casella_pec", "tipo_casella", "stato", "data_scadenza", "timestamp", "owner")
+        return self._summaries("caselle", keys, ("no pec linked to this account", 200))
 
     def get_casella(self, ident: str) -> dict[str, Any]:
-        with self.lock:
-            self._advance()
-            return public(self._box(ident, 201, 202))
+        return self._answer(self._box, ident, 201, 202)
 
     def register(self, body: Any) -> dict[str, Any]:
         if not isinstance(body, dict):
@@ -214,13 +228,7 @@ class BoxOperations:
             ]
             box["timestamp"]["ultima_modifica"] = int(now)
             target = StatoCasella.DOCUMENTI_ERRATI if wrong else StatoCasella.EVASA
-            box["_pending"] = {"due": now + self.evasione_seconds, "to": target.value}
-            self.pending_hint = True
-            self._notify("caselle", box)
-            self.save()
-            if self.evasione_seconds <= 0:
-                self._advance()
-            return public(box)
+            return self._next_step("caselle", box, target.value, self.evasione_seconds, now)
 
     def _legalmail_only(self, box: dict[str, Any]) -> None:
         if box["tipo_casella"] not in LEGALMAIL:
@@ -230,184 +238,141 @@ class BoxOperations:
                 390,
             )
 
-    def modifica(self, ident: str, body: Any) -> dict[str, Any]:
-        body = body if isinstance(body, dict) else {}
-        with self.lock:
-            self._advance()
-            box = self._box(ident, 265, 266)
-            self._legalmail_only(box)
-            if box["stato"] != StatoCasella.EVASA:
-                raise ApiError(428, "you can change the pec only if it has been processed", 281)
-            wanted: dict[str, int] = {}
-            amount = Decimal("0")
-            for name, (step, block_price) in SPACE_BLOCK_PRICES.items():
-                if name not in body or body[name] in (None, ""):
-                    continue
-                raw = body[name]
-                relative = isinstance(raw, str) and raw.strip().startswith("+")
-                try:
-                    number = int(str(raw).strip().lstrip("+")) if not isinstance(raw, bool) else -1
-                except ValueError:
-                    raise ApiError(406, f"{name} not valid", 325) from None
-                if number <= 0 or number % step:
-                    raise ApiError(
-                        406, f"the system only takes into account multiples of {step}", 325
-                    )
-                current = int(box.get(name) or 0)
-                value = current + number if relative else number
-                if value < current:
-                    raise ApiError(406, "only a space upgrade is allowed", 286)  # [I]
-                wanted[name] = value
-                amount += block_price * -(-(value - current) // step)  # a part block is whole
-            if not wanted:
-                raise ApiError(428, "spazio_disco required", 283)  # [I]
-            if "spazio_conservazione" in wanted and not box.get("conservazione"):
-                raise ApiError(428, "you must first activate the 'conservazione' service", 282)
-            self._charge("modifica", ident, amount, 290)
-            box.update(wanted)
-            box["timestamp"]["ultima_modifica"] = int(time.time())
-            self.save()
-            return public(box)
-
-    def conservazione(self, ident: str, body: Any) -> dict[str, Any]:
-        body = body if isinstance(body, dict) else {}
-        with self.lock:
-            self._advance()
-            box = self._box(ident, 265, 266)
-            self._legalmail_only(box)
-            if box.get("conservazione"):
-                raise ApiError(406, "conservazione service is already active", 293)
-            if box["stato"] != StatoCasella.EVASA:
-                raise ApiError(  # [I] error number
-                    428, "you cannot activate conservation if you do not first activate a pec", 292
-                )
-            docs = decode_documents(body.get("documenti"), (428, "documenti required", 294))
-            if any(pdf_text(d) is None for d in docs):
-                raise ApiError(406, "wrong file format, pdf required", 296)
-            raw = body.get("spazio_conservazione", 512)
+    @_paid_change(265, 266)
+    def modifica(self, box: dict[str, Any], body: Any) -> None:
+        if box["stato"] != StatoCasella.EVASA:
+            raise ApiError(428, "you can change the pec only if it has been processed", 281)
+        wanted: dict[str, int] = {}
+        amount = Decimal("0")
+        for name, (step, block_price) in SPACE_BLOCK_PRICES.items():
+            if name not in body or body[name] in (None, ""):
+                continue
+            raw = body[name]
+            relative = isinstance(raw, str) and raw.strip().startswith("+")
             try:
-                size = int(str(raw)) if not isinstance(raw, bool) else -1
+                number = int(str(raw).strip().lstrip("+")) if not isinstance(raw, bool) else -1
             except ValueError:
-                size = -1
-            if size <= 0 or size % 512:
-                raise ApiError(406, "the system only takes into account multiples of 512", 325)
-            further_blocks = size // 512 - 1
-            amount = (
-                CONSERVAZIONE_ACTIVATION_PRICE
-                + SPACE_BLOCK_PRICES["spazio_conservazione"][1] * further_blocks
-            )
-            self._charge("conservazione", ident, amount, 297)
-            box["conservazione"] = True
-            box["spazio_conservazione"] = size
-            box["documenti_conservazione"] = [
-                f"{ident}_{i}_conservazione.pdf" for i in range(len(docs))
-            ]
-            box["timestamp"]["ultima_modifica"] = int(time.time())
-            self.save()
-            return public(box)
+                raise ApiError(406, f"{name} not valid", 325) from None
+            if number <= 0 or number % step:
+                raise ApiError(406, f"the system only takes into account multiples of {step}", 325)
+            current = int(box.get(name) or 0)
+            value = current + number if relative else number
+            if value < current:
+                raise ApiError(406, "only a space upgrade is allowed", 286)  # [I]
+            wanted[name] = value
+            amount += block_price * -(-(value - current) // step)  # a part block is whole
+        if not wanted:
+            raise ApiError(428, "spazio_disco required", 283)  # [I]
+        if "spazio_conservazione" in wanted and not box.get("conservazione"):
+            raise ApiError(428, "you must first activate the 'conservazione' service", 282)
+        self._charge("modifica", box["id"], amount, 290)
+        box.update(wanted)
 
-    def trasformazione(self, ident: str, body: Any) -> dict[str, Any]:
-        body = body if isinstance(body, dict) else {}
-        with self.lock:
-            self._advance()
-            box = self._box(ident, 265, 266)
-            self._legalmail_only(box)
-            if box["stato"] != StatoCasella.EVASA:
-                raise ApiError(
-                    428, "you can trasform your certified mail only if it has been processed", 272
-                )
-            target = str(body.get("tipo_casella") or "").upper()
-            if not target:
-                raise ApiError(428, "tipo_casella required", 271)  # [I]
-            if target not in LEGALMAIL or not is_upgrade(box["tipo_casella"], target):
-                higher = [t for t in LEGALMAIL if is_upgrade(box["tipo_casella"], t)]
-                raise ApiError(
-                    406,
-                    "a downgrade of the 'tipo_casella' is not allowed; only "
-                    f"{' or '.join(higher) or 'nothing'} allowed",
-                    276,
-                )
-            amount = trasformazione_price(box["tipo_casella"], target)
-            self._charge("trasformazione", ident, amount, 279)
-            box["tipo_casella"] = target
-            disco, storico = DEFAULT_SPACES[target]
-            box["spazio_disco"] = max(box["spazio_disco"], disco)
-            box["spazio_storico"] = max(box["spazio_storico"], storico)
-            box["timestamp"]["ultima_modifica"] = int(time.time())
-            self.save()
-            return public(box)
-
-    def rinnovo(self, ident: str, anni_raw: Any) -> dict[str, Any]:
-        with self.lock:
-            self._advance()
-            box = self._box(ident, 201, 202)
-            if box["stato"] not in (StatoCasella.EVASA, StatoCasella.REVOCATA):
-                raise ApiError(428, "you can renew only evaded or revoked pec", 203)
-            try:
-                anni = int(anni_raw) if anni_raw not in (None, "") else 1
-            except (TypeError, ValueError):
-                anni = 0
-            if anni < 1 or anni > 10:
-                raise ApiError(406, "anni not valid", 204)  # [I]
-            self._charge("rinnovo", ident, BOX_PRICES[box["tipo_casella"]] * anni, 205)
-            now = int(time.time())
-            base = parse_date(box.get("data_scadenza", "")) or today()
-            box["data_scadenza"] = fmt_date(
-                add_years(
-                    max(base, today()) if box["stato"] == StatoCasella.REVOCATA else base, anni
-                )
+    @_paid_change(265, 266)
+    def conservazione(self, box: dict[str, Any], body: Any) -> None:
+        if box.get("conservazione"):
+            raise ApiError(406, "conservazione service is already active", 293)
+        if box["stato"] != StatoCasella.EVASA:
+            raise ApiError(  # [I] error number
+                428, "you cannot activate conservation if you do not first activate a pec", 292
             )
-            box["timestamp"]["scadenza"] = noon_timestamp(parse_date(box["data_scadenza"]))
-            if box["stato"] == StatoCasella.REVOCATA:
-                box["stato"] = StatoCasella.EVASA.value
-                box["timestamp"].pop("revoca", None)
-                self._notify("caselle", box)
-            box["timestamp"]["ultima_modifica"] = now
-            self.save()
-            return public(box)
+        docs = decode_documents(body.get("documenti"), (428, "documenti required", 294))
+        if any(pdf_text(d) is None for d in docs):
+            raise ApiError(406, "wrong file format, pdf required", 296)
+        raw = body.get("spazio_conservazione", 512)
+        try:
+            size = int(str(raw)) if not isinstance(raw, bool) else -1
+        except ValueError:
+            size = -1
+        if size <= 0 or size % 512:
+            raise ApiError(406, "the system only takes into account multiples of 512", 325)
+        further_blocks = size // 512 - 1
+        amount = (
+            CONSERVAZIONE_ACTIVATION_PRICE
+            + SPACE_BLOCK_PRICES["spazio_conservazione"][1] * further_blocks
+        )
+        self._charge("conservazione", box["id"], amount, 297)
+        box["conservazione"] = True
+        box["spazio_conservazione"] = size
+        box["documenti_conservazione"] = [
+            f"{box['id']}_{i}_conservazione.pdf" for i in range(len(docs))
+        ]
 
-    def multiutenza(self, ident: str, body: Any) -> dict[str, Any]:
-        body = body if isinstance(body, dict) else {}
-        with self.lock:
-            self._advance()
-            box = self._box(ident, 212, 213)
-            self._legalmail_only(box)
-            for name in MULTIUTENZA_REQUIRED:
-                if not isinstance(body.get(name), str) or not body[name].strip():
-                    raise ApiError(428, f"{name} required", 214)  # [I]
-            if not EMAIL_RE.match(body["email_gestione_password"]):
-                raise ApiError(406, "email_gestione_password not valid", 216)  # [I]
-            users = box.setdefault("multiutenza", [])
-            if len(users) >= MAX_USERS:
-                raise ApiError(406, f"maximum number of users reached: {MAX_USERS}", 217)
-            self._charge("multiutenza", ident, MULTIUTENZA_PRICE, 220)
-            users.append(
-                {
-                    "nome": body["nome"],
-                    "cognome": body["cognome"],
-                    "descrizione": body["descrizione"],
-                    "email_gestione_password": body["email_gestione_password"],
-                    "id_utenza": f"{ident}_{len(users)}",
-                    "timestamp": {"attivazione": int(time.time())},
-                    "userid": f"MA{secrets.randbelow(10**6):06d}",
-                }
+    @_paid_change(265, 266)
+    def trasformazione(self, box: dict[str, Any], body: Any) -> None:
+        if box["stato"] != StatoCasella.EVASA:
+            raise ApiError(
+                428, "you can trasform your certified mail only if it has been processed", 272
             )
-            box["timestamp"]["ultima_modifica"] = int(time.time())
-            self.save()
-            return public(box)
+        target = str(body.get("tipo_casella") or "").upper()
+        if not target:
+            raise ApiError(428, "tipo_casella required", 271)  # [I]
+        if target not in LEGALMAIL or not is_upgrade(box["tipo_casella"], target):
+            higher = [t for t in LEGALMAIL if is_upgrade(box["tipo_casella"], t)]
+            raise ApiError(
+                406,
+                "a downgrade of the 'tipo_casella' is not allowed; only "
+                f"{' or '.join(higher) or 'nothing'} allowed",
+                276,
+            )
+        amount = trasformazione_price(box["tipo_casella"], target)
+        self._charge("trasformazione", box["id"], amount, 279)
+        box["tipo_casella"] = target
+        disco, storico = DEFAULT_SPACES[target]
+        box["spazio_disco"] = max(box["spazio_disco"], disco)
+        box["spazio_storico"] = max(box["spazio_storico"], storico)
+
+    @_paid_change(201, 202, legalmail=False, json_body=False)
+    def rinnovo(self, box: dict[str, Any], anni_raw: Any) -> None:
+        if box["stato"] not in (StatoCasella.EVASA, StatoCasella.REVOCATA):
+            raise ApiError(428, "you can renew only evaded or revoked pec", 203)
+        try:
+            anni = int(anni_raw) if anni_raw not in (None, "") else 1
+        except (TypeError, ValueError):
+            anni = 0
+        if anni < 1 or anni > 10:
+            raise ApiError(406, "anni not valid", 204)  # [I]
+        self._charge("rinnovo", box["id"], BOX_PRICES[box["tipo_casella"]] * anni, 205)
+        base = parse_date(box.get("data_scadenza", "")) or today()
+        box["data_scadenza"] = fmt_date(
+            add_years(max(base, today()) if box["stato"] == StatoCasella.REVOCATA else base, anni)
+        )
+        box["timestamp"]["scadenza"] = noon_timestamp(parse_date(box["data_scadenza"]))
+        if box["stato"] == StatoCasella.REVOCATA:
+            box["stato"] = StatoCasella.EVASA.value
+            box["timestamp"].pop("revoca", None)
+            self._notify("caselle", box)
+
+    @_paid_change(212, 213)
+    def multiutenza(self, box: dict[str, Any], body: Any) -> None:
+        for name in MULTIUTENZA_REQUIRED:
+            if not isinstance(body.get(name), str) or not body[name].strip():
+                raise ApiError(428, f"{name} required", 214)  # [I]
+        if not EMAIL_RE.match(body["email_gestione_password"]):
+            raise ApiError(406, "email_gestione_password not valid", 216)  # [I]
+        users = box.setdefault("multiutenza", [])
+        if len(users) >= MAX_USERS:
+            raise ApiError(406, f"maximum number of users reached: {MAX_USERS}", 217)
+        self._charge("multiutenza", box["id"], MULTIUTENZA_PRICE, 220)
+        users.append(
+            {
+                "nome": body["nome"],
+                "cognome": body["cognome"],
+                "descrizione": body["descrizione"],
+                "email_gestione_password": body["email_gestione_password"],
+                "id_utenza": f"{box['id']}_{len(users)}",
+                "timestamp": {"attivazione": int(time.time())},
+                "userid": f"MA{secrets.randbelow(10**6):06d}",
+            }
+        )
 
     def modulo(self, ident: str, kind: str) -> bytes:
-        with self.lock:
-            self._advance()
-            box = self._box(ident, 400, 404, plain=True)
+        def refusal(box: dict[str, Any]) -> str | None:
             if kind == "conservazione" and box["stato"] != StatoCasella.EVASA:
-                raise ApiError(
-                    406,
-                    "you cannot activate conservation if you do not first activate a pec",
-                    None,
-                    plain=True,
-                )
-            box = copy.deepcopy(box)
+                return "you cannot activate conservation if you do not first activate a pec"
+            return None
+
+        box = self._form_source(self._box, ident, refusal)
         title = (
             "Modulo di attivazione casella PEC"
             if kind == "attivazione"

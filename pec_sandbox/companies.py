@@ -259,9 +259,14 @@ class CompanyOperations:
         }
 
     def company_lookup(self, dataset: str, raw_code: str) -> Any:
-        """GET /IT-pec|IT-closed|IT-stakeholders/{code}: the data, charged; None for the
+        """GET /IT-pec|IT-closed|IT-advanced|IT-stakeholders/{code}: the data, charged; None for the
         204 the spec documents (a company without a PEC; stakeholders of an unknown code)."""
-        errors = {"IT-pec": (321, 322), "IT-closed": (324, 325), "IT-stakeholders": (207, 208)}
+        errors = {
+            "IT-pec": (321, 322),
+            "IT-closed": (324, 325),
+            "IT-advanced": (303, 304),
+            "IT-stakeholders": (207, 208),
+        }
         with self.lock:
             if dataset == "IT-stakeholders":
                 code = re.sub(r"\s+", "", raw_code or "").upper()
@@ -275,7 +280,7 @@ class CompanyOperations:
             if not record["exists"]:
                 if dataset == "IT-stakeholders":
                     return None
-                missing = 323 if dataset == "IT-pec" else 327
+                missing = {"IT-pec": 323, "IT-advanced": 305}.get(dataset, 327)
                 raise ApiError(404, f"no company matches this id: {raw_code}", missing)
             if dataset == "IT-pec" and not record["pec"] and not record["history"]:
                 return None

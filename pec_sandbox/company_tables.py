@@ -19,6 +19,7 @@ COMPANY_SCOPES = (
     ("GET", "IT-stakeholders"),
     ("GET", "IT-check_id"),
     ("GET", "IT-closed"),
+    ("GET", "IT-advanced"),
     ("GET", "monitor"),
     ("POST", "monitor"),
     ("DELETE", "monitor"),
@@ -53,10 +54,17 @@ LOOKUP_PRICES = {
     "IT-pec": Decimal("0.10"),
     "IT-stakeholders": Decimal("0.50"),
     "IT-closed": Decimal("0.05"),
+    "IT-advanced": Decimal("0.30"),
 }
 MONITOR_PRICE = Decimal("1.00")  # POST /monitor, one year of watching [I]
 #: The 402 error number each paid call documents.
-CREDIT_ERRORS = {"IT-pec": 610, "IT-closed": 610, "IT-stakeholders": 611, "monitor": 610}
+CREDIT_ERRORS = {
+    "IT-pec": 610,
+    "IT-closed": 610,
+    "IT-advanced": 610,
+    "IT-stakeholders": 611,
+    "monitor": 610,
+}
 
 #: managers[].roles[].role: the codes the sandbox gives, with descriptions.  AUN's is the spec
 #: example's; the others [I].

@@ -3,11 +3,10 @@ Registro Imprese, its signed procura, and the steps the provider takes on its ow
 
 from __future__ import annotations
 
-import copy
 import time
 from typing import Any
 
-from .common import EMAIL_RE, ApiError, decode_documents, new_id, public
+from .common import EMAIL_RE, ApiError, decode_documents, new_id
 from .p7m import is_p7m
 from .pdf import make_pdf
 from .tables import COMUNICA_PRICE, COMUNICA_REQUIRED, QUALIFICHE, StatoComunica
@@ -20,20 +19,11 @@ class ComunicaOperations:
         return self._lookup("comunica", "no request found", ident, wrong, missing, plain)
 
     def list_comunica(self) -> list[dict[str, Any]]:
-        with self.lock:
-            self._advance()
-            items = [
-                {k: r.get(k) for k in ("id", "casella_pec", "stato", "timestamp", "owner")}
-                for r in self.state["comunica"].values()
-            ]
-        if not items:
-            raise ApiError(404, "no request linked to this account", 332)
-        return items
+        keys = ("id", "casella_pec", "stato", "timestamp", "owner")
+        return self._summaries("comunica", keys, ("no request linked to this account", 332))
 
     def get_comunica(self, ident: str) -> dict[str, Any]:
-        with self.lock:
-            self._advance()
-            return public(self._req(ident, 333, 334))
+        return self._answer(self._req, ident, 333, 334)
 
     def create_comunica(self, body: Any) -> dict[str, Any]:
         body = body if isinstance(body, dict) else {}
@@ -68,17 +58,10 @@ class ComunicaOperations:
                 "owner": self.owner,
                 "timestamp": int(now),
                 "id": ident,
-                "_pending": {
-                    "due": now + self.comunica_seconds,
-                    "to": StatoComunica.IN_ATTESA_DI_DOCUMENTI.value,
-                },
             }
             self.state["comunica"][ident] = req
-            self.pending_hint = True
-            self.save()
-            if self.comunica_seconds <= 0:
-                self._advance()
-            return public(req)
+            to = StatoComunica.IN_ATTESA_DI_DOCUMENTI.value
+            return self._next_step("comunica", req, to, self.comunica_seconds, now, notify=False)
 
     def upload_comunica(self, ident: str, body: Any) -> dict[str, Any]:
         body = body if isinstance(body, dict) else {}
@@ -97,26 +80,16 @@ class ComunicaOperations:
             now = time.time()
             req["stato"] = StatoComunica.DOCUMENTI_CARICATI.value
             req["timestamp"] = int(now)
-            req["_pending"] = {
-                "due": now + self.comunica_seconds,
-                "to": StatoComunica.COMUNICAZIONE_EVASA.value,
-            }
-            self.pending_hint = True
-            self._notify("comunica", req)
-            self.save()
-            if self.comunica_seconds <= 0:
-                self._advance()
-            return public(req)
+            to = StatoComunica.COMUNICAZIONE_EVASA.value
+            return self._next_step("comunica", req, to, self.comunica_seconds, now)
 
     def procura(self, ident: str) -> bytes:
-        with self.lock:
-            self._advance()
-            req = self._req(ident, 400, 404, plain=True)
+        def refusal(req: dict[str, Any]) -> str | None:
             if req["stato"] == StatoComunica.CODICE_IN_RICHIESTA:
-                raise ApiError(
-                    406, "you cannot download this module, it doesn't exist yet", None, plain=True
-                )
-            req = copy.deepcopy(req)
+                return "you cannot download this module, it doesn't exist yet"
+            return None
+
+        req = self._form_source(self._req, ident, refusal)
         lines = [
             f"Casella PEC da comunicare: {req['casella_pec']}",
             f"Impresa: {req['ragione_sociale']}  CF/P.IVA: {req['cf_piva']}",

@@ -262,7 +262,10 @@ class Handler(BaseHTTPRequestHandler):
             body = self._json_body(raw)
             name = route.name
             status, data, message, binary = 200, None, "", None
-            if name == "domini_pec":
+            if route.takes is not None:
+                parts = {"id": ident, "body": body, "anni": query.get("anni")}
+                data = getattr(sandbox, name)(*(parts[part] for part in route.takes))
+            elif name == "domini_pec":
                 status, result = sandbox.domini_pec(params["dominio"])
                 if result:
                     data, message = result
@@ -270,36 +273,10 @@ class Handler(BaseHTTPRequestHandler):
                 sandbox.domini_pec("")
             elif name == "verifica_pec":
                 data = {"available": sandbox.verifica_pec(params["pec"])}
-            elif name == "list_caselle":
-                data = sandbox.list_caselle()
-            elif name == "register":
-                data = sandbox.register(body)
-            elif name == "get_casella":
-                data = sandbox.get_casella(ident)
-            elif name == "revoke":
-                data = sandbox.revoke(ident)
-            elif name in (
-                "attivazione",
-                "modifica",
-                "conservazione",
-                "trasformazione",
-                "multiutenza",
-            ):
-                data = getattr(sandbox, name)(ident, body)
-            elif name == "rinnovo":
-                data = sandbox.rinnovo(ident, query.get("anni"))
             elif name == "modulo_attivazione":
                 binary = sandbox.modulo(ident, "attivazione")
             elif name == "modulo_conservazione":
                 binary = sandbox.modulo(ident, "conservazione")
-            elif name == "list_comunica":
-                data = sandbox.list_comunica()
-            elif name == "create_comunica":
-                data = sandbox.create_comunica(body)
-            elif name == "get_comunica":
-                data = sandbox.get_comunica(ident)
-            elif name == "upload_comunica":
-                data = sandbox.upload_comunica(ident, body)
             elif name == "procura":
                 binary = sandbox.procura(ident)
             elif name == "mint_token":
@@ -309,7 +286,7 @@ class Handler(BaseHTTPRequestHandler):
                     return
                 self._send_json(200, sandbox.mint_token(body))  # TokenDetail, top level
                 return
-            elif name in ("IT-pec", "IT-closed", "IT-stakeholders"):
+            elif name in ("IT-pec", "IT-closed", "IT-advanced", "IT-stakeholders"):
                 data = sandbox.company_lookup(name, params["code"])
                 status = 200 if data is not None else 204
             elif name in ("list_monitors", "create_monitor"):
@@ -323,8 +300,6 @@ class Handler(BaseHTTPRequestHandler):
                 data = sandbox.get_monitor(ident, simulate=simulate)
             elif name == "delete_monitor":
                 data, message = [], sandbox.delete_monitor(ident)
-            elif name == "wallet":
-                data = sandbox.wallet()
             elif name == "wallet_transactions":
                 data = sandbox.transactions(
                     int(query.get("skip") or 0), int(query.get("limit") or 100)

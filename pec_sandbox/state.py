@@ -19,6 +19,7 @@ import secrets
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -380,6 +381,65 @@ class Sandbox(BoxOperations, ComunicaOperations, CompanyOperations, ControlOpera
             message = f"no request matches this id: {ident}" if plain else not_found
             raise ApiError(404, message, missing, plain)
         return item
+
+    def _next_step(
+        self,
+        kind: str,
+        record: dict[str, Any],
+        to: str,
+        seconds: float,
+        now: float,
+        *,
+        notify: bool = True,
+    ) -> dict[str, Any]:
+        """The provider's next step on its own: ``record`` (a box or a comunica request) goes
+        to ``to`` ``seconds`` after ``now`` (at once when 0 or less).  The change made so far is
+        called back (``notify``: a change, not a creation), saved and answered."""
+        record["_pending"] = {"due": now + seconds, "to": to}
+        self.pending_hint = True
+        if notify:
+            self._notify(kind, record)
+        self.save()
+        if seconds <= 0:
+            self._advance()
+        return public(record)
+
+    def _summaries(
+        self, collection: str, keys: tuple[str, ...], empty: tuple[str, int]
+    ) -> list[dict[str, Any]]:
+        """GET /pec, GET /comunica_pec: the ``keys`` of every item (copies); 404 with the
+        ``empty`` message and error number when there is none."""
+        with self.lock:
+            self._advance()
+            items = [
+                {k: copy.deepcopy(item.get(k)) for k in keys}
+                for item in self.state[collection].values()
+            ]
+        if not items:
+            raise ApiError(404, *empty)
+        return items
+
+    def _answer(self, find: Callable[..., dict[str, Any]], *args: Any) -> dict[str, Any]:
+        """GET /pec/{id}, GET /comunica_pec/{id}: the item ``find(*args)`` looks up, as sent."""
+        with self.lock:
+            self._advance()
+            return public(find(*args))
+
+    def _form_source(
+        self,
+        find: Callable[..., dict[str, Any]],
+        ident: str,
+        refusal: Callable[[dict[str, Any]], str | None],
+    ) -> dict[str, Any]:
+        """A copy of the item a form (PDF) is made from: 400/404 in plain text as the PDF
+        endpoints answer, 406 with ``refusal(item)`` when it says the form does not exist."""
+        with self.lock:
+            self._advance()
+            item = find(ident, 400, 404, plain=True)
+            reason = refusal(item)
+            if reason:
+                raise ApiError(406, reason, None, plain=True)
+            return copy.deepcopy(item)
 
 
 def scope_allows(scopes: list[str], method: str, host: str, segment: str) -> bool:

@@ -80,7 +80,7 @@ def handle_callback(
         if obj.next_poll_at is not None:
             polling.schedule_poll(obj, now=now)  # slower while callbacks arrive
         return False
-    request_refresh(res, pk)
+    request_refresh(res, pk, claimed=claimed)
     return True
 
 
@@ -88,20 +88,44 @@ def _refresh_key(res: MirrorResource, state: str, pk: int) -> str:
     return f"{res.name}:callback-refresh:{state}:{pk}"
 
 
-def request_refresh(res: MirrorResource, pk: int) -> bool:
+#: What the callbacks behind a queued read claimed: one claim, or this when several (or one
+#: without a claim) came: the read is then made whatever the portal knows by then.
+ANY_CLAIM = "any"
+
+
+def request_refresh(
+    res: MirrorResource, pk: int, *, claimed: tuple[str, int | None] | None = None
+) -> bool:
     """Queue one read of the object, unless one is queued already: a thousand callbacks for an
-    object make one task (and the read it makes sees all their changes). Returns whether it
-    queued."""
+    object make one task (and the read it makes sees all their changes). What the callback
+    claims is kept for the task (see refresh_after_callback). Returns whether it queued."""
+    claim_key = _refresh_key(res, "claim", pk)
     if not cache.add(_refresh_key(res, "queued", pk), 1, timeout=REFRESH_QUEUED_SECONDS):
+        cache.set(claim_key, ANY_CLAIM, timeout=REFRESH_QUEUED_SECONDS)
         return False
+    usable = claimed is not None and claimed[1] is not None
+    cache.set(claim_key, list(claimed) if usable else ANY_CLAIM, timeout=REFRESH_QUEUED_SECONDS)
     enqueue_on_commit("portal.refresh_after_callback", res.name, pk)
     return True
 
 
+def _claims_what_is_known(res: MirrorResource, obj, claim) -> bool:
+    known = res.last_change(obj)
+    return (
+        isinstance(claim, list)
+        and len(claim) == 2
+        and claim[0] == res.stato(obj)
+        and known is not None
+        and int(known.timestamp()) == claim[1]
+    )
+
+
 def refresh_after_callback(res: MirrorResource, pk: int, *, now: dt.datetime | None = None) -> str:
     """The read callbacks asked for (the worker's side of request_refresh), applied by the
-    resource as a poll's. At most one runs per object: another one finding it running answers
-    "busy" (the task comes back later). The "queued" mark is cleared before reading, so a
+    resource as a poll's; skipped when the one callback behind it claims exactly what the portal
+    has applied in the meantime (the same rule as handle_callback's, a moment later). At most
+    one runs per object: another one finding it running answers "busy" (the task comes back
+    later). The "queued" mark is cleared before reading, so a
     callback arriving during the read queues one more read, which will see its change.
     Raises OpenapiError when the read fails (the task retries; polling remains)."""
     running = _refresh_key(res, "running", pk)
@@ -109,9 +133,14 @@ def refresh_after_callback(res: MirrorResource, pk: int, *, now: dt.datetime | N
         return "busy"
     try:
         cache.delete(_refresh_key(res, "queued", pk))
+        claim = cache.get(_refresh_key(res, "claim", pk), ANY_CLAIM)
         obj = res.model.objects.filter(pk=pk).first()
         if obj is None or not obj.remote_id:
             return "gone"
+        if _claims_what_is_known(res, obj, claim):
+            # Openapi called back for a change the portal has applied since (typically the
+            # answer of the portal's own PATCH, which the callback overtook): nothing to read
+            return "unchanged"
         answer = res.read(get_client(), obj)
         changed = res.apply_read(pk, answer, now=now or timezone.now())
         if changed is None:

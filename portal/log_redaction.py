@@ -8,7 +8,8 @@ gunicorn and the proxy apply the same rules to their own access logs (deploy/)."
 import logging
 import re
 
-_CALLBACK_SECRET = re.compile(r"(/callback/)[^/\s?\"']+")
+#: Openapi's callback secret, and the token of a client's signing link (/firma/<token>/).
+_CALLBACK_SECRET = re.compile(r"(/callback/|/firma/)(?!fatto/)[^/\s?\"']+")
 _QUERY = re.compile(r"\?[^\s\"]*")
 
 

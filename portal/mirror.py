@@ -17,8 +17,8 @@ class RemoteMirror(models.Model):
     last_synced_at = models.DateTimeField(_("ultimo aggiornamento"), null=True, blank=True)
     poll_failures = models.PositiveIntegerField(_("letture fallite"), default=0)
     last_error = models.TextField(_("ultimo errore"), blank=True)
-    next_poll_at = models.DateTimeField(null=True, blank=True, db_index=True)
-    poll_interval = models.FloatField(default=0)
+    next_poll_at = models.DateTimeField(_("prossima lettura"), null=True, blank=True, db_index=True)
+    poll_interval = models.FloatField(_("intervallo di lettura (s)"), default=0)
     created_at = models.DateTimeField(_("creata"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modificata"), auto_now=True)
 

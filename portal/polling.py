@@ -38,14 +38,11 @@ class MirrorResource:
     model: type[RemoteMirror]
     #: The error recorded on an object missing from the list call's answer.
     missing_message: str
-    #: Settings (names) of the policy: first and longest interval, the interval while
-    #: callbacks arrive; of the engine: below how many due objects each is read on its own,
-    #: and how many are claimed per run.
-    min_seconds_setting: str
-    max_seconds_setting: str
-    callback_seconds_setting: str
-    bulk_threshold_setting: str
-    claim_max_setting: str
+    #: The prefix of the resource's settings: <prefix>_POLL_MIN_SECONDS and _POLL_MAX_SECONDS
+    #: (first and longest interval), <prefix>_CALLBACK_POLL_SECONDS (the interval while
+    #: callbacks arrive), <prefix>_POLL_BULK_THRESHOLD (below how many due objects each is read
+    #: on its own) and <prefix>_POLL_CLAIM_MAX (how many are claimed per run).
+    settings_prefix: str
     factor = 2.0
     #: The fields :meth:`differs` compares with a list item, in its order.
     compare_fields: tuple[str, ...] = ()
@@ -54,14 +51,18 @@ class MirrorResource:
 
     # --- the policy ---
 
+    def setting(self, name: str) -> float:
+        """The resource's setting <prefix>_<name>, read now."""
+        return float(getattr(settings, f"{self.settings_prefix}_{name}"))
+
     def min_seconds(self) -> float:
-        return float(getattr(settings, self.min_seconds_setting))
+        return self.setting("POLL_MIN_SECONDS")
 
     def max_seconds(self) -> float:
-        return float(getattr(settings, self.max_seconds_setting))
+        return self.setting("POLL_MAX_SECONDS")
 
     def callback_seconds(self) -> float:
-        return float(getattr(settings, self.callback_seconds_setting))
+        return self.setting("CALLBACK_POLL_SECONDS")
 
     def keeps_polling(self, obj: RemoteMirror, now: dt.datetime) -> bool:
         """Is ``obj`` still worth reading again (e.g. not finished)?"""
@@ -203,7 +204,7 @@ def _claim(res: MirrorResource, now: dt.datetime) -> list[int]:
     object: the only write is the next poll, once the answer is in."""
     if not cache.add(_lock_key(res), 1, timeout=POLL_LEASE.total_seconds()):
         return []  # another poller is at it
-    limit = int(getattr(settings, res.claim_max_setting))
+    limit = int(res.setting("POLL_CLAIM_MAX"))
     pks = list(due_polls(res, now).order_by("next_poll_at").values_list("pk", flat=True)[:limit])
     if not pks:
         cache.delete(_lock_key(res))
@@ -221,7 +222,7 @@ def poll_due(res: MirrorResource, *, now: dt.datetime | None = None) -> dict[str
         return {"objects": 0, "calls": 0, "changed": 0}
     try:
         client = get_client()
-        if len(pks) < int(getattr(settings, res.bulk_threshold_setting)):
+        if len(pks) < int(res.setting("POLL_BULK_THRESHOLD")):
             return _poll_each(res, client, pks, now)
         return _poll_list(res, client, pks, now)
     finally:

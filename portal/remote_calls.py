@@ -32,6 +32,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.db import models, transaction
 from django.db.models import F, Q
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext
@@ -39,7 +40,15 @@ from django.utils.translation import gettext_lazy as _
 
 from openapi_pec import errors
 
+from . import openapi_messages
+from .fields import user_link
+
 log = logging.getLogger(__name__)
+
+#: Sent in the transaction that marks an intent done (``sender``: its model, ``call``: the
+#: intent, ``finished_at`` set): what records the intent's charge (the cost ledger) commits or
+#: rolls back with it. A retried intent is one row, so it is sent once per intent.
+call_done = Signal()
 
 
 class CallState(models.TextChoices):
@@ -57,30 +66,23 @@ class RemoteCall(models.Model):
     """One user intent to make one Openapi call. Concrete subclasses add the FK to their object."""
 
     kind = models.CharField(_("operazione"), max_length=40)
-    intent_key = models.CharField(max_length=120, unique=True)
-    params = models.JSONField(default=dict, blank=True)
+    intent_key = models.CharField(_("chiave della richiesta"), max_length=120, unique=True)
+    params = models.JSONField(_("parametri"), default=dict, blank=True)
     state = models.CharField(
         _("stato"), max_length=12, choices=CallState.choices, default=CallState.PENDING
     )
     attempts = models.PositiveIntegerField(_("tentativi"), default=0)
-    claimed_at = models.DateTimeField(null=True, blank=True)
-    last_sent_at = models.DateTimeField(null=True, blank=True)
-    next_attempt_at = models.DateTimeField(default=timezone.now)
+    claimed_at = models.DateTimeField(_("presa in carico"), null=True, blank=True)
+    last_sent_at = models.DateTimeField(_("ultimo invio"), null=True, blank=True)
+    next_attempt_at = models.DateTimeField(_("prossimo tentativo"), default=timezone.now)
     last_error = models.TextField(_("ultimo errore"), blank=True)
-    error_code = models.IntegerField(null=True, blank=True)
-    http_status = models.IntegerField(null=True, blank=True)
-    result = models.JSONField(null=True, blank=True)
+    error_code = models.IntegerField(_("numero di errore Openapi"), null=True, blank=True)
+    http_status = models.IntegerField(_("stato HTTP"), null=True, blank=True)
+    result = models.JSONField(_("esito"), null=True, blank=True)
     price = models.DecimalField(_("costo"), max_digits=10, decimal_places=2, null=True, blank=True)
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name=_("richiesta da"),
-    )
+    requested_by = user_link(_("richiesta da"))
     created_at = models.DateTimeField(_("creata"), auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(_("modificata"), auto_now=True)
     finished_at = models.DateTimeField(_("conclusa"), null=True, blank=True)
 
     class Meta:
@@ -137,24 +139,44 @@ def _when(moment: dt.datetime | None) -> str:
     return date_format(timezone.localtime(moment), "d/m/Y H:i") if moment else "—"
 
 
-def repeat_message(call: RemoteCall, what: str) -> tuple[int, str]:
-    """(message level, text) for a repeated confirmation: the intent it found, when it was
-    asked, that nothing new is charged, and where that intent stands now."""
+#: The tag of a notice that only holds until the outcome shows on the page ("sent, the outcome
+#: appears here"): the page's live part removes it once nothing is in progress any more.
+PENDING = "pending"
+
+
+def repeat_message(call: RemoteCall, what: str) -> tuple[int, str, str]:
+    """(message level, text, extra tags) for a repeated confirmation: the intent it found,
+    when it was asked, that nothing new is charged, and where that intent stands now."""
     values = {"what": what, "when": _when(call.created_at)}
     if call.state == CallState.DONE:
-        return messages.SUCCESS, gettext(
-            "Operazione «%(what)s» già richiesta il %(when)s ed eseguita il %(done)s: "
-            "nessun nuovo addebito."
-        ) % {**values, "done": _when(call.finished_at)}
+        return (
+            messages.SUCCESS,
+            gettext(
+                "Operazione «%(what)s» già richiesta il %(when)s ed eseguita il %(done)s: "
+                "nessun nuovo addebito."
+            )
+            % {**values, "done": _when(call.finished_at)},
+            "",
+        )
     if call.state == CallState.FAILED:
-        return messages.ERROR, gettext(
-            "Operazione «%(what)s» già richiesta il %(when)s e non riuscita, nessun nuovo "
-            "addebito: %(error)s"
-        ) % {**values, "error": call.last_error}
-    return messages.INFO, gettext(
-        "Operazione «%(what)s» già richiesta il %(when)s: nessun nuovo addebito. "
-        "Stato: %(state)s; l'esito compare qui."
-    ) % {**values, "state": call.get_state_display()}
+        return (
+            messages.ERROR,
+            gettext(
+                "Operazione «%(what)s» già richiesta il %(when)s e non riuscita, nessun nuovo "
+                "addebito: %(error)s"
+            )
+            % {**values, "error": openapi_messages.explain_call(call).text},
+            "",
+        )
+    return (
+        messages.INFO,
+        gettext(
+            "Operazione «%(what)s» già richiesta il %(when)s: nessun nuovo addebito. "
+            "Stato: %(state)s; l'esito compare qui."
+        )
+        % {**values, "state": call.get_state_display()},
+        PENDING,
+    )
 
 
 # --- What a handler says when settling an unclear outcome -------------------------------------
@@ -275,7 +297,9 @@ def _finish(model, call, handler: CallHandler, result, *, now) -> str:
         )
         if done:
             call.state = CallState.DONE
+            call.finished_at = now
             handler.apply(call, result)
+            call_done.send(sender=model, call=call)
     return CallState.DONE if done else call.state
 
 
@@ -290,6 +314,7 @@ def _fail(
     }
     if error is not None:
         fields.update(error_code=error.error_code, http_status=error.status)
+        call.error_code, call.http_status = error.error_code, error.status
     if _mine(model, call).update(**fields):
         call.state = CallState.FAILED
         call.last_error = message

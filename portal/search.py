@@ -60,3 +60,29 @@ class SearchableQuerySet(models.QuerySet):
         for obj in objs:
             obj.search_text = obj.searchable()
         return super().bulk_create(objs, *args, **kwargs)
+
+
+class Searchable(models.Model):
+    """A record found by :func:`all_words`: ``search_fields`` (its attribute names) are folded
+    into ``search_text`` on every save and bulk_create; an ``update()`` of them must go through
+    save()."""
+
+    #: Folded for search, kept by save().
+    search_text = models.TextField(editable=False, blank=True, default="")
+
+    objects = SearchableQuerySet.as_manager()
+
+    search_fields: tuple[str, ...] = ()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        self.search_text = self.searchable()
+        fields = kwargs.get("update_fields")
+        if fields is not None:
+            kwargs["update_fields"] = {*fields, "search_text"}
+        super().save(*args, **kwargs)
+
+    def searchable(self) -> str:
+        return search_text(*(getattr(self, name) for name in self.search_fields))

@@ -7,14 +7,13 @@ a missing or malformed one is collected in ``CONFIG_ERRORS`` and reported by a s
 (portal/checks.py) that names the variable, so start-up stops before anything is served.
 """
 
-import contextlib
-import os
 import secrets
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import environ
 from django.utils.translation import gettext_lazy as _
+
+from portal import config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
@@ -60,24 +59,9 @@ if not DEMO_MODE and not env.str("DJANGO_ALLOWED_HOSTS", default=""):
     CONFIG_ERRORS.append(("DJANGO_ALLOWED_HOSTS", "required outside the local demo"))
 
 
-def _demo_secret_key(path: Path) -> str:
-    """This installation's own random key, made on first start and shared by its processes.
-
-    A key published in the source would let anyone sign sessions and callback secrets.
-    """
-    if not path.is_file():
-        draft = path.with_name(f"{path.name}.{os.getpid()}")
-        draft.write_text(secrets.token_urlsafe(50))
-        draft.chmod(0o600)
-        with contextlib.suppress(FileExistsError):  # another process made it first: use theirs
-            os.link(draft, path)
-        draft.unlink()
-    return path.read_text().strip()
-
-
 SECRET_KEY = _read(env.str, "DJANGO_SECRET_KEY", "")
 if DEMO_MODE and not SECRET_KEY:
-    SECRET_KEY = _demo_secret_key(DATA_DIR / "secret-key")
+    SECRET_KEY = config.demo_secret_key(DATA_DIR / "secret-key")
 elif not SECRET_KEY:
     CONFIG_ERRORS.append(("DJANGO_SECRET_KEY", "required outside the local demo"))
     SECRET_KEY = secrets.token_urlsafe(50)  # only so that the check can report the problem
@@ -101,6 +85,9 @@ INSTALLED_APPS = [
     "comunica",
     "cockpit",
     "portfolio",
+    "compliance",
+    "signing",
+    "ledger",
 ]
 
 MIDDLEWARE = [
@@ -144,27 +131,12 @@ TEMPLATES = [
 ]
 
 # --- Database -------------------------------------------------------------------------------
-_SQLITE_URL = f"sqlite:///{DATA_DIR / 'portal.sqlite3'}"
 DATABASE_URL = _read(env.str, "DATABASE_URL", "")
 if not DEMO_MODE and not DATABASE_URL:
     CONFIG_ERRORS.append(("DATABASE_URL", "required outside the local demo (PostgreSQL)"))
-try:
-    DATABASES = {"default": env.db_url_config(DATABASE_URL or _SQLITE_URL)}
-    if DATABASES["default"].get("ENGINE") not in (
-        "django.db.backends.postgresql",
-        "django.db.backends.sqlite3",
-    ):
-        raise ValueError("unsupported database")
-except Exception:
-    CONFIG_ERRORS.append(("DATABASE_URL", "malformed URL (expected postgres://user@host/db)"))
-    DATABASES = {"default": env.db_url_config(_SQLITE_URL)}
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # A file, not memory, so a real Celery worker process sees what the tests write.
-    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test-portal.sqlite3")}
-    DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE"}
-else:
+DATABASES = {"default": config.database(env, DATABASE_URL, DATA_DIR, CONFIG_ERRORS)}
+if DATABASES["default"]["ENGINE"] != config.SQLITE_ENGINE:
     DATABASES["default"]["CONN_MAX_AGE"] = _read(env.int, "DATABASE_CONN_MAX_AGE", 60)
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis, cache, Celery -------------------------------------------------------------------
@@ -178,11 +150,7 @@ if not DEMO_MODE and not REDIS_URL:
 if REDIS_URL:
     # The cache gets its own Redis database (the broker's + 1, or REDIS_CACHE_URL), so that
     # clearing the cache can never drop queued tasks.
-    _redis = urlsplit(REDIS_URL)
-    _broker_db = int(_redis.path.strip("/") or 0)
-    REDIS_CACHE_URL = _read(
-        env.str, "REDIS_CACHE_URL", urlunsplit(_redis._replace(path=f"/{_broker_db + 1}"))
-    )
+    REDIS_CACHE_URL = _read(env.str, "REDIS_CACHE_URL", config.next_redis_db(REDIS_URL))
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
@@ -204,19 +172,7 @@ else:
     # (portal/broker.py): the queue is files in DATA_DIR/broker, shared by web, worker and beat.
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT = "portal.broker:Transport"
-    _broker_dir = DATA_DIR / "broker"
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(_broker_dir / "out"),
-        "data_folder_out": str(_broker_dir / "out"),
-        "processed_folder": str(_broker_dir / "processed"),
-        "control_folder": str(_broker_dir / "control"),
-        "temp_folder": str(_broker_dir / "tmp"),
-        "quarantine_folder": str(_broker_dir / "quarantine"),
-        "store_processed": False,
-        # How long the worker waits before looking again when the queue is empty or its
-        # prefetch is full (kombu's default, 1 s, caps it at about two tasks a second).
-        "polling_interval": 0.1,
-    }
+    CELERY_BROKER_TRANSPORT_OPTIONS = config.file_broker_options(DATA_DIR / "broker")
 
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True  # a task killed mid-way is delivered again; tasks are idempotent
@@ -248,49 +204,27 @@ REMOTE_CALL_BACKOFF_BASE = _read(env.float, "REMOTE_CALL_BACKOFF_BASE", 5.0)
 REMOTE_CALL_BACKOFF_CAP = _read(env.float, "REMOTE_CALL_BACKOFF_CAP", 600.0)
 # Periodic work. Each entry expires just under its period so a stalled worker never piles up
 # copies. Tasks look up what is due in the database; the tick itself carries no state.
+_every = config.every
 CELERY_BEAT_SCHEDULE = {
-    "mailboxes-poll-due": {
-        "task": "portal.poll_due",
-        "args": ["mailboxes"],
-        "schedule": POLL_TICK_SECONDS,
-        "options": {"expires": POLL_TICK_SECONDS * 0.9},
-    },
-    "comunica-poll-due": {
-        "task": "portal.poll_due",
-        "args": ["comunica"],
-        "schedule": POLL_TICK_SECONDS,
-        "options": {"expires": POLL_TICK_SECONDS * 0.9},
-    },
-    "run-due-calls": {
-        "task": "portal.run_due_calls",
-        "schedule": 60.0,
-        "options": {"expires": 55},
-    },
-    "mailboxes-sync-account": {
-        "task": "mailboxes.sync_account",
-        "schedule": 15 * 60.0,
-        "options": {"expires": 14 * 60},
-    },
-    "mailboxes-expiry-reminders": {
-        "task": "mailboxes.send_expiry_reminders",
-        "schedule": 60 * 60.0,
-        "options": {"expires": 59 * 60},
-    },
-    "mailboxes-purge-documents": {
-        "task": "mailboxes.purge_documents",
-        "schedule": 60 * 60.0,
-        "options": {"expires": 59 * 60},
-    },
-    "portal-sweep-private-files": {
-        "task": "portal.sweep_private_files",
-        "schedule": 6 * 60 * 60.0,
-        "options": {"expires": 5 * 60 * 60},
-    },
-    "comunica-sync-account": {
-        "task": "comunica.sync_account",
-        "schedule": 15 * 60.0,
-        "options": {"expires": 14 * 60},
-    },
+    "mailboxes-poll-due": _every(
+        "portal.poll_due", POLL_TICK_SECONDS, POLL_TICK_SECONDS * 0.9, "mailboxes"
+    ),
+    "comunica-poll-due": _every(
+        "portal.poll_due", POLL_TICK_SECONDS, POLL_TICK_SECONDS * 0.9, "comunica"
+    ),
+    "run-due-calls": _every("portal.run_due_calls", 60.0, 55),
+    "mailboxes-sync-account": _every("mailboxes.sync_account", 15 * 60.0, 14 * 60),
+    "mailboxes-expiry-reminders": _every("mailboxes.send_expiry_reminders", 60 * 60.0, 59 * 60),
+    "mailboxes-purge-documents": _every("mailboxes.purge_documents", 60 * 60.0, 59 * 60),
+    "portal-sweep-private-files": _every("portal.sweep_private_files", 6 * 60 * 60.0, 5 * 60 * 60),
+    "comunica-sync-account": _every("comunica.sync_account", 15 * 60.0, 14 * 60),
+    # The compliance page's checks (nothing when COMPANY_API_ENABLED is off; the Company API's
+    # answers are kept for COMPANY_API_CACHE_SECONDS, so a daily run pays only for the stale),
+    # and hourly the findings from the stored checks (no Company API call).
+    "compliance-refresh": _every("compliance.refresh", 24 * 60 * 60.0, 23 * 60 * 60),
+    "compliance-recompute": _every("compliance.recompute", 60 * 60.0, 59 * 60),
+    # The cost ledger paired with the wallet's movements (ledger/services/reconcile.py).
+    "ledger-reconcile": _every("ledger.reconcile", 60 * 60.0, 59 * 60),
 }
 
 # --- Files ----------------------------------------------------------------------------------
@@ -303,32 +237,14 @@ PRIVATE_MEDIA_ROOT = DATA_DIR / "private"
 MEDIA_ROOT = DATA_DIR / "no-public-media"
 MEDIA_URL = "/no-public-media/"
 AWS_STORAGE_BUCKET_NAME = _read(env.str, "AWS_STORAGE_BUCKET_NAME", "")
-if AWS_STORAGE_BUCKET_NAME:
-    _default_storage = {
-        "BACKEND": "storages.backends.s3.S3Storage",
-        "OPTIONS": {
-            "bucket_name": AWS_STORAGE_BUCKET_NAME,
-            "access_key": _read(env.str, "AWS_ACCESS_KEY_ID", None),
-            "secret_key": _read(env.str, "AWS_SECRET_ACCESS_KEY", None),
-            "region_name": _read(env.str, "AWS_S3_REGION_NAME", None),
-            "endpoint_url": _read(env.str, "AWS_S3_ENDPOINT_URL", None),
-            "default_acl": "private",
-            "querystring_auth": True,
-            "querystring_expire": 60,
-            "file_overwrite": False,
-            "object_parameters": {"ServerSideEncryption": "AES256"},
-        },
-    }
-else:
-    _default_storage = {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {
-            "location": str(PRIVATE_MEDIA_ROOT),
-            "base_url": None,
-            "file_permissions_mode": 0o600,
-            "directory_permissions_mode": 0o700,
-        },
-    }
+_default_storage = config.private_storage(
+    PRIVATE_MEDIA_ROOT,
+    AWS_STORAGE_BUCKET_NAME,
+    access_key=_read(env.str, "AWS_ACCESS_KEY_ID", None),
+    secret_key=_read(env.str, "AWS_SECRET_ACCESS_KEY", None),
+    region_name=_read(env.str, "AWS_S3_REGION_NAME", None),
+    endpoint_url=_read(env.str, "AWS_S3_ENDPOINT_URL", None),
+)
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
@@ -364,6 +280,8 @@ ID_DOCUMENT_RETENTION_DAYS = _read(env.int, "ID_DOCUMENT_RETENTION_DAYS", 30)
 # while Openapi may still need them: activation being sent, or the box in_evasione).
 ID_DOCUMENT_MAX_AGE_DAYS = _read(env.int, "ID_DOCUMENT_MAX_AGE_DAYS", 90)
 EXPIRY_REMINDER_DAYS = _read(env.list, "EXPIRY_REMINDER_DAYS", [60, 30, 7], cast=int)
+# The VAT rate (percent) of the clients' cost statements (ledger/services/markup.py).
+LEDGER_IVA_PERCENT = _read(env.float, "LEDGER_IVA_PERCENT", 22.0)
 
 # --- Openapi --------------------------------------------------------------------------------
 OPENAPI_TOKEN = _read(env.str, "OPENAPI_TOKEN", "")
@@ -400,6 +318,60 @@ else:
     ):
         if not _url.startswith("https://"):
             CONFIG_ERRORS.append((_name, "must be an https:// URL"))
+
+# --- Company API and the Registro Imprese compliance page (compliance/) ---------------------
+# Off by default: every lookup is paid. On, the portal checks its client companies' registered
+# PEC and directors with Openapi's Company API (same credentials and wallet as the PEC API).
+COMPANY_API_ENABLED = _read(env.bool, "COMPANY_API_ENABLED", False)
+# An answer is not asked for again for this long (seconds): kept in Django's cache.
+COMPANY_API_CACHE_SECONDS = _read(env.int, "COMPANY_API_CACHE_SECONDS", 7 * 24 * 3600)
+if COMPANY_API_CACHE_SECONDS < 1:
+    CONFIG_ERRORS.append(("COMPANY_API_CACHE_SECONDS", "must be at least 1"))
+    COMPANY_API_CACHE_SECONDS = 7 * 24 * 3600
+if OPENAPI_DEMO:
+    OPENAPI_COMPANY_URL = SANDBOX_URL
+else:
+    OPENAPI_COMPANY_URL = _read(env.str, "OPENAPI_COMPANY_URL", "https://test.company.openapi.com")
+    if not OPENAPI_COMPANY_URL.startswith("https://"):
+        CONFIG_ERRORS.append(("OPENAPI_COMPANY_URL", "must be an https:// URL"))
+# The office's own PEC addresses: a client company registered with one of them is irregular.
+COMPLIANCE_OFFICE_PECS = [
+    a.strip().lower() for a in _read(env.list, "COMPLIANCE_OFFICE_PECS", []) if a.strip()
+]
+# A box expiring within this many days is flagged when it is a company's registered PEC.
+COMPLIANCE_EXPIRING_DAYS = _read(env.int, "COMPLIANCE_EXPIRING_DAYS", 30)
+# The director's own PEC (domicilio digitale, DL 159/2025 art. 13): the sources disagree on
+# dates and scope, so these are the office's settings, not hard-coded truths.
+# Legal forms (the Registro Imprese's detailed codes) whose director must have a PEC: srl
+# (SR, SU, RS), spa (SP), sapa (AA), cooperatives (SC), consortile companies (SL) [codes: I].
+COMPLIANCE_DIRECTOR_LEGAL_FORMS = [
+    c.strip().upper()
+    for c in _read(
+        env.list, "COMPLIANCE_DIRECTOR_LEGAL_FORMS", ["SR", "SU", "RS", "SP", "AA", "SC", "SL"]
+    )
+]
+# The obliged director: the first role present, in this order (amministratore unico,
+# amministratore delegato, presidente del CdA).
+COMPLIANCE_DIRECTOR_ROLES = [
+    c.strip().upper() for c in _read(env.list, "COMPLIANCE_DIRECTOR_ROLES", ["AUN", "AMD", "PCA"])
+]
+# Deadline for companies already registered (Unioncamere asked for 2026-03-31).
+
+
+def _read_day(name: str, default: str):
+    import datetime
+
+    try:
+        return datetime.date.fromisoformat(_read(env.str, name, default))
+    except ValueError:
+        CONFIG_ERRORS.append((name, "malformed date (expected YYYY-MM-DD)"))
+        return datetime.date.fromisoformat(default)
+
+
+COMPLIANCE_DIRECTOR_DEADLINE = _read_day("COMPLIANCE_DIRECTOR_DEADLINE", "2025-12-31")
+# From this day the director's PEC must differ from every company PEC known (MIMIT decree of
+# 4 Dec 2025); before it, only from their own company's.
+COMPLIANCE_DIRECTOR_DISTINCT_FROM = _read_day("COMPLIANCE_DIRECTOR_DISTINCT_FROM", "2026-01-15")
 
 # --- Auth, sessions, security ---------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -482,38 +454,16 @@ PORTAL_LINK_URL = PORTAL_PUBLIC_URL or (
     f"http://127.0.0.1:{_read(env.int, 'PORT', 8000)}" if DEMO_MODE else ""
 )
 
+# --- Signing links (the holder signs and uploads from a link, without an account) ---------
+# The office's name in the link's e-mail and page (empty: PORTAL_NAME).
+OFFICE_NAME = _read(env.str, "OFFICE_NAME", "")
+# Days a link stays valid (unless revoked or used first).
+SIGNING_LINK_DAYS = _read(env.int, "SIGNING_LINK_DAYS", 7)
+# Requests to the link pages per link and per client address in 10 minutes (beyond: 429).
+SIGNING_LINK_RATE = _read(env.int, "SIGNING_LINK_RATE", 30)
+
 # Error reports (debug page, e-mails to ADMINS) hide the passwords inside URL settings too.
 DEFAULT_EXCEPTION_REPORTER_FILTER = "portal.error_reports.UrlCredentialsFilter"
 
 # --- Logging: one line per event; documents and credentials are never logged ----------------
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "filters": {
-        "redact": {"()": "portal.log_redaction.RedactSecrets"},
-        "request_lines": {"()": "portal.log_redaction.RequestLineFilter"},
-    },
-    "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
-        "django.server": {
-            "()": "django.utils.log.ServerFormatter",
-            "format": "[{server_time}] {message}",
-            "style": "{",
-        },
-    },
-    "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]},
-        "django.server": {"class": "logging.StreamHandler", "formatter": "django.server"},
-    },
-    "root": {"handlers": ["console"], "level": _read(env.str, "LOG_LEVEL", "INFO")},
-    "loggers": {
-        "django.request": {"level": "ERROR", "filters": ["request_lines"]},
-        # runserver's access log (the demo): no query strings, no callback secrets
-        "django.server": {
-            "handlers": ["django.server"],
-            "level": "INFO",
-            "propagate": False,
-            "filters": ["request_lines"],
-        },
-    },
-}
+LOGGING = config.logging_config(_read(env.str, "LOG_LEVEL", "INFO"))

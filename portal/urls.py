@@ -14,5 +14,8 @@ urlpatterns = [
     path("caselle/", include("mailboxes.urls")),
     path("comunica/", include("comunica.urls")),
     path("portafoglio/", include("portfolio.urls")),
+    path("conformita/", include("compliance.urls")),
+    path("", include("signing.urls")),
+    path("costi/", include("ledger.urls")),
     path("admin/", admin.site.urls),
 ]

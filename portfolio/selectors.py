@@ -98,15 +98,7 @@ def export_caselle(user, params) -> QuerySet[Casella]:
     form = FiltriForm(params or None, titolari=choices)
     filters = form.cleaned_data if form.is_valid() else {}
     sort = params.get("sort", "")
-    qs = mailbox_selectors.filter_caselle(
-        user,
-        q=filters.get("q", ""),
-        stato=filters.get("stato", ""),
-        tipo=filters.get("tipo", ""),
-        titolare=filters.get("titolare", ""),
-        scadenza_entro=filters.get("scadenza_entro"),
-        azione=bool(filters.get("azione")),
-    )
+    qs = mailbox_selectors.caselle_filtered(user, filters)
     return qs.order_by(
         *mailbox_selectors.sort_order(sort if sort in mailbox_selectors.SORTS else "")
     )

@@ -5,21 +5,26 @@ from __future__ import annotations
 import uuid
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.http import FileResponse, StreamingHttpResponse
+from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.roles import office_required, portal_user_required
+from mailboxes import expiry
 from mailboxes import selectors as mailbox_selectors
+from mailboxes.operations.pricing import euro
 from portal.params import object_id
 
 from . import selectors
-from .services import adoption, export, importing
+from .forms import AltroGestoreForm
+from .services import adoption, batch_registration, export, importing, other_providers
 
 
 @office_required
@@ -188,7 +193,7 @@ def import_holders(request):
         content = f.read()
     try:
         outcome = importing.import_holders(
-            content, only_valid=request.POST.get("modo") == "solo_valide"
+            content, only_valid=request.POST.get("modo") == "solo_valide", user=request.user
         )
     except importing.FileRefused as exc:
         return _import_error(request, exc)
@@ -198,13 +203,133 @@ def import_holders(request):
             _("Nulla importato: il file ha righe non valide. Correggile o importa solo le valide."),
         )
         return redirect("portfolio:import")
-    _forget_pending(request)
     messages.success(
         request,
         _("Titolari importati: %(created)d; già presenti o saltati: %(skipped)d.")
         % {"created": outcome.created, "skipped": outcome.skipped},
     )
+    if outcome.boxes:
+        messages.success(
+            request,
+            ngettext(
+                "%(n)d casella di altri gestori registrata nel portale.",
+                "%(n)d caselle di altri gestori registrate nel portale.",
+                outcome.boxes,
+            )
+            % {"n": outcome.boxes},
+        )
+    if outcome.to_register:
+        # The file stays until the batch registration is confirmed (or another file comes).
+        return redirect("portfolio:register_batch")
+    _forget_pending(request)
     return redirect("mailboxes:titolare_list")
+
+
+def _pending_content(request) -> bytes | None:
+    name = request.session.get(SESSION_KEY)
+    if not name or not default_storage.exists(name):
+        return None
+    with default_storage.open(name) as f:
+        return f.read()
+
+
+def _batch_id(value: str) -> str:
+    try:
+        return str(uuid.UUID(value or ""))
+    except ValueError:
+        return ""
+
+
+@office_required
+@require_http_methods(["GET", "POST"])
+def register_batch(request):
+    """The imported rows that ask for a new Openapi box: their total price against the wallet
+    credit, one confirmation; then (``?lotto=``) the live progress of their registrations."""
+    if request.method == "GET" and (batch := _batch_id(request.GET.get("lotto", ""))):
+        return render(
+            request,
+            "portfolio/register_batch.html",
+            {"progress": batch_registration.progress(batch)},
+        )
+    if request.method == "POST":
+        batch = _batch_id(request.POST.get("lotto", ""))
+        if not batch:
+            messages.error(request, _("Richiesta non valida: ricomincia."))
+            return redirect("portfolio:import")
+        done_url = f"{reverse('portfolio:register_batch')}?lotto={batch}"
+        if calls := list(batch_registration.batch_calls(batch)):
+            # A repeated confirmation (a double click, a second tab): nothing new recorded.
+            messages.info(
+                request,
+                ngettext(
+                    "Registrazione già richiesta con questa conferma per %(n)d casella: nessun "
+                    "nuovo addebito.",
+                    "Registrazioni già richieste con questa conferma per %(n)d caselle: nessun "
+                    "nuovo addebito.",
+                    len(calls),
+                )
+                % {"n": len(calls)},
+            )
+            return redirect(done_url)
+        content = _pending_content(request)
+        if content is None:
+            if batch_registration.batch_calls(batch).exists():
+                return redirect(done_url)  # a concurrent submit of this confirmation took it
+            messages.error(request, _("Il file da importare non c'è più: caricalo di nuovo."))
+            return redirect("portfolio:import")
+        started = batch_registration.start(content, batch=batch, user=request.user)
+        _forget_pending(request)
+        if started.calls:
+            messages.success(
+                request,
+                ngettext(
+                    "Registrazione avviata per %(n)d casella: l'avanzamento è qui sotto.",
+                    "Registrazione avviata per %(n)d caselle: l'avanzamento è qui sotto.",
+                    len(started.calls),
+                )
+                % {"n": len(started.calls)},
+            )
+        for address, reason in started.refused:
+            messages.error(request, f"{address}: {reason}")
+        return redirect(done_url)
+    content = _pending_content(request)
+    if content is None:
+        messages.error(request, _("Il file da importare non c'è più: caricalo di nuovo."))
+        return redirect("portfolio:import")
+    try:
+        todo = batch_registration.plan(content)
+    except importing.FileRefused as exc:
+        return _import_error(request, exc)
+    if not todo.rows:
+        _forget_pending(request)
+        messages.info(request, _("Nel file non ci sono caselle da registrare su Openapi."))
+        return redirect("mailboxes:casella_list")
+    wallet = expiry.wallet_info(limit=0)
+    return render(
+        request,
+        "portfolio/register_batch.html",
+        {
+            "plan": todo,
+            "total_text": euro(todo.total),
+            "wallet": wallet,
+            "short": wallet.available and wallet.credit < todo.total,
+            "lotto": str(uuid.uuid4()),
+        },
+    )
+
+
+@office_required
+@require_GET
+def register_progress(request):
+    """htmx: the progress of a batch registration (polls itself while any is open)."""
+    batch = _batch_id(request.GET.get("lotto", ""))
+    if not batch:
+        raise Http404
+    return render(
+        request,
+        "portfolio/partials/register_progress.html",
+        {"progress": batch_registration.progress(batch)},
+    )
 
 
 def _too_big() -> str:
@@ -244,3 +369,32 @@ def import_template(request):
         filename="modello-titolari.xlsx",
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
+
+
+# --------------------------------------------------------------------------- other providers
+
+
+@office_required
+@require_http_methods(["GET", "POST"])
+def other_provider_new(request):
+    """A box of another provider (Aruba, Register.it...) entered by hand: its expiry is watched
+    with the others; nothing of it goes through Openapi."""
+    titolari = mailbox_selectors.titolari_for(request.user).order_by("denominazione", "cognome")
+    initial = {}
+    if pk := object_id(request.GET.get("titolare")):
+        initial["titolare"] = titolari.filter(pk=pk).first()
+    form = AltroGestoreForm(request.POST or None, titolari=titolari, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            casella = other_providers.add_box(**form.cleaned_data, user=request.user)
+        except ValidationError as exc:
+            form.add_error("casella_pec", exc.messages[0])
+        else:
+            messages.success(
+                request,
+                _("Casella %(address)s di %(gestore)s registrata: il portale ne segue la scadenza.")
+                % {"address": casella.casella_pec, "gestore": casella.get_gestore_display()},
+            )
+            return redirect("mailboxes:casella_detail", pk=casella.pk)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "portfolio/other_provider.html", {"form": form}, status=status)

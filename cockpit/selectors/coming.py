@@ -4,7 +4,7 @@ reminders sent and the comunica requests under way."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import Count, Q
@@ -15,7 +15,7 @@ from comunica import selectors as comunica_selectors
 from comunica.models import StatoRichiesta as StatoComunica
 from mailboxes import expiry
 from mailboxes import selectors as mailbox_selectors
-from mailboxes.models import PromemoriaScadenza
+from mailboxes.models import Gestore, PromemoriaScadenza
 
 from . import common
 
@@ -40,6 +40,8 @@ class Coming:
     reminders: list
     comunica: list
     comunica_count: int
+    #: boxes of other providers expiring within 90 days (renewed there, not from the wallet)
+    other_providers: list = field(default_factory=list)
 
     @property
     def plan_total(self) -> Decimal:
@@ -114,7 +116,14 @@ def coming(user, *, now: dt.datetime | None = None, both: common.Shared | None =
         if n_requests:
             moving = comunica_selectors.richieste_visible_to(user).exclude(stato__in=settled)
             requests = list(moving.order_by("-updated_at", "-pk")[: common.SHOWN])
+    others = list(
+        expiry.expiring(user, within=max(expiry.WINDOWS), today=today)
+        .exclude(gestore=Gestore.OPENAPI)
+        .select_related(None)
+        .only("casella_pec", "gestore", "data_scadenza")[: common.SHOWN]
+    )
     return Coming(
+        other_providers=others,
         buckets=expiry_buckets(user, today),
         plan=renewal_plan(both.renewals or [], today, both.credit) if office else [],
         credit=both.credit,

@@ -20,6 +20,7 @@ from django.db.models import Count
 from accounts import roles
 from comunica import selectors as comunica_selectors
 from mailboxes import selectors as mailbox_selectors
+from mailboxes.choices import NO_TYPE
 from mailboxes.models import Stato
 from mailboxes.operations import rinnovo
 
@@ -32,8 +33,13 @@ MONTHS = 12
 
 
 def _watched(user):
-    return mailbox_selectors.caselle_for(user).filter(
-        stato=Stato.EVASA, data_scadenza__isnull=False
+    """The active boxes renewed through Openapi (paid from the wallet). The boxes of other
+    providers are renewed there: they are the boxes without an Openapi type, left out on a
+    column of the renewals index (the plan stays read from the index alone)."""
+    return (
+        mailbox_selectors.caselle_for(user)
+        .filter(stato=Stato.EVASA, data_scadenza__isnull=False)
+        .exclude(tipo_casella=NO_TYPE)
     )
 
 

@@ -16,6 +16,7 @@ from accounts import roles
 from mailboxes import selectors as mailbox_selectors
 from mailboxes.models import ACTIVATABLE, Stato
 from portal.turno import Turno
+from signing.selectors import latest_links
 
 from . import common
 from .todo_boxes import BoxEntries, box_counts, boxes_list_url, holder_accountants, sending_call
@@ -204,4 +205,21 @@ def todo(user, *, now: dt.datetime | None = None, both: common.Shared | None = N
     if office:
         openapi.append(comunica_moving(user, both.comunica, now))
     entries.read()
+    if office:
+        _with_links(groups[Turno.CLIENTE].kinds)
     return Todo([groups[t] for t in GROUPS])
+
+
+def _with_links(kinds) -> None:
+    """Say, for each item waiting for the client, whether a signing link was sent and opened
+    (one query per kind of object, whatever the number of items)."""
+    shown = [e for k in kinds for e in k.entries]
+    ids = {"casella": [], "comunica": []}
+    for e in shown:
+        kind, _sep, pk = e.key.partition("-")
+        if kind in ids:
+            ids[kind].append(int(pk))
+            e.offers_link = True
+    links = latest_links(caselle=ids["casella"], richieste=ids["comunica"])
+    for e in shown:
+        e.link = links.get(e.key)

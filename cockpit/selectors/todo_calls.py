@@ -16,6 +16,7 @@ from comunica.models import MOVING as COMUNICA_MOVING
 from comunica.models import StatoRichiesta as StatoComunica
 from mailboxes.models import CallKind, CasellaCall
 from mailboxes.operations import registry
+from portal import openapi_messages
 from portal.remote_calls import OPEN_STATES, CallState
 
 from . import common
@@ -67,7 +68,7 @@ def failed_operations(boxes, now, count) -> tuple[int, list[Entry]]:
             Entry(
                 title=call.casella.casella_pec,
                 action=_("«%(what)s» non riuscita: %(error)s")
-                % {"what": what, "error": (call.last_error or "—")[:160]},
+                % {"what": what, "error": openapi_messages.explain_call(call).text or "—"},
                 url=reverse("mailboxes:casella_detail", args=[call.casella_id]),
                 since=call.finished_at,
                 holder=holder(call.casella),
@@ -86,7 +87,7 @@ def open_operations(boxes, now, count) -> Kind:
         if count
         else ()
     ):
-        label = call.get_kind_display()
+        label = call.kind_label
         entries.append(
             Entry(
                 title=call.casella.casella_pec,
@@ -196,7 +197,7 @@ def low_credit(user, now, both: common.Shared) -> Kind | None:
     if credit >= due:
         return None
     entry = Entry(
-        title=_("Credito del conto: %(credit)s €") % {"credit": _euro(credit)},
+        title=_("Credito Openapi: %(credit)s €") % {"credit": _euro(credit)},
         action=_(
             "Ricarica il conto Openapi: i rinnovi dei prossimi %(days)d giorni costano %(due)s €."
         )

@@ -28,6 +28,9 @@ class Entry:
     holder: str = ""
     stuck: bool = False
     key: str = ""  #: stable id for the page and the tests ("casella-12", "call-3"...)
+    #: Waiting for the client: the newest signing link sent for it (signing app), if any.
+    offers_link: bool = False
+    link: object | None = None
 
 
 @dataclass

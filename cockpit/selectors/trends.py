@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts import roles
 from comunica.models import ComunicaCall
 from mailboxes import selectors as mailbox_selectors
+from mailboxes.choices import NO_TYPE
 from mailboxes.models import CallKind, CasellaCall, Stato, TipoCasellaChoices
 from portal.remote_calls import CallState
 
@@ -79,7 +80,9 @@ def trends(user, *, now: dt.datetime | None = None) -> list[Series]:
         Series(
             "tipo",
             _("Caselle per tipo"),
-            [(label, by_type.get(value, 0)) for value, label in TipoCasellaChoices.choices],
+            [(label, by_type.get(value, 0)) for value, label in TipoCasellaChoices.choices]
+            # the boxes of other providers have no Openapi type
+            + ([(_("Altri gestori"), by_type[NO_TYPE])] if by_type.get(NO_TYPE) else []),
         ),
         Series("registrazioni", _("Registrazioni al mese"), _month_points(registrations)),
     ]

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 from django.utils import timezone
@@ -16,7 +17,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from openapi_pec import errors, types
-from portal import remote_calls
+from portal import openapi_messages, remote_calls
 from portal.callbacks import callback_for
 from portal.history import Sentence
 from portal.openapi import get_client
@@ -41,19 +42,10 @@ CLOCK_SKEW = dt.timedelta(minutes=5)
 
 
 def _request_body(r: RichiestaComunicazione) -> types.ComunicaRequest:
+    """POST /comunica_pec's body: each of its fields is the request's field of the same name."""
+    names = [f.name for f in dataclasses.fields(types.ComunicaRequest) if f.name != "callback"]
     return types.ComunicaRequest(
-        casella_pec=r.casella_pec,
-        cf=r.cf,
-        nome=r.nome,
-        cognome=r.cognome,
-        qualifica=r.qualifica,
-        email=r.email,
-        cellulare=r.cellulare,
-        ragione_sociale=r.ragione_sociale,
-        cf_piva=r.cf_piva,
-        comune=r.comune,
-        provincia=r.provincia,
-        pec_amministratore=r.pec_amministratore,
+        **{name: getattr(r, name) for name in names},
         callback=callback_for(REQUESTS, r.pk, data_key="richiesta"),
     )
 
@@ -110,14 +102,14 @@ class CreateHandler(_ComunicaHandler):
         RichiestaComunicazione.objects.filter(pk=r.pk, remote_id=None).update(
             stato=StatoRichiesta.NON_INVIATA, last_error=message[:2000], updated_at=timezone.now()
         )
-        text = Sentence(_("Openapi ha rifiutato la richiesta: %(msg)s"), msg=message)
+        text = Sentence(
+            _("Openapi ha rifiutato la richiesta: %(msg)s"),
+            msg=openapi_messages.call_sentence(call, message),
+        )
         if isinstance(error, errors.InsufficientCredit):
             text = Sentence(
-                _(
-                    "Credito Openapi insufficiente: nulla è stato addebitato. Ricaricare il "
-                    "portafoglio e riprovare. (%(msg)s)"
-                ),
-                msg=message,
+                _("Nulla è stato addebitato. %(msg)s"),
+                msg=openapi_messages.call_sentence(call, message),
             )
         record(r, Evento.Tipo.ERRORE, text, stato=StatoRichiesta.NON_INVIATA)
         notify(
@@ -160,7 +152,10 @@ class UploadHandler(_ComunicaHandler):
         r = call.richiesta
         message = call.last_error or (error.message if error else "")
         RichiestaComunicazione.objects.filter(pk=r.pk).update(last_error=message[:2000])
-        text = Sentence(_("Openapi ha rifiutato la procura: %(msg)s"), msg=message)
+        text = Sentence(
+            _("Openapi ha rifiutato la procura: %(msg)s"),
+            msg=openapi_messages.call_sentence(call, message),
+        )
         record(r, Evento.Tipo.ERRORE, text)
         notify(
             r,

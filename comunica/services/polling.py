@@ -25,10 +25,7 @@ class Requests(polling.MirrorResource):
     name = "comunica"
     model = RichiestaComunicazione
     missing_message = gettext_lazy("la richiesta non compare in GET /comunica_pec")
-    max_seconds_setting = "COMUNICA_POLL_MAX_SECONDS"
-    callback_seconds_setting = "COMUNICA_CALLBACK_POLL_SECONDS"
-    bulk_threshold_setting = "COMUNICA_POLL_BULK_THRESHOLD"
-    claim_max_setting = "COMUNICA_POLL_CLAIM_MAX"
+    settings_prefix = "COMUNICA"  # its first interval is the beat tick (min_seconds)
     compare_fields = ("stato",)
     callback_route = "comunica:richiesta_callback"
 

@@ -9,7 +9,6 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,17 +17,18 @@ from django.utils.translation import gettext_lazy
 from openapi_pec import prices
 from portal import private_files
 from portal.history import Sentence
-from portal.pdf import CheckedPdf, check_pdf
+from portal.pdf import CheckedPdf
 from portal.remote_calls import OPEN_STATES
 
+from ..forms import SignedDocumentsForm
 from ..models import Casella, CasellaCall, Documento, TipoDocumentoCaricato, TipoEvento
 from ..services.activation import documents_for_call, store_document
 from ..services.history import record
+from .declare import declare
 from .forms import AdminBatchForm, OperationForm
 from .handlers import OperationHandler, not_allowed
 from .intents import once, record_intent, refuse
 from .pricing import cost_text, price_label
-from .registry import OperationSpec, register
 from .rules import ALLOWED, Verdict, active_legalmail
 
 KIND = "conservazione"
@@ -39,6 +39,10 @@ MAX_MB = 20 * 512
 
 def conservazione_price(spazio: int = STEP) -> Decimal:
     return prices.price(prices.Operation.CONSERVAZIONE, spazio_conservazione=spazio)
+
+
+def price_of(casella: Casella, values) -> Decimal:
+    return conservazione_price(values.get("spazio") or STEP)
 
 
 def allowed(casella: Casella) -> Verdict:
@@ -117,6 +121,7 @@ class ConservazioneHandler(OperationHandler):
     call is over (Openapi keeps its own copy)."""
 
     kind = KIND
+    endpoint = "PATCH /pec/{id}/conservazione"
     not_for_type = gettext_lazy("Conservazione non disponibile per questo tipo di casella.")
     not_sent = gettext_lazy("Conservazione non inviata: per Openapi la casella è «%(stato)s».")
 
@@ -214,30 +219,8 @@ class ConservazioneForm(OperationForm):
         return [(_("Spazio di conservazione"), f"{self.cleaned_data['spazio']} MB")]
 
 
-class ConservazioneDocumentiForm(forms.Form):
+class ConservazioneDocumentiForm(SignedDocumentsForm):
     modulo = forms.FileField(label=gettext_lazy("Modulo di conservazione firmato (PDF)"))
-    identita = forms.FileField(label=gettext_lazy("Documento d'identità del richiedente (PDF)"))
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for name in ("modulo", "identita"):
-            self.fields[name].widget.attrs["accept"] = "application/pdf,.pdf"
-
-    def clean_modulo(self):
-        return check_pdf(self.cleaned_data["modulo"])
-
-    def clean_identita(self):
-        return check_pdf(self.cleaned_data["identita"])
-
-    def clean(self):
-        data = super().clean()
-        modulo, identita = data.get("modulo"), data.get("identita")
-        if modulo and identita and modulo.sha256 == identita.sha256:
-            raise ValidationError(
-                _("Hai caricato due volte lo stesso file: servono il modulo e il documento."),
-                code="same_file",
-            )
-        return data
 
 
 class ConservazioneAdminForm(AdminBatchForm):
@@ -248,29 +231,19 @@ class ConservazioneAdminForm(AdminBatchForm):
         self.fields["spazio"].choices = [(n * STEP, str(n * STEP)) for n in range(1, 11)]
 
 
-SPEC = register(
-    OperationSpec(
-        kind=KIND,
-        label=gettext_lazy("Conservazione a norma"),
-        endpoint="PATCH /pec/{id}/conservazione",
-        title=gettext_lazy("Attiva la conservazione a norma"),
-        order=50,
-        allowed=allowed,
-        price=lambda casella, v: conservazione_price(v.get("spazio") or STEP),
-        service=enable_preservation,
-        handler=ConservazioneHandler(),
-        form=ConservazioneForm,
-        admin_form=ConservazioneAdminForm,
-        admin_description=gettext_lazy("Attiva la conservazione a norma…"),
-        uploads=ConservazioneDocumentiForm,
-        admin_single_box=gettext_lazy(
-            "La conservazione si attiva una casella alla volta: selezionane una."
-        ),
-        intro=lambda casella: _(
-            "Dopo aver scelto lo spazio scarichi il modulo di conservazione, lo fai firmare e lo "
-            "carichi con il documento d'identità del richiedente."
-        ),
-        confirm_template="mailboxes/operations/conservazione.html",
-        priced_by_type=False,
-    )
+SPEC = declare(
+    __name__,
+    label=gettext_lazy("Conservazione a norma"),
+    title=gettext_lazy("Attiva la conservazione a norma"),
+    order=50,
+    uploads=ConservazioneDocumentiForm,
+    admin_single_box=gettext_lazy(
+        "La conservazione si attiva una casella alla volta: selezionane una."
+    ),
+    intro=lambda casella: _(
+        "Dopo aver scelto lo spazio scarichi il modulo di conservazione, lo fai firmare e lo "
+        "carichi con il documento d'identità del richiedente."
+    ),
+    confirm_template="mailboxes/operations/conservazione.html",
+    priced_by_type=False,
 )

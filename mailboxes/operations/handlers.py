@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy
 
 from openapi_pec import errors
+from portal import openapi_messages
 from portal.history import Sentence
 from portal.remote_calls import CallHandler, Confirmed, NotPerformed, Undecided
 
@@ -129,6 +130,7 @@ class OperationHandler(BoxCallHandler):
     applied to the mirror and recorded under the operation's name."""
 
     kind: str = ""
+    endpoint: str = ""  #: Openapi's call, e.g. "GET /pec/{id}/rinnovo"
     remote_states = (Stato.EVASA,)
 
     def reached(self, call: CasellaCall, current) -> bool:
@@ -163,6 +165,6 @@ class OperationHandler(BoxCallHandler):
         line = Sentence(
             gettext_lazy("Operazione «%(op)s» non riuscita: %(msg)s"),
             op=label_of(self.kind),
-            msg=message,
+            msg=openapi_messages.call_sentence(call, message),
         )
         return line, {"operazione": self.kind}

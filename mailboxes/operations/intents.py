@@ -52,6 +52,7 @@ def once(kind: str):
                 return same
             return service(casella=casella, intent_key=intent_key, **values)
 
+        run.intent_kind = kind  # the operation's service, for declare.py
         return run
 
     return decorate
@@ -63,7 +64,7 @@ def record_intent(
     intent_key: str,
     user,
     *,
-    params: dict[str, Any],
+    params: dict[str, Any] | None = None,
     price: Decimal | None,
     message: Sentence,
     validate=None,
@@ -88,12 +89,12 @@ def record_intent(
             if validate is not None:
                 validate(locked)
             if before_create is not None:
-                params = {**params, **before_create(locked)}
+                params = {**(params or {}), **before_create(locked)}
             call = CasellaCall.objects.create(
                 casella=locked,
                 kind=kind,
                 intent_key=intent_key,
-                params=params,
+                params=params or {},
                 price=price,
                 requested_by=user,
             )

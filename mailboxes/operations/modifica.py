@@ -19,11 +19,11 @@ from portal.history import Sentence
 from ..models import Casella, CasellaCall
 from .conservazione import MAX_MB as MAX_PRESERVATION_MB
 from .conservazione import STEP as PRESERVATION_STEP
+from .declare import declare
 from .forms import AdminBatchForm, OperationForm, size_choices
 from .handlers import OperationHandler, not_allowed
 from .intents import once, record_intent, refuse
 from .pricing import cost_text
-from .registry import OperationSpec, register
 from .rules import ALLOWED, Verdict, active_legalmail
 
 KIND = "modifica"
@@ -149,7 +149,6 @@ def enlarge(
         KIND,
         intent_key,
         user,
-        params={},
         price=price,
         message=Sentence(
             gettext_lazy("Aumento di spazio richiesto: %(what)s (%(cost)s)."),
@@ -164,6 +163,7 @@ class ModificaHandler(OperationHandler):
     """Absolute sizes; confirmed when every size reached its target."""
 
     kind = KIND
+    endpoint = "PATCH /pec/{id}/modifica"
     not_for_type = gettext_lazy("Aumento di spazio non disponibile per questo tipo di casella.")
     not_sent = gettext_lazy("Aumento di spazio non inviato: per Openapi la casella è «%(stato)s».")
 
@@ -274,25 +274,15 @@ class ModificaAdminForm(AdminBatchForm):
         ]
 
 
-SPEC = register(
-    OperationSpec(
-        kind=KIND,
-        label=gettext_lazy("Aumento spazio"),
-        endpoint="PATCH /pec/{id}/modifica",
-        title=gettext_lazy("Aumenta lo spazio"),
-        path="spazio",
-        order=20,
-        allowed=allowed,
-        price=price_of,
-        service=enlarge,
-        handler=ModificaHandler(),
-        form=ModificaForm,
-        admin_form=ModificaAdminForm,
-        admin_description=gettext_lazy("Aumenta lo spazio…"),
-        intro=lambda casella: _(
-            "Lo spazio si può solo aumentare: a multipli di 1024 MB (512 MB per la "
-            "conservazione). Il portale invia a Openapi le dimensioni finali, così una richiesta "
-            "ripetuta non aggiunge spazio due volte."
-        ),
-    )
+SPEC = declare(
+    __name__,
+    label=gettext_lazy("Aumento spazio"),
+    title=gettext_lazy("Aumenta lo spazio"),
+    path="spazio",
+    order=20,
+    intro=lambda casella: _(
+        "Lo spazio si può solo aumentare: a multipli di 1024 MB (512 MB per la "
+        "conservazione). Il portale invia a Openapi le dimensioni finali, così una richiesta "
+        "ripetuta non aggiunge spazio due volte."
+    ),
 )

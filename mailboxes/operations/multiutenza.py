@@ -15,11 +15,11 @@ from openapi_pec import prices
 from portal.history import Sentence
 
 from ..models import Casella, CasellaCall
+from .declare import declare
 from .forms import AdminBatchForm, OperationForm
 from .handlers import OperationHandler, keep_params, not_allowed
 from .intents import once, record_intent, refuse
 from .pricing import cost_text
-from .registry import OperationSpec, register
 from .rules import ALLOWED, Verdict, active_legalmail, users_of
 
 KIND = "multiutenza"
@@ -28,6 +28,10 @@ MAX_USERS = 25
 
 def multiutenza_price() -> Decimal:
     return prices.price(prices.Operation.MULTIUTENZA)
+
+
+def price_of(casella: Casella, values) -> Decimal:
+    return multiutenza_price()
 
 
 def allowed(casella: Casella) -> Verdict:
@@ -96,6 +100,7 @@ class MultiutenzaHandler(OperationHandler):
     """Confirmed when Openapi lists one more user with these name and e-mail than before."""
 
     kind = KIND
+    endpoint = "POST /pec/{id}/multiutenza"
     remote_states = ()  # any state: the type and the number of users are checked
     not_for_type = gettext_lazy("Utenti aggiuntivi non disponibili per questo tipo di casella.")
 
@@ -165,21 +170,11 @@ def _intro(casella: Casella) -> str:
     ) % {"n": n, "max": MAX_USERS}
 
 
-SPEC = register(
-    OperationSpec(
-        kind=KIND,
-        label=gettext_lazy("Utente aggiuntivo"),
-        endpoint="POST /pec/{id}/multiutenza",
-        title=gettext_lazy("Aggiungi un utente"),
-        path="utenti",
-        order=40,
-        allowed=allowed,
-        price=lambda casella, v: multiutenza_price(),
-        service=add_user,
-        handler=MultiutenzaHandler(),
-        form=MultiutenzaForm,
-        admin_form=MultiutenzaAdminForm,
-        admin_description=gettext_lazy("Aggiungi un utente…"),
-        intro=_intro,
-    )
+SPEC = declare(
+    __name__,
+    label=gettext_lazy("Utente aggiuntivo"),
+    title=gettext_lazy("Aggiungi un utente"),
+    path="utenti",
+    order=40,
+    intro=_intro,
 )

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
@@ -31,3 +32,52 @@ def cost_text(price: Decimal | None) -> Sentence:
 def price_label(amount: Decimal | None) -> str:
     """The cost next to a choice of a form."""
     return _("%(price)s € + IVA") % {"price": euro(amount)}
+
+
+#: The IVA Openapi adds to its prices (the listino's prices are net).
+VAT_RATE = Decimal("0.22")
+CENT = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class Charge:
+    """What a paid confirmation states: the net price, the IVA and the total, the credito
+    Openapi before and after (Openapi takes the net price from it, as the sandbox does), and
+    whether it falls short."""
+
+    net: Decimal
+    vat: Decimal
+    gross: Decimal
+    credit: Decimal | None  #: None: the credit could not be read
+    credit_error: str
+    assumed: bool
+
+    @property
+    def credit_known(self) -> bool:
+        return self.credit is not None
+
+    @property
+    def after(self) -> Decimal | None:
+        return None if self.credit is None else self.credit - self.net
+
+    @property
+    def short(self) -> bool:
+        return self.credit is not None and self.credit < self.net
+
+    @property
+    def missing(self) -> Decimal:
+        return max(Decimal("0"), self.net - (self.credit or Decimal("0")))
+
+
+def charge(net: Decimal | None, *, wallet, assumed: bool = False) -> Charge:
+    """The money block of a paid confirmation; ``wallet``: an ``expiry.WalletInfo``."""
+    net = (net or Decimal("0")).quantize(CENT)
+    vat = (net * VAT_RATE).quantize(CENT, rounding=ROUND_HALF_UP)
+    return Charge(
+        net=net,
+        vat=vat,
+        gross=net + vat,
+        credit=wallet.credit if wallet.available else None,
+        credit_error=str(wallet.error or ""),
+        assumed=assumed,
+    )

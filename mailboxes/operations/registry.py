@@ -46,9 +46,10 @@ class OperationSpec:
     handler: Any
     form: type  #: the portal's form, built with ``casella=``
     admin_form: type  #: the admin action's form, built with ``caselle=``
-    admin_description: Any
-    endpoint: str = ""  #: Openapi's call, e.g. "GET /pec/{id}/rinnovo"
-    #: the call's name in the box's calls table and in admin; by default "label (endpoint)"
+    #: the admin action's name in its menu; by default the title with an ellipsis
+    admin_description: Any = ""
+    #: the call's name in the box's calls table and in admin; by default "label (the handler's
+    #: endpoint)"
     call_label: Any = None
     path: str = ""  #: the URL segment after the box: caselle/<pk>/<path>/; by default the kind
     admin_action: str = ""  #: the admin action's name; by default op_<kind>
@@ -69,7 +70,8 @@ class OperationSpec:
 
     def __post_init__(self) -> None:
         defaults = {
-            "call_label": format_lazy("{} ({})", self.label, self.endpoint),
+            "call_label": format_lazy("{} ({})", self.label, self.handler.endpoint),
+            "admin_description": format_lazy("{}…", self.title),
             "path": self.kind,
             "admin_action": f"op_{self.kind}",
             "start": self.service and calling(self.service),

@@ -3,23 +3,27 @@ types the box's address to confirm. Confirmed when Openapi shows the box revoked
 
 from __future__ import annotations
 
-import uuid
-
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from portal.forms import IntentForm
 from portal.history import Sentence
 
 from ..models import Casella, CasellaCall, Stato
+from .declare import declare
 from .forms import AdminBatchForm, OperationForm
 from .handlers import OperationHandler, remote_stato
 from .intents import once, record_intent, refuse
-from .registry import OperationSpec, register
 from .rules import Verdict, in_states
 
 KIND = "revoca"
+
+
+def price_of(casella: Casella, values) -> None:
+    """Free."""
+    return None
 
 
 def allowed(casella: Casella) -> Verdict:
@@ -42,7 +46,6 @@ def revoke(*, casella: Casella, conferma: str, intent_key: str, user) -> Casella
         KIND,
         intent_key,
         user,
-        params={},
         price=None,
         message=Sentence(gettext_lazy("Revoca richiesta (irreversibile).")),
     )
@@ -52,6 +55,7 @@ class RevocaHandler(OperationHandler):
     """Confirmed when Openapi shows the box revoked."""
 
     kind = KIND
+    endpoint = "DELETE /pec/{id}"
     not_sent = gettext_lazy("Revoca non inviata: per Openapi la casella è «%(stato)s».")
 
     def send(self, client, call, casella):
@@ -64,18 +68,16 @@ class RevocaHandler(OperationHandler):
         return Sentence(gettext_lazy("Revoca eseguita."))
 
 
-class RevocaForm(OperationForm):
+class RevocaForm(OperationForm, IntentForm):
     conferma = forms.CharField(
         label=gettext_lazy("Scrivi l'indirizzo della casella per confermare"), max_length=254
     )
-    intent_key = forms.CharField(widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["conferma"].widget.attrs.update(
-            {"autocomplete": "off", "spellcheck": "false", "placeholder": self.casella.casella_pec}
+            {"autocomplete": "off", "spellcheck": "false", "placeholder": ""}
         )
-        self.initial.setdefault("intent_key", str(uuid.uuid4()))
 
     def clean_conferma(self):
         value = (self.cleaned_data.get("conferma") or "").strip()
@@ -86,12 +88,6 @@ class RevocaForm(OperationForm):
                 code="conferma",
             )
         return value
-
-    def clean_intent_key(self):
-        try:
-            return str(uuid.UUID(self.cleaned_data["intent_key"]))
-        except ValueError:
-            raise ValidationError(_("Richiesta non valida: ricomincia."), code="intent") from None
 
 
 class RevocaAdminForm(AdminBatchForm):
@@ -113,26 +109,20 @@ class RevocaAdminForm(AdminBatchForm):
         return self[f"conferma_{casella.pk}"]
 
 
-SPEC = register(
-    OperationSpec(
-        kind=KIND,
-        label=gettext_lazy("Revoca"),
-        endpoint="DELETE /pec/{id}",
-        title=gettext_lazy("Revoca la casella"),
-        order=60,
-        allowed=allowed,
-        price=lambda casella, v: None,
-        service=revoke,
-        handler=RevocaHandler(),
-        form=RevocaForm,
-        admin_form=RevocaAdminForm,
-        admin_description=gettext_lazy("Revoca le caselle selezionate…"),
-        irreversible=True,
-        warning=gettext_lazy("La revoca è irreversibile."),
-        admin_intro=gettext_lazy(
-            "Scrivi l'indirizzo di ogni casella da revocare: quelle senza indirizzo scritto non "
-            "vengono revocate."
-        ),
-        form_template="mailboxes/operations/revoca.html",
-    )
+SPEC = declare(
+    __name__,
+    label=gettext_lazy("Revoca"),
+    title=gettext_lazy("Revoca la casella"),
+    order=60,
+    admin_description=gettext_lazy("Revoca le caselle selezionate…"),
+    irreversible=True,
+    warning=gettext_lazy(
+        "La revoca ha effetto subito: la casella smette di ricevere e inviare posta "
+        "certificata. Per riaverla servirà un rinnovo, a pagamento."
+    ),
+    admin_intro=gettext_lazy(
+        "Scrivi l'indirizzo di ogni casella da revocare: quelle senza indirizzo scritto non "
+        "vengono revocate."
+    ),
+    form_template="mailboxes/operations/revoca.html",
 )

@@ -16,11 +16,11 @@ from openapi_pec import prices
 from portal.history import Sentence
 
 from ..models import Casella, CasellaCall, Stato
+from .declare import declare
 from .forms import AdminBatchForm, OperationForm
 from .handlers import OperationHandler, keep_params, remote_stato
 from .intents import once, record_intent, refuse
 from .pricing import cost_text, price_label
-from .registry import OperationSpec, register
 from .rules import Verdict, in_states
 
 KIND = "rinnovo"
@@ -30,6 +30,10 @@ RENEWABLE = (Stato.EVASA, Stato.REVOCATA)
 
 def renewal_price(tipo_casella: str, anni: int = 1) -> Decimal:
     return prices.price(prices.Operation.RINNOVO, tipo_casella, anni=anni)
+
+
+def price_of(casella: Casella, values) -> Decimal:
+    return renewal_price(casella.tipo_casella, values.get("anni") or 1)
 
 
 def allowed(casella: Casella) -> Verdict:
@@ -78,6 +82,7 @@ class RinnovoHandler(OperationHandler):
     """Confirmed when Openapi's data_scadenza moved past the one recorded before sending."""
 
     kind = KIND
+    endpoint = "GET /pec/{id}/rinnovo"
     remote_states = RENEWABLE
     not_sent = gettext_lazy("Rinnovo non inviato: per Openapi la casella è «%(stato)s».")
 
@@ -147,20 +152,11 @@ class RinnovoAdminForm(AdminBatchForm):
         self.fields["anni"].choices = years_choices()
 
 
-SPEC = register(
-    OperationSpec(
-        kind=KIND,
-        label=gettext_lazy("Rinnovo"),
-        endpoint="GET /pec/{id}/rinnovo",
-        title=gettext_lazy("Rinnova la casella"),
-        order=10,
-        allowed=allowed,
-        price=lambda casella, v: renewal_price(casella.tipo_casella, v.get("anni") or 1),
-        service=renew,
-        handler=RinnovoHandler(),
-        form=RinnovoForm,
-        admin_form=RinnovoAdminForm,
-        admin_action="op_rinnova",
-        admin_description=gettext_lazy("Rinnova le caselle selezionate…"),
-    )
+SPEC = declare(
+    __name__,
+    label=gettext_lazy("Rinnovo"),
+    title=gettext_lazy("Rinnova la casella"),
+    order=10,
+    admin_action="op_rinnova",
+    admin_description=gettext_lazy("Rinnova le caselle selezionate…"),
 )

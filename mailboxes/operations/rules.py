@@ -79,6 +79,18 @@ def busy_reason(running: CasellaCall | None) -> str:
     }
 
 
+def not_managed(casella: Casella) -> Verdict:
+    """A box of another provider takes no operation: the portal only records it."""
+    return Verdict(
+        False,
+        _(
+            "Casella gestita da %(gestore)s, non tramite Openapi: rinnovi e modifiche si fanno "
+            "presso il gestore."
+        )
+        % {"gestore": casella.get_gestore_display()},
+    )
+
+
 def in_states(casella: Casella, states, refusal: str) -> Verdict:
     """Is the box in one of ``states``? ``refusal`` names its state as ``%(stato)s``."""
     if casella.stato in states:
@@ -107,6 +119,8 @@ def check(casella: Casella, kind: str, *, busy: bool | CasellaCall | None = None
     spec = OPERATIONS.get(kind)
     if spec is None:
         return Verdict(False, _("Operazione sconosciuta."))
+    if not casella.managed:
+        return not_managed(casella)
     if not casella.remote_id:
         return Verdict(False, _("La casella non è ancora registrata presso Openapi."))
     if busy is None:

@@ -13,11 +13,11 @@ from openapi_pec import prices
 from portal.history import Sentence
 
 from ..models import Casella, CasellaCall, TipoCasellaChoices
+from .declare import declare
 from .forms import AdminBatchForm, OperationForm
 from .handlers import OperationHandler, not_allowed
 from .intents import once, record_intent, refuse
 from .pricing import cost_text, price_label
-from .registry import OperationSpec, register
 from .rules import ALLOWED, LEGALMAIL, Verdict, active_legalmail, check, higher_types
 
 KIND = "trasformazione"
@@ -79,6 +79,7 @@ class TrasformazioneHandler(OperationHandler):
     """Confirmed when Openapi shows the target type (or a higher one)."""
 
     kind = KIND
+    endpoint = "PATCH /pec/{id}/trasformazione"
     not_sent = gettext_lazy("Cambio tipo non inviato: per Openapi la casella è «%(stato)s».")
 
     def precheck(self, call, current):
@@ -86,7 +87,7 @@ class TrasformazioneHandler(OperationHandler):
         if not prices.is_upgrade(str(current.tipo_casella), call.params.get("a", "")):
             raise not_allowed(
                 _("Cambio tipo non inviato: per Openapi la casella è già %(tipo)s.")
-                % {"tipo": current.tipo_casella}
+                % {"tipo": TipoCasellaChoices.label_of(str(current.tipo_casella))}
             )
 
     def send(self, client, call, casella):
@@ -133,21 +134,12 @@ class TrasformazioneAdminForm(AdminBatchForm):
     )
 
 
-SPEC = register(
-    OperationSpec(
-        kind=KIND,
-        label=gettext_lazy("Cambio tipo"),
-        endpoint="PATCH /pec/{id}/trasformazione",
-        title=gettext_lazy("Cambia tipo di casella"),
-        path="tipo",
-        order=30,
-        allowed=allowed,
-        price=price_of,
-        service=upgrade,
-        handler=TrasformazioneHandler(),
-        form=TrasformazioneForm,
-        admin_form=TrasformazioneAdminForm,
-        admin_description=gettext_lazy("Cambia tipo (solo verso l'alto)…"),
-        intro=lambda casella: _("Si può solo passare a un tipo superiore; la scadenza non cambia."),
-    )
+SPEC = declare(
+    __name__,
+    label=gettext_lazy("Cambio tipo"),
+    title=gettext_lazy("Cambia tipo di casella"),
+    path="tipo",
+    order=30,
+    admin_description=gettext_lazy("Cambia tipo (solo verso l'alto)…"),
+    intro=lambda casella: _("Si può solo passare a un tipo superiore; la scadenza non cambia."),
 )

@@ -10,9 +10,10 @@ from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 
 from openapi_pec import domains, errors
+from portal.openapi_messages import explain_error
 
 from .. import remote
-from ..models import Casella, Stato
+from ..models import Casella, Stato, TipoCasellaChoices
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,11 @@ def check_address(*, tipo_casella: str, address: str, use_cache: bool = True) ->
                         "Per una casella %(tipo)s l'indirizzo deve finire in @%(domain)s, "
                         "oppure usare un dominio certificato del tuo account: %(custom)s non lo è."
                     )
-                    % {"tipo": tipo_casella, "domain": expected, "custom": domain},
+                    % {
+                        "tipo": TipoCasellaChoices.label_of(tipo_casella),
+                        "domain": expected,
+                        "custom": domain,
+                    },
                 )
                 cache.set(key, (result.ok, result.message, result.field), 60)
                 return result
@@ -66,7 +71,7 @@ def check_address(*, tipo_casella: str, address: str, use_cache: bool = True) ->
         return AddressCheck(False, _("Openapi non risponde: riprova tra poco."))
     except errors.OpenapiError as exc:
         return AddressCheck(
-            False, _("Openapi rifiuta l'indirizzo: %(msg)s") % {"msg": exc.message or exc.status}
+            False, _("Openapi rifiuta l'indirizzo: %(msg)s") % {"msg": explain_error(exc).text}
         )
     if available:
         result = AddressCheck(True, _("%(address)s è disponibile.") % {"address": address})

@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from accounts import roles
+from portal import openapi_messages
 from portal.links import absolute_reverse
 
 from ..models import Casella, CasellaCall, Stato
@@ -61,10 +62,12 @@ def notify_failure(call: CasellaCall, message: str, *, credit: bool) -> None:
         % {"address": casella.casella_pec, "holder": _holder(casella)},
         _("%(kind)s non riuscita per %(address)s di %(holder)s.\nMotivo: %(msg)s\n\n%(url)s\n")
         % {
-            "kind": call.get_kind_display(),
+            "kind": call.kind_label,
             "address": casella.casella_pec,
             "holder": _holder(casella),
-            "msg": message,
+            "msg": openapi_messages.explain(
+                message, code=call.error_code, status=call.http_status
+            ).text,
             "url": absolute_reverse("mailboxes:casella_detail", casella.pk),
         },
         None,

@@ -19,11 +19,7 @@ class Boxes(polling.MirrorResource):
     name = "mailboxes"
     model = Casella
     missing_message = gettext_lazy("la casella non compare in GET /pec")
-    min_seconds_setting = "MAILBOX_POLL_MIN_SECONDS"
-    max_seconds_setting = "MAILBOX_POLL_MAX_SECONDS"
-    callback_seconds_setting = "MAILBOX_CALLBACK_POLL_SECONDS"
-    bulk_threshold_setting = "MAILBOX_POLL_BULK_THRESHOLD"
-    claim_max_setting = "MAILBOX_POLL_CLAIM_MAX"
+    settings_prefix = "MAILBOX"
     compare_fields = SUMMARY_FIELDS
     callback_route = "mailboxes:casella_callback"
 

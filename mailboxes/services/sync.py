@@ -19,7 +19,7 @@ from portal.history import Sentence
 from portal.polling import chunks, schedule_poll, set_next_poll
 
 from .. import remote
-from ..models import Casella, Evento, Stato, TipoEvento
+from ..models import Casella, Evento, Gestore, Stato, TipoEvento
 from .history import record
 from .mirror import SUMMARY_FIELDS, apply_remote, effects, merge_remote, summary_differs
 from .notifications import notify_active
@@ -190,7 +190,7 @@ def _link_by_address(
         local = {
             c.casella_pec: c
             for c in Casella.objects.filter(
-                casella_pec__in=list(addresses), remote_id__isnull=True
+                casella_pec__in=list(addresses), remote_id__isnull=True, gestore=Gestore.OPENAPI
             ).exclude(stato=Stato.NON_REGISTRATA)
         }
         for address, summary in addresses.items():

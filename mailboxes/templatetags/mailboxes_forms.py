@@ -3,7 +3,15 @@ and its help text."""
 
 from django import template
 
+from ..choices import TipoCasellaChoices
+
 register = template.Library()
+
+
+@register.filter
+def tipo_label(code: str):
+    """A box type's name for people (STANDARD -> Legalmail Standard)."""
+    return TipoCasellaChoices.label_of(str(code or ""))
 
 
 @register.inclusion_tag("mailboxes/partials/fields.html")

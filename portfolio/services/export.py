@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
-from mailboxes.models import Stato, TipoCasellaChoices, TipoClienteChoices
+from mailboxes.models import Gestore, Stato, TipoCasellaChoices, TipoClienteChoices
 
 #: Rows read from the database at a time.
 CHUNK = 2000
@@ -54,6 +54,7 @@ BOX_COLUMNS = (
     Column(_("Attivata il"), "data_attivazione"),
     Column(_("Rinnovo automatico"), "autorinnovo", _yes_no),
     Column(_("Id Openapi"), "remote_id"),
+    Column(_("Gestore"), "gestore", _label(Gestore.choices)),
 )
 
 #: The holders' columns are the import template's (an export imports back to the same data).
@@ -85,6 +86,7 @@ EXPIRY_COLUMNS = (
     Column(_("Nome"), "titolare__nome"),
     Column(_("Codice fiscale del titolare"), "titolare__codice_fiscale"),
     Column(_("Rinnovo automatico"), "autorinnovo", _yes_no),
+    Column(_("Gestore"), "gestore", _label(Gestore.choices)),
 )
 
 #: Customer type codes and labels, for the template's notes.

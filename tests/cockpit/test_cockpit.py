@@ -66,7 +66,7 @@ def test_accountant_sees_only_their_work(client, office, accountants, credit):
     shown = {k for keys in _keys_by_group(html).values() for k in keys}
     assert shown == p.accountant_boxes
     assert "Beta Srl" not in html and "Gamma Srl" not in html
-    assert 'id="piano-rinnovi"' not in html and "Credito del conto" not in html  # the office's
+    assert 'id="piano-rinnovi"' not in html and "Credito Openapi" not in html  # the office's
 
 
 def test_stuck_and_waiting_days_are_said(client, office, accountants, credit):

@@ -182,7 +182,7 @@ def test_batch_renewal_confirmed_at_once_is_one_intent_per_box(pec, active_box, 
 
     *responses, _ = at_once(*jobs, runner(run_open(**lookup), all_done))
     assert {r.status_code for r in responses} == {302}
-    assert {r["Location"] for r in responses} == {f"{url}?batch={batch}"}
+    assert {r["Location"] for r in responses} == {f"{url}?entro=90&batch={batch}"}
     pages = [text(c.get(r["Location"])) for c, r in zip(clients, responses, strict=True)]
     for page in pages:
         for refusal in REFUSALS:

@@ -58,7 +58,7 @@ def test_renew_two_years_then_revoke_with_the_typed_address(
     expect(page.locator(".timeline")).to_contain_text("Rinnovata per 2 anni")
 
     page.click("#op-revoca")
-    assert "irreversibile" in page.inner_text("#avviso-revoca")
+    assert "ha effetto subito" in page.inner_text("#avviso-revoca")
     page.fill("#id_conferma", "sbagliato@testcert.legalmail.it")
     page.click("#conferma-revoca")
     assert "non corrisponde" in page.inner_text("#revoca-form")

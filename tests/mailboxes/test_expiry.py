@@ -94,7 +94,10 @@ def test_expiry_page_warns_when_the_credit_is_short(pec, boxes, office_client):
     pec.set_credit("50.00")
     page = office_client.get(reverse("mailboxes:scadenze")).content.decode()
     assert 'id="credito-insufficiente"' in page
-    assert "Wallet adjustment" in page  # the recent transactions
+    movements = page[page.index('id="movimenti"') :]
+    assert "Rettifica del conto" in movements  # the recent transactions, in Italian
+    details = r'<details class="dettagli-tecnici">.*?</details>'
+    assert "Wallet adjustment" not in re.sub(details, "", movements, flags=re.S)
 
 
 def test_expiry_page_without_wallet_access(pec, boxes, office_client, settings):

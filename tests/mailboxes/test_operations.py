@@ -218,7 +218,7 @@ def test_insufficient_credit_fails_once_and_alerts_the_staff(
     assert [c["path"] for c in pec.calls()].count(f"/pec/{casella.remote_id}/rinnovo") == 1
     assert len(mailoutbox) == 1
     assert set(mailoutbox[0].to) >= {office_user.email, colleague.email}
-    assert "Insufficient Credit" in mailoutbox[0].body
+    assert "Credito Openapi insufficiente (10,00 €)" in mailoutbox[0].body
     casella.refresh_from_db()
     assert "non riuscita" in casella.eventi.first().testo
 

@@ -120,7 +120,9 @@ def test_revoke_page_wants_the_typed_address(pec, active_box, office_client):
     casella = active_box()
     url = reverse("mailboxes:revoca", args=[casella.pk])
     page = office_client.get(url).content.decode()
-    assert "irreversibile" in page
+    assert "La revoca ha effetto subito." in page and "Per riaverla servirà un rinnovo" in page
+    assert "irreversibile" not in page  # no "irreversible... can be reactivated" contradiction
+    assert 'placeholder=""' in page and 'class="danger"' in page
     key = page.split('name="intent_key" value="', 1)[1].split('"', 1)[0]
     wrong = office_client.post(url, {"conferma": "altro@testcert.legalmail.it", "intent_key": key})
     assert wrong.status_code == 400 and "non corrisponde" in wrong.content.decode()
@@ -303,7 +305,7 @@ def test_confirmation_shows_the_credit_and_warns_when_short(pec, active_box, off
     casella = active_box(tipo="GOLD")
     url = reverse("mailboxes:rinnovo", args=[casella.pk])
     page = office_client.post(url, {"anni": 1, "step": "riepilogo"}).content.decode()
-    assert 'id="credito"' in page and "Non basta" not in page
+    assert 'id="credito"' in page and "Credito Openapi insufficiente" not in page
     pec.set_credit("20.00")
     page = office_client.post(url, {"anni": 1, "step": "riepilogo"}).content.decode()
-    assert "20,00 €" in page and "Non basta" in page
+    assert "20,00 €" in page and "Credito Openapi insufficiente" in page

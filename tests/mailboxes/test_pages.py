@@ -296,9 +296,8 @@ def test_refused_registration_can_be_tried_again(pec, office_client, make_casell
     casella.refresh_from_db()
     assert casella.stato == Stato.NON_REGISTRATA
     page = office_client.get(reverse("mailboxes:casella_detail", args=[casella.pk]))
-    assert (
-        "Insufficient Credit" in page.content.decode() and 'id="riprova"' in page.content.decode()
-    )
+    html = page.content.decode()
+    assert "Credito Openapi insufficiente" in html and 'id="riprova"' in html
     pec.set_credit("100.00")
     key = str(uuid.uuid4())
     url = reverse("mailboxes:casella_retry", args=[casella.pk])

@@ -252,3 +252,25 @@ def test_secrets_stay_out_of_repr_and_errors(fake, make_client):
         client.pec(VAT)
     text = repr(client) + str(info.value) + repr(info.value)
     assert "SECRET" not in text
+
+
+def test_both_clients_stand_on_one_base():
+    from openapi_pec import PecClient
+    from openapi_pec.base import OpenapiClient
+
+    pec = PecClient(pec_url="https://pec.openapi.it/", email="e@x.it", apikey="secret-key")
+    company = CompanyClient(company_url="https://test.company.openapi.com", token="secret-token")
+    assert isinstance(pec, OpenapiClient) and isinstance(company, OpenapiClient)
+    assert repr(pec) == "PecClient(pec_url='https://pec.openapi.it', auth='apikey')"
+    assert repr(company) == (
+        "CompanyClient(company_url='https://test.company.openapi.com', auth='token')"
+    )
+    assert (pec.sandbox, company.sandbox) == (False, True)
+    assert all(
+        s.startswith(("GET:pec.openapi.it/", "POST:", "PATCH:", "DELETE:")) for s in pec.auth.scopes
+    )
+    assert all("company.openapi.com/" in s for s in company.auth.scopes)
+    assert company.transport.user_agent == "openapi-company-client/1.0"
+    for client in (pec, company):
+        with client as same:
+            assert same is client

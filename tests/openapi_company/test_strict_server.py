@@ -59,6 +59,11 @@ def strict():
             f"/IT-stakeholders/{CODE}",
             Reply(200, example("/IT-stakeholders/{vatCode_or_taxCode}", "get", name="synchronous")),
         )
+        server.script(
+            "GET",
+            f"/IT-advanced/{CODE}",
+            Reply(200, example("/IT-advanced/{vatCode_taxCode_or_id}", "get")),
+        )
         server.script("GET", "/monitor", Reply(200, example("/monitor", "get")))
         server.script("POST", "/monitor", Reply(200, example("/monitor", "post")))
         server.script("GET", f"/monitor/{MONITOR}", Reply(200, example("/monitor/{id}", "get")))
@@ -91,6 +96,8 @@ def test_every_operation_on_spec_examples(strict):
         ),
     )
     assert c.closed(CODE) == types.Closure(CODE, False, "60d1bfc731177b0a092cdfc1")
+    profile = c.advanced(CODE)
+    assert (profile.legal_form, profile.activity_status) == ("SP", "ATTIVA")
     people = c.stakeholders(CODE)
     assert people.company_name == "OPENAPI SPA"
     (sole,) = people.with_role(types.RoleCode.AMMINISTRATORE_UNICO)

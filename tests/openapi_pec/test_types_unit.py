@@ -150,3 +150,72 @@ def test_prices():
         assert isinstance(prices.price(op, "SILVER", da="STANDARD"), Decimal)
     with pytest.raises(ValueError):
         prices.price("rinnovo", "STANDARD", anni=0)
+
+
+def test_a_new_result_is_read_by_its_annotations_alone():
+    """The next resource declares its fields; Record.from_raw reads and parses each one."""
+    from dataclasses import dataclass, field
+
+    from openapi_pec.types.parsing import Result, source
+
+    @dataclass(frozen=True)
+    class Check(Result):
+        id: str
+        stato: types.StatoCasella | str
+        tipo: types.TipoCasella | str = ""
+        attivo: bool = False
+        spazio: int | None = None
+        scadenza: dt.date | None = None
+        quando: dt.datetime | None = None
+        costo: Decimal = Decimal("0")
+        timestamp: types.Timestamps = field(default_factory=types.Timestamps)
+        utenti: list[types.Utenza] = field(default_factory=list)
+        nomi: list[str] = field(default_factory=list)
+        creato: dt.datetime | None = field(
+            default=None, metadata=source("createdAt", types.parse_iso)
+        )
+        attivazione: dt.datetime | None = field(
+            default=None, metadata=source(("timestamp", "attivazione"))
+        )
+
+    raw = {
+        "id": 7,
+        "stato": "nuovo_stato",
+        "tipo": "gold",
+        "attivo": 1,
+        "spazio": "512",
+        "scadenza": "01/02/2027",
+        "quando": 1614865504,
+        "costo": "1.50",
+        "timestamp": {"registrazione": 1614865504, "attivazione": 1614865504},
+        "utenti": [{"nome": "luca"}],
+        "nomi": "solo",
+        "createdAt": "2026-01-02T03:04:05Z",
+    }
+    c = Check.from_raw(raw)
+    when = dt.datetime(2021, 3, 4, 13, 45, 4, tzinfo=dt.UTC)
+    assert (c.id, c.stato, c.tipo) == ("7", "nuovo_stato", types.TipoCasella.GOLD)
+    assert (c.attivo, c.spazio, c.scadenza) == (True, 512, dt.date(2027, 2, 1))
+    assert (c.quando, c.costo, c.timestamp.registrazione) == (when, Decimal("1.50"), when)
+    assert [u.nome for u in c.utenti] == ["luca"] and c.nomi == ["solo"]
+    assert c.creato == dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.UTC)
+    assert c.attivazione == when and c.raw is raw
+    empty = Check.from_raw(None)
+    assert (empty.id, empty.stato, empty.tipo, empty.spazio, empty.raw) == ("", None, "", None, {})
+
+
+def test_a_request_requires_the_fields_without_a_default():
+    from dataclasses import dataclass
+
+    from openapi_pec.types.parsing import Request
+
+    @dataclass
+    class Body(Request):
+        nome: str
+        nato: dt.date | str
+        nota: str | None = None
+        tipo: types.TipoCasella | None = None
+
+    assert Body.REQUIRED == ("nome", "nato")
+    assert Body("", dt.date(2020, 1, 2)).to_payload() == {"nome": "", "nato": "02/01/2020"}
+    assert Body("a", "x", tipo=types.TipoCasella.GOLD).to_payload()["tipo"] == "GOLD"

@@ -86,6 +86,8 @@ def patched_pec_spec(server_url: str) -> dict:
     """A COPY of pec.openapi.json with its errata fixed (the shared file is never touched):
     - ``error`` is ``null`` in every success example, but typed integer -> nullable;
     - ``callback`` is ``false`` when absent (RichiestaComunicazionePec example) -> Callback|false;
+    - GET /IT-advanced answers ``data`` as a list of Advanced (its example, like IT-pec's
+      and IT-closed's), typed as one object -> an array of it;
     - servers -> the sandbox URL."""
     spec = copy.deepcopy(json.loads((SPECS / "pec.openapi.json").read_text("utf-8")))
     spec["servers"] = [{"url": server_url}]
@@ -132,6 +134,8 @@ def patched_company_spec(server_url: str) -> dict:
     - managers' ``birthDate`` and ``roleStartDate`` are date-times without an offset in the
       examples (``2020-09-10T00:00:00``), which the RFC 3339 ``date-time`` format refuses ->
       no format;
+    - GET /IT-advanced answers ``data`` as a list of Advanced (its example, like IT-pec's
+      and IT-closed's), typed as one object -> an array of it;
     - servers -> the sandbox URL."""
     spec = copy.deepcopy(json.loads((SPECS / "company.openapi.json").read_text("utf-8")))
     spec["servers"] = [{"url": server_url}]
@@ -160,4 +164,10 @@ def patched_company_spec(server_url: str) -> dict:
     for item in spec["components"]["schemas"]["managers"]["items"]["anyOf"]:
         item["properties"].get("birthDate", {}).pop("format", None)
         item["properties"]["roles"]["items"]["properties"]["roleStartDate"].pop("format", None)
+    advanced = spec["paths"]["/IT-advanced/{vatCode_taxCode_or_id}"]["get"]["responses"]["200"]
+    data = advanced["content"]["application/json"]["schema"]["properties"]["data"]
+    advanced["content"]["application/json"]["schema"]["properties"]["data"] = {
+        "type": "array",
+        "items": data,
+    }
     return spec

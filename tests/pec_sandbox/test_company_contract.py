@@ -25,6 +25,7 @@ USED = {
     ("GET", "/IT-pec/{vatCode_taxCode_or_id}"),
     ("GET", "/IT-stakeholders/{vatCode_or_taxCode}"),
     ("GET", "/IT-closed/{vatCode_taxCode_or_id}"),
+    ("GET", "/IT-advanced/{vatCode_taxCode_or_id}"),
     ("GET", "/monitor"),
     ("POST", "/monitor"),
     ("GET", "/monitor/{id}"),
@@ -68,6 +69,7 @@ def test_every_operation_used_validates_against_the_spec(sandbox, spec, rec):
     assert client.pec(CODE).pec
     assert client.stakeholders(CODE).managers
     assert client.closed(CODE).company_id
+    assert client.advanced(CODE).legal_form
     monitor = client.create_monitor(
         CODE,
         types.Dataset.IT_PEC,

@@ -82,9 +82,11 @@ def test_each_answer_is_charged_at_its_price(sandbox):
     client.pec(ACME)
     client.stakeholders(ACME)
     client.closed(ACME)
+    client.advanced(ACME)
     charged = [(c["operation"], Decimal(c["amount"])) for c in sandbox.charges()]
     assert charged == [
-        (name, LOOKUP_PRICES[name]) for name in ("IT-pec", "IT-stakeholders", "IT-closed")
+        (name, LOOKUP_PRICES[name])
+        for name in ("IT-pec", "IT-stakeholders", "IT-closed", "IT-advanced")
     ]
     assert sandbox.credit() == start - sum(LOOKUP_PRICES.values())
 

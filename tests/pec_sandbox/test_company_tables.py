@@ -58,6 +58,7 @@ def test_paid_calls_document_a_402_with_their_error_number():
     paths = {
         "IT-pec": "/IT-pec/{vatCode_taxCode_or_id}",
         "IT-closed": "/IT-closed/{vatCode_taxCode_or_id}",
+        "IT-advanced": "/IT-advanced/{vatCode_taxCode_or_id}",
         "IT-stakeholders": "/IT-stakeholders/{vatCode_or_taxCode}",
     }
     for name, path in paths.items():

@@ -96,10 +96,43 @@ ID_URLS: dict[str, Builder] = {
     "comunica/<int:pk>/callback/<str:token>/": lambda w: (
         f"/comunica/{w.richiesta.pk}/callback/{'0' * 40}/"
     ),
+    # the compliance pages of a company holder
+    "conformita/impresa/<int:pk>/": lambda w: f"/conformita/impresa/{w.titolare.pk}/",
+    "conformita/impresa/<int:pk>/verifica/": lambda w: (
+        f"/conformita/impresa/{w.titolare.pk}/verifica/"
+    ),
+    "conformita/impresa/<int:pk>/sorveglia/": lambda w: (
+        f"/conformita/impresa/{w.titolare.pk}/sorveglia/"
+    ),
+    "conformita/impresa/<int:pk>/amministratore/": lambda w: (
+        f"/conformita/impresa/{w.titolare.pk}/amministratore/"
+    ),
+    "conformita/impresa/<int:pk>/amministratore/comunica/": lambda w: (
+        f"/conformita/impresa/{w.titolare.pk}/amministratore/comunica/"
+    ),
+    "conformita/campagna/<int:pk>/": lambda w: f"/conformita/campagna/{_campaign(w).pk}/",
+    # Openapi's monitor callback: public, but only with the monitor's secret
+    "conformita/sorveglianza/<int:pk>/callback/<str:token>/": lambda w: (
+        f"/conformita/sorveglianza/{_monitor(w).pk}/callback/{'0' * 40}/"
+    ),
+    # The client's signing link: public, but only with a live link's token (here a wrong one;
+    # test_signing_links_open_only_their_own_step tries real, expired and other boxes' tokens)
+    "firma/<str:token>/": lambda w: f"/firma/{WRONG_TOKEN}/",
+    "firma/<str:token>/modulo.pdf": lambda w: f"/firma/{WRONG_TOKEN}/modulo.pdf",
+    # the office's side of the links (office only)
+    "link-firma/caselle/<int:pk>/": lambda w: f"/link-firma/caselle/{w.casella.pk}/",
+    "link-firma/comunica/<int:pk>/": lambda w: f"/link-firma/comunica/{w.richiesta.pk}/",
+    "link-firma/<int:pk>/revoca/": lambda w: f"/link-firma/{_link(w).link.pk}/revoca/",
+    "link-firma/<int:pk>/reinvia/": lambda w: f"/link-firma/{_link(w).link.pk}/reinvia/",
     # Django admin: staff only; the object ids of the generic admin URLs are built below.
     "admin/r/<path:content_type_id>/<path:object_id>/": lambda w: _view_on_site(w),
     "admin/auth/user/<id>/password/": lambda w: f"/admin/auth/user/{w.assigned.pk}/password/",
-    "admin/^(?P<app_label>auth|axes|mailboxes|comunica)/$": lambda w: "/admin/mailboxes/",
+    "admin/^(?P<app_label>auth|axes|mailboxes|comunica|ledger)/$": lambda w: "/admin/mailboxes/",
+    # a client's statement and printable summary
+    "costi/titolari/<int:pk>/": lambda w: f"/costi/titolari/{w.titolare.pk}/",
+    "costi/titolari/<int:pk>/riepilogo.pdf": lambda w: (
+        f"/costi/titolari/{w.titolare.pk}/riepilogo.pdf"
+    ),
     "admin/(?P<url>.*)$": lambda w: f"/admin/mailboxes/casella/{w.casella.pk}",
 }
 NO_OBJECT: set[str] = set()
@@ -108,8 +141,42 @@ SECRET_URLS = {
     "account/imposta-password/<uidb64>/<token>/",
     "caselle/<int:pk>/callback/<str:token>/",
     "comunica/<int:pk>/callback/<str:token>/",
+    "conformita/sorveglianza/<int:pk>/callback/<str:token>/",
+    "firma/<str:token>/",
+    "firma/<str:token>/modulo.pdf",
 }
+#: The signing link's pages: a wrong token gets the neutral page (404) whoever asks.
+LINK_URLS = {"firma/<str:token>/", "firma/<str:token>/modulo.pdf"}
+WRONG_TOKEN = "W" * 43
 _ADMIN_OBJECT = re.compile(r"^admin/(\w+)/(\w+)/<path:object_id>/(\w*/?)$")
+
+
+def _campaign(w: World):
+    from compliance.models import Campaign, CampaignItem
+
+    campaign, _new = Campaign.objects.get_or_create(key="matrix", created_by=w.office)
+    CampaignItem.objects.get_or_create(campaign=campaign, titolare=w.titolare)
+    return campaign
+
+
+def _monitor(w: World):
+    from compliance.models import Monitor
+
+    return Monitor.objects.get_or_create(
+        titolare=w.titolare, dataset="IT-pec", defaults={"remote_id": "a" * 24}
+    )[0]
+
+
+def _link(w: World):
+    """A live signing link for the world's box (made once per world)."""
+    if not hasattr(w, "signing_link"):
+        from signing import services
+        from signing.models import Scopo
+
+        w.signing_link = services.create_link(
+            scopo=Scopo.ATTIVAZIONE, user=w.office, casella=w.casella
+        )
+    return w.signing_link
 
 
 def _view_on_site(w: World) -> str:
@@ -164,20 +231,32 @@ PLAIN_URLS: dict[str, str] = {
     "caselle/scadenze/": "office",
     "caselle/scadenze/avanzamento/": "office",
     "portafoglio/da-collegare/": "office",
+    "portafoglio/altro-gestore/": "office",
     "portafoglio/importa/": "office",
     "portafoglio/importa/modello/": "office",
+    "portafoglio/importa/registrazioni/": "office",
+    "portafoglio/importa/registrazioni/avanzamento/": "office",
     "portafoglio/esporta/caselle/": "portal",
     "portafoglio/esporta/titolari/": "portal",
     "portafoglio/esporta/scadenze/": "office",
+    "conformita/": "portal",
+    "conformita/verifica/": "office",
+    "conformita/campagna/": "office",
+    "firma/fatto/": "public",
+    "costi/": "portal",
+    "costi/registro/": "office",
+    "costi/registro/riconcilia/": "office",
 }
 _ADMIN_PLAIN = re.compile(r"^admin/")
 #: Sent only by POST (GET answers 405 after the role check).
 POST_ONLY = {
+    "costi/registro/riconcilia/",
     "caselle/sincronizza/",
     "comunica/sincronizza/",
     "account/logout/",
     "i18n/setlang/",
     "account/lingua/",
+    "conformita/verifica/",
 }
 
 
@@ -260,6 +339,9 @@ def _refusals(world: World) -> tuple[int, list[str]]:
 
 
 def test_no_id_url_opens_for_those_who_must_not_see_it(world):
+    from django.core.cache import cache
+
+    cache.clear()  # the link pages' throttling counts per address
     requests, problems = _refusals(world)
     assert not problems, "\n".join(problems)
     figures.record(
@@ -288,6 +370,8 @@ def positive_control(world: World) -> list[str]:
             ok = status == 301
         elif route == "account/imposta-password/<uidb64>/<token>/":
             ok = status == 404  # a token never issued (a real one: mailboxes/test_accountants)
+        elif route in LINK_URLS:
+            ok = status == 404  # a wrong token (test_signing_links_open_only_their_own_step)
         elif route in SECRET_URLS:
             ok = status == 405  # GET; Openapi POSTs (test_the_callback_needs_the_secret)
         elif route in EXPECTED_404 or route in NO_OBJECT:
@@ -387,3 +471,68 @@ def test_the_callback_needs_the_secret(world, sandbox):
     right = callbacks.callback_token(BOXES, world.casella.pk)
     response = c.post(f"/caselle/{world.casella.pk}/callback/{right}/")
     assert response.status_code in (200, 503)  # re-read from Openapi (the fake id: not found)
+
+
+def test_signing_links_open_only_their_own_step(world, settings):
+    """The client's link: anonymous with the live token sees that box and step only; a wrong,
+    expired, revoked or another box's used token gets the one neutral page, for anyone; the
+    office's link actions are refused as every office page is."""
+    import datetime as dt
+
+    from django.core.cache import cache
+    from django.utils import timezone
+
+    from mailboxes.models import Casella
+    from signing import services
+    from signing.models import LinkFirma, Scopo
+
+    cache.clear()
+    settings.SIGNING_LINK_RATE = 1000  # throttling: tests/signing/test_links.py
+    live = _link(world)
+    other_box = Casella.objects.create(
+        titolare=world.other_titolare,
+        remote_id="f" * 24,
+        casella_pec="altra-casella@legalmail.it",
+        tipo_casella="STANDARD",
+        stato="registrata",
+    )
+    other_link = services.create_link(scopo=Scopo.ATTIVAZIONE, user=world.office, casella=other_box)
+    anonymous = client_for(None)
+    page = anonymous.get(other_link.path)
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "altra-casella@legalmail.it" in text
+    assert not leaked(page), leaked(page)  # nothing of the world's box or its holder
+
+    neutral = anonymous.get(f"/firma/{WRONG_TOKEN}/")
+    assert neutral.status_code == 404
+    expired = services.create_link(scopo=Scopo.ATTIVAZIONE, user=world.office, casella=other_box)
+    LinkFirma.objects.filter(pk=expired.link.pk).update(
+        expires_at=timezone.now() - dt.timedelta(minutes=1)
+    )
+    revoked = services.create_link(scopo=Scopo.ATTIVAZIONE, user=world.office, casella=other_box)
+    services.revoke(link=revoked.link, user=world.office)
+    tokens = {
+        "expired": expired.token,
+        "revoked": revoked.token,
+        "replaced": other_link.token,  # revoked by the newer links of the same step
+        "one character changed": live.token[:-1] + ("x" if live.token[-1] != "x" else "y"),
+        "truncated": live.token[:-1],
+        "case changed": live.token.swapcase(),
+    }
+    for label, user in (("anonymous", None), ("accountant", world.other), ("office", world.office)):
+        c = client_for(user)
+        for what, token in tokens.items():
+            for method in ("get", "post"):
+                for suffix in ("", "modulo.pdf"):
+                    if method == "post" and suffix:
+                        continue
+                    r = getattr(c, method)(f"/firma/{token}/{suffix}")
+                    assert (r.status_code, r.content) == (404, neutral.content), (
+                        label,
+                        what,
+                        method,
+                        suffix,
+                    )
+    ok = anonymous.get(live.path)
+    assert ok.status_code == 200 and "leak-marker-box@legalmail.it" in ok.content.decode()

@@ -64,8 +64,19 @@ def assert_hardened(response, where: str) -> None:
     assert "camera=()" in h.get("Permissions-Policy", ""), where
 
 
+def _signing_link(world) -> str:
+    from signing import services
+
+    return services.create_link(scopo="attivazione", user=world.office, casella=world.casella).path
+
+
 def test_security_headers_on_real_pages(world):
+    link = _signing_link(world)
     pages = [
+        # the client's signing link (no login), its neutral page and its end state
+        (Client(), link, 200),
+        (Client(), f"/firma/{'W' * 43}/", 404),
+        (Client(), "/firma/fatto/", 200),
         (Client(), "/account/login/", 200),
         (Client(), "/caselle/", 302),
         (logged_in(world.office), "/caselle/", 200),
@@ -94,7 +105,15 @@ def test_pages_carry_no_inline_script(world):
     import re
 
     c = logged_in(world.office)
-    for url in ("/caselle/", f"/caselle/{world.casella.pk}/", "/caselle/nuova/", "/comunica/"):
+    link = _signing_link(world)
+    for url in (
+        "/caselle/",
+        f"/caselle/{world.casella.pk}/",
+        "/caselle/nuova/",
+        "/comunica/",
+        link,
+        "/firma/fatto/",
+    ):
         html = c.get(url).content.decode()
         assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", html), f"inline <script> on {url}"
         assert not re.search(r"\son[a-z]+\s*=", html), f"inline event handler on {url}"

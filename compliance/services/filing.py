@@ -1,0 +1,144 @@
+"""Filing the director's PEC (comunica_pec with ``pec_amministratore``) through the comunica
+app's own creation service, one company at a time or as a campaign for many: one
+at-most-once intent per company (ComunicaCall, portal/remote_calls.py), the total cost shown
+before, the progress read from the requests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from comunica.forms import RichiestaForm
+from comunica.services import creation
+from mailboxes.models import Casella, Titolare
+from openapi_pec.types import Qualifica
+
+from ..choices import Kind
+from ..models import Campaign, CampaignItem, CompanyCheck, Finding
+from .findings import LIVE
+
+
+@dataclass
+class Filing:
+    """What the comunica request for one company's director would hold."""
+
+    titolare: Titolare
+    director_box: Casella | None
+    data: dict
+    problem: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.problem
+
+
+def director_box(check: CompanyCheck) -> tuple[Titolare | None, Casella | None]:
+    cf = (check.director or {}).get("codice_fiscale", "")
+    person = Titolare.objects.filter(codice_fiscale__iexact=cf).first() if cf else None
+    box = None
+    if person is not None:
+        box = person.caselle.filter(stato__in=LIVE).order_by("-created_at").first()
+    return person, box
+
+
+def filing_for(titolare: Titolare) -> Filing:
+    """The request's fields, prefilled from the company, its registered PEC, the director
+    (from the Registro Imprese) and the director's box and holder in the portal."""
+    check = CompanyCheck.objects.filter(titolare=titolare).first()
+    if check is None or not check.director:
+        return Filing(titolare, None, {}, _("Nessun amministratore noto: verificare l'impresa."))
+    director = check.director
+    person, box = director_box(check)
+    if box is None:
+        return Filing(titolare, None, {}, _("L'amministratore non ha ancora una PEC nel portale."))
+    company_box = titolare.caselle.filter(stato="evasa").order_by("-created_at").first()
+    requester = getattr(box, "richiedente", None)
+    data = {
+        "pec_amministratore": "1",
+        "titolare": titolare.pk,
+        "casella": box.pk,
+        "casella_pec": box.casella_pec,
+        "pec_impresa": check.registered_pec or (company_box.casella_pec if company_box else ""),
+        "ragione_sociale": titolare.denominazione or titolare.display_name,
+        "cf_piva": titolare.partita_iva or titolare.codice_fiscale,
+        "comune": titolare.comune,
+        "provincia": titolare.provincia,
+        "nome": director.get("nome", ""),
+        "cognome": director.get("cognome", ""),
+        "cf": director.get("codice_fiscale", ""),
+        "qualifica": Qualifica.AMMINISTRATORE.value,
+        "email": person.email or (requester.email if requester else "") or titolare.email,
+        "cellulare": person.telefono
+        or (requester and (requester.cellulare or requester.telefono))
+        or "",
+    }
+    return Filing(titolare, box, data)
+
+
+def validated(filing: Filing) -> tuple[dict | None, str]:
+    """The request's model data as the comunica form accepts it, or why not."""
+    form = RichiestaForm(filing.data)
+    if not form.is_valid():
+        fields = ", ".join(str(form.fields[f].label) for f in form.errors if f in form.fields)
+        return None, _("Dati mancanti o non validi: %(fields)s.") % {"fields": fields or "—"}
+    return {k: v for k, v in form.cleaned_data.items() if k not in ("titolare", "casella")}, ""
+
+
+def candidates(holders) -> list[Filing]:
+    """The companies whose director has a PEC of their own in the portal, not filed yet."""
+    pks = Finding.objects.filter(kind=Kind.DIRECTOR_PEC_TO_FILE, titolare__in=holders).values_list(
+        "titolare", flat=True
+    )
+    out = []
+    for titolare in Titolare.objects.filter(pk__in=pks).order_by("denominazione"):
+        filing = filing_for(titolare)
+        if filing.ok:
+            _data, filing.problem = validated(filing)
+        out.append(filing)
+    return out
+
+
+def total_cost(count: int) -> Decimal:
+    return creation.price() * count
+
+
+def start_campaign(*, titolari: list[Titolare], user, key: str) -> Campaign:
+    """Record the campaign and, per company, its comunica request and POST intent (sent at
+    most once by the comunica app's task). The same ``key`` again (a double submit) gives back
+    the campaign recorded first, with no new request."""
+    existing = Campaign.objects.filter(key=key).first()
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            campaign = Campaign.objects.create(
+                key=key, created_by=user, price_each=creation.price()
+            )
+    except IntegrityError:
+        return Campaign.objects.get(key=key)
+    for titolare in titolari:
+        item = CampaignItem(campaign=campaign, titolare=titolare)
+        filing = filing_for(titolare)
+        data, problem = validated(filing) if filing.ok else (None, filing.problem)
+        if data is None:
+            item.problem = problem
+            item.save()
+            continue
+        try:
+            created = creation.create_richiesta(
+                data=data,
+                user=user,
+                intent_key=f"compliance:{key}:{titolare.pk}",
+                titolare=titolare,
+                casella=filing.director_box,
+            )
+        except ValidationError as exc:
+            item.problem = " ".join(exc.messages)
+        else:
+            item.richiesta = created.richiesta
+        item.save()
+    return campaign

@@ -1,0 +1,214 @@
+"""The findings: each client company's registered PEC and director compared with what the
+portal knows (its boxes, its holders, its comunica requests), one Finding per company and kind.
+
+Computed for the whole portfolio at once (a PEC shared by two companies, or a director's PEC
+equal to another company's, is only seen across companies) from the stored CompanyChecks: no
+Openapi call here."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from comunica.models import RichiestaComunicazione, StatoRichiesta
+from mailboxes.choices import Stato
+from mailboxes.models import Casella, Titolare
+
+from ..choices import Kind
+from ..models import CompanyCheck, Finding
+from .checks import check_portfolio, company_holders
+
+#: Boxes that are (or are becoming) someone's PEC.
+LIVE = (Stato.NUOVA, Stato.REGISTRATA, Stato.IN_EVASIONE, Stato.EVASA, Stato.DOCUMENTI_ERRATI)
+#: Boxes that no longer receive anything.
+DEAD = (Stato.REVOCATA, Stato.CHIUSA)
+
+
+@dataclass
+class Found:
+    kind: Kind
+    casella: Casella | None = None
+    params: dict = field(default_factory=dict)
+
+
+def _address(value: str) -> str:
+    return (value or "").strip().lower()
+
+
+class Portfolio:
+    """What the portal knows, read once for every company."""
+
+    def __init__(self, today: dt.date):
+        self.today = today
+        self.holders = list(company_holders().select_related("compliance_check"))
+        self.checks = {
+            t.pk: t.compliance_check for t in self.holders if hasattr(t, "compliance_check")
+        }
+        boxes = list(Casella.objects.exclude(titolare=None).select_related("titolare"))
+        self.box_by_address = {_address(b.casella_pec): b for b in boxes}
+        self.live_boxes: dict[int, list[Casella]] = defaultdict(list)
+        for box in boxes:
+            if box.stato in LIVE:
+                self.live_boxes[box.titolare_id].append(box)
+        company_ids = {t.pk for t in self.holders}
+        self.registered_by: dict[str, list[Titolare]] = defaultdict(list)
+        for t in self.holders:
+            check = self.checks.get(t.pk)
+            if check and check.registered_pec and not check.error and not check.ceased:
+                self.registered_by[_address(check.registered_pec)].append(t)
+        #: Every company PEC the portal knows: registered ones and the companies' own boxes.
+        self.company_pecs = set(self.registered_by) | {
+            _address(b.casella_pec) for b in boxes if b.titolare_id in company_ids
+        }
+        director_cfs = {
+            c.director["codice_fiscale"].upper()
+            for c in self.checks.values()
+            if c.director and c.director.get("codice_fiscale")
+        }
+        self.people = {
+            t.codice_fiscale.upper(): t
+            for t in Titolare.objects.filter(codice_fiscale__in=director_cfs)
+        }
+        self.office_pecs = {_address(a) for a in settings.COMPLIANCE_OFFICE_PECS}
+
+    def filed_director_pecs(self, titolare: Titolare) -> set[str]:
+        codes = {c for c in (titolare.partita_iva, titolare.codice_fiscale) if c}
+        return {
+            _address(a)
+            for a in RichiestaComunicazione.objects.filter(
+                cf_piva__in=codes, pec_amministratore=True
+            )
+            .exclude(stato=StatoRichiesta.NON_INVIATA)
+            .values_list("casella_pec", flat=True)
+        }
+
+
+def _expired(box: Casella, today: dt.date) -> bool:
+    return box.stato in DEAD or (box.data_scadenza is not None and box.data_scadenza < today)
+
+
+def company_findings(titolare: Titolare, p: Portfolio) -> list[Found]:
+    check: CompanyCheck | None = p.checks.get(titolare.pk)
+    if check is None:
+        return []
+    if check.error:
+        return [Found(Kind.CHECK_FAILED, params={"error": check.error})]
+    if check.ceased:
+        return [Found(Kind.CEASED, params={"boxes": len(p.live_boxes.get(titolare.pk, []))})]
+    out: list[Found] = []
+    own = p.live_boxes.get(titolare.pk, [])
+    active = [b for b in own if b.stato == Stato.EVASA and not _expired(b, p.today)]
+    registered = _address(check.registered_pec)
+    if not registered:
+        out.append(Found(Kind.PEC_MISSING, casella=active[0] if active else None))
+    else:
+        if registered in p.office_pecs:
+            out.append(Found(Kind.PEC_OFFICE, params={"pec": registered}))
+        others = [t for t in p.registered_by.get(registered, []) if t.pk != titolare.pk]
+        if others:
+            out.append(
+                Found(
+                    Kind.PEC_SHARED,
+                    params={"pec": registered, "others": [t.display_name for t in others]},
+                )
+            )
+        box = p.box_by_address.get(registered)
+        if box is not None and _expired(box, p.today):
+            out.append(Found(Kind.PEC_BOX_INACTIVE, casella=box, params={"pec": registered}))
+        elif (
+            box is not None
+            and box.data_scadenza is not None
+            and box.data_scadenza <= p.today + dt.timedelta(days=settings.COMPLIANCE_EXPIRING_DAYS)
+        ):
+            out.append(
+                Found(
+                    Kind.PEC_BOX_EXPIRING,
+                    casella=box,
+                    params={"pec": registered, "expires": box.data_scadenza.isoformat()},
+                )
+            )
+        if active and registered not in {_address(b.casella_pec) for b in active}:
+            out.append(
+                Found(
+                    Kind.PEC_NOT_MANAGED,
+                    casella=active[0],
+                    params={"pec": registered, "managed": active[0].casella_pec},
+                )
+            )
+    out.extend(director_findings(titolare, check, p, registered, own))
+    return out
+
+
+def director_findings(titolare, check, p: Portfolio, registered: str, own) -> list[Found]:
+    director = check.director
+    if not (check.director_obliged and director):
+        return []
+    name = f"{director.get('nome', '')} {director.get('cognome', '')}".strip()
+    params = {
+        "director": name,
+        "role": director.get("role", ""),
+        "deadline": settings.COMPLIANCE_DIRECTOR_DEADLINE.isoformat(),
+    }
+    person = p.people.get(str(director.get("codice_fiscale", "")).upper())
+    boxes = [b for b in p.live_boxes.get(person.pk, [])] if person else []
+    if not boxes:
+        return [Found(Kind.DIRECTOR_NO_PEC, params=params)]
+    if p.today >= settings.COMPLIANCE_DIRECTOR_DISTINCT_FROM:
+        company_pecs = p.company_pecs
+    else:
+        company_pecs = {registered} | {_address(b.casella_pec) for b in own}
+    distinct = [b for b in boxes if _address(b.casella_pec) not in company_pecs]
+    if not distinct:
+        return [
+            Found(
+                Kind.DIRECTOR_PEC_NOT_DISTINCT,
+                casella=boxes[0],
+                params={**params, "pec": boxes[0].casella_pec},
+            )
+        ]
+    filed = p.filed_director_pecs(titolare)
+    if not any(_address(b.casella_pec) in filed for b in distinct):
+        box = distinct[0]
+        params = {**params, "pec": box.casella_pec}
+        return [Found(Kind.DIRECTOR_PEC_TO_FILE, casella=box, params=params)]
+    return []
+
+
+def compute_findings(*, today: dt.date | None = None) -> dict[str, int]:
+    """Recompute every company's findings and store them: a finding still there keeps its row
+    (and since when it is known), one solved goes, a new one is added. Returns counts by kind."""
+    p = Portfolio(today or timezone.localdate())
+    wanted: dict[tuple[int, str], Found] = {}
+    for titolare in p.holders:
+        for found in company_findings(titolare, p):
+            wanted.setdefault((titolare.pk, str(found.kind)), found)
+    counts: dict[str, int] = defaultdict(int)
+    with transaction.atomic():
+        existing = {(f.titolare_id, f.kind): f for f in Finding.objects.select_for_update()}
+        for key, row in existing.items():
+            if key not in wanted:
+                row.delete()
+        for (holder_pk, kind), found in wanted.items():
+            counts[kind] += 1
+            row = existing.get((holder_pk, kind))
+            if row is None:
+                Finding.objects.create(
+                    titolare_id=holder_pk, kind=kind, casella=found.casella, params=found.params
+                )
+            elif row.params != found.params or row.casella_id != (
+                found.casella.pk if found.casella else None
+            ):
+                row.params, row.casella = found.params, found.casella
+                row.save(update_fields=["params", "casella"])
+    return dict(counts)
+
+
+def refresh(*, refresh: bool = False) -> dict[str, int]:
+    """The task's work: check the companies (cache permitting), then recompute."""
+    check_portfolio(refresh=refresh)
+    return compute_findings()
