@@ -280,8 +280,9 @@ ID_DOCUMENT_RETENTION_DAYS = _read(env.int, "ID_DOCUMENT_RETENTION_DAYS", 30)
 # while Openapi may still need them: activation being sent, or the box in_evasione).
 ID_DOCUMENT_MAX_AGE_DAYS = _read(env.int, "ID_DOCUMENT_MAX_AGE_DAYS", 90)
 EXPIRY_REMINDER_DAYS = _read(env.list, "EXPIRY_REMINDER_DAYS", [60, 30, 7], cast=int)
-# The VAT rate (percent) of the clients' cost statements (ledger/services/markup.py).
-LEDGER_IVA_PERCENT = _read(env.float, "LEDGER_IVA_PERCENT", 22.0)
+# The IVA (percent) on Openapi's net prices and on the clients' statements: every paid
+# confirmation (mailboxes/operations/pricing.py) and the ledger (ledger/services/markup.py).
+IVA_PERCENT = _read(env.float, "IVA_PERCENT", 22.0)
 
 # --- Openapi --------------------------------------------------------------------------------
 OPENAPI_TOKEN = _read(env.str, "OPENAPI_TOKEN", "")

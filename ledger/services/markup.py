@@ -26,8 +26,8 @@ def cents(value: Decimal) -> Decimal:
 
 
 def iva_percent() -> Decimal:
-    """The VAT rate applied to the statements (LEDGER_IVA_PERCENT, 22 by default)."""
-    return Decimal(str(settings.LEDGER_IVA_PERCENT))
+    """The IVA applied to the statements (IVA_PERCENT, 22 by default)."""
+    return Decimal(str(settings.IVA_PERCENT))
 
 
 @dataclass(frozen=True)

@@ -180,7 +180,7 @@ def test_the_ledger_page_points_at_charges_without_a_holder(office_client, holde
 
 
 def test_the_vat_rate_is_a_setting(holder, entry, settings):
-    settings.LEDGER_IVA_PERCENT = "10"
+    settings.IVA_PERCENT = "10"
     gamma = holder("Gamma")
     entry(gamma, "100.00")
     p = statement.prospetto(gamma, this_month())
