@@ -104,40 +104,43 @@ def todo(user, *, now: dt.datetime | None = None, both: common.Shared | None = N
         if low is not None:
             ufficio.append(low)
 
-    groups[Turno.COMMERCIALISTA].kinds.append(
-        entries.kind(
+    # boxes waiting for the signed form: the accountant's move when the holder has one
+    with_accountant = Exists(holder_accountants())
+    for turno, key, label, counted, holders, waited in (
+        (
+            Turno.COMMERCIALISTA,
             "documenti_da_caricare",
             _("Moduli firmati da caricare"),
-            counts["registrata_commercialista"],
-            waiting.filter(Exists(holder_accountants())),
-            lambda c, m: (
-                _(
-                    "Fai firmare il modulo al cliente e carica i documenti "
-                    "(in attesa da %(days)d giorni)."
-                )
-                % {"days": days(m, now)}
+            "registrata_commercialista",
+            with_accountant,
+            _(
+                "Fai firmare il modulo al cliente e carica i documenti "
+                "(in attesa da %(days)d giorni)."
             ),
-            since=since_registration,
-            all_url=boxes_list_url(stato=Stato.REGISTRATA),
-        )
-    )
-    groups[Turno.CLIENTE].kinds.append(
-        entries.kind(
+        ),
+        (
+            Turno.CLIENTE,
             "firma_attesa",
             _("Firma del cliente attesa"),
-            counts["registrata_cliente"],
-            waiting.filter(~Exists(holder_accountants())),
-            lambda c, m: (
-                _(
-                    "Firma del modulo attesa da %(days)d giorni: sollecita il cliente, "
-                    "poi carica i documenti."
-                )
-                % {"days": days(m, now)}
+            "registrata_cliente",
+            ~with_accountant,
+            _(
+                "Firma del modulo attesa da %(days)d giorni: sollecita il cliente, "
+                "poi carica i documenti."
             ),
-            since=since_registration,
-            all_url=boxes_list_url(stato=Stato.REGISTRATA),
+        ),
+    ):
+        groups[turno].kinds.append(
+            entries.kind(
+                key,
+                label,
+                counts[counted],
+                waiting.filter(holders),
+                lambda c, m, waited=waited: waited % {"days": days(m, now)},
+                since=since_registration,
+                all_url=boxes_list_url(stato=Stato.REGISTRATA),
+            )
         )
-    )
     if office:
         groups[Turno.CLIENTE].kinds.append(procura_awaited(user, both.comunica, now))
 
