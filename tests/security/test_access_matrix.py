@@ -123,7 +123,12 @@ ID_URLS: dict[str, Builder] = {
     # Django admin: staff only; the object ids of the generic admin URLs are built below.
     "admin/r/<path:content_type_id>/<path:object_id>/": lambda w: _view_on_site(w),
     "admin/auth/user/<id>/password/": lambda w: f"/admin/auth/user/{w.assigned.pk}/password/",
-    "admin/^(?P<app_label>auth|axes|mailboxes|comunica)/$": lambda w: "/admin/mailboxes/",
+    "admin/^(?P<app_label>auth|axes|mailboxes|comunica|ledger)/$": lambda w: "/admin/mailboxes/",
+    # a client's statement and printable summary
+    "costi/titolari/<int:pk>/": lambda w: f"/costi/titolari/{w.titolare.pk}/",
+    "costi/titolari/<int:pk>/riepilogo.pdf": lambda w: (
+        f"/costi/titolari/{w.titolare.pk}/riepilogo.pdf"
+    ),
     "admin/(?P<url>.*)$": lambda w: f"/admin/mailboxes/casella/{w.casella.pk}",
 }
 NO_OBJECT: set[str] = set()
@@ -230,10 +235,14 @@ PLAIN_URLS: dict[str, str] = {
     "conformita/verifica/": "office",
     "conformita/campagna/": "office",
     "firma/fatto/": "public",
+    "costi/": "portal",
+    "costi/registro/": "office",
+    "costi/registro/riconcilia/": "office",
 }
 _ADMIN_PLAIN = re.compile(r"^admin/")
 #: Sent only by POST (GET answers 405 after the role check).
 POST_ONLY = {
+    "costi/registro/riconcilia/",
     "caselle/sincronizza/",
     "comunica/sincronizza/",
     "account/logout/",
