@@ -449,6 +449,11 @@ PORTAL_NAME = _("Portale PEC")
 # The portal's public address (https://pec.studio.example): absolute links in e-mails, and the
 # URL Openapi calls back on status changes. Empty: relative links, no callbacks (polling only).
 PORTAL_PUBLIC_URL = _read(env.str, "PORTAL_PUBLIC_URL", "")
+# Where the links in e-mails point (portal.links): the public address; in the demo, without
+# one, this machine's `make run` (PORT, 8000 by default), so that a link in a printed e-mail opens.
+PORTAL_LINK_URL = PORTAL_PUBLIC_URL or (
+    f"http://127.0.0.1:{_read(env.int, 'PORT', 8000)}" if DEMO_MODE else ""
+)
 
 # --- Signing links (the holder signs and uploads from a link, without an account) ---------
 # The office's name in the link's e-mail and page (empty: PORTAL_NAME).
