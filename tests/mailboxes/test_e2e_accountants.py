@@ -26,7 +26,8 @@ def test_office_invites_an_accountant_who_logs_in_to_their_holder(
     assert "Invito inviato a carla@studio.example" in page.locator("main").inner_text()
 
     [mail] = mailoutbox
-    path = re.search(r"https?://[^/\s]+(/account/imposta-password/\S+)", mail.body).group(1)
+    # absolute with the public address (or the demo's); relative without one (as under CI)
+    path = re.search(r"(?:https?://[^/\s]+)?(/account/imposta-password/\S+)", mail.body).group(1)
     page.locator("details.dropdown summary").click()
     with page.expect_navigation():
         page.get_by_role("button", name="Esci").click()
