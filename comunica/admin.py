@@ -3,7 +3,13 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.utils.translation import gettext_lazy as _
 
 from openapi_pec import errors
-from portal.admin_base import ReadOnlyInline, RemoteCallAdmin, RemoteCallInline, refresh_action
+from portal.admin_base import (
+    MIRROR_FIELDS,
+    ReadOnlyInline,
+    RemoteCallAdmin,
+    RemoteCallInline,
+    refresh_action,
+)
 
 from .models import ComunicaCall, Evento, ProcuraFirmata, RichiestaComunicazione
 from .services.polling import refresh_richiesta
@@ -16,11 +22,7 @@ REMOTE_FIELDS = (
     "documenti_registro_imprese",
     "remote_timestamp",
     "owner",
-    "last_payload",
-    "last_synced_at",
-    "last_error",
-    "next_poll_at",
-    "poll_interval",
+    *MIRROR_FIELDS,
     "evasa_at",
     "importata",
     "created_by",
