@@ -328,8 +328,6 @@ class ComunicaCall(RemoteCall):
     )
 
     class Meta(RemoteCall.Meta):
-        verbose_name = _("chiamata Openapi")
-        verbose_name_plural = _("chiamate Openapi")
         indexes = [models.Index(fields=["state", "next_attempt_at"], name="comunica_call_due")]
         ordering = ["-created_at"]
 

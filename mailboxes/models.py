@@ -404,8 +404,6 @@ class CasellaCall(RemoteCall):
         return str(_PLAIN_KINDS.get(self.kind, self.kind))
 
     class Meta(RemoteCall.Meta):
-        verbose_name = _("chiamata Openapi")
-        verbose_name_plural = _("chiamate Openapi")
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["state", "next_attempt_at"], name="mb_call_due_idx")]
         constraints = [
