@@ -3,13 +3,8 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.utils.translation import gettext_lazy as _
 
 from openapi_pec import errors
-from portal.admin_base import (
-    MIRROR_FIELDS,
-    ReadOnlyInline,
-    RemoteCallAdmin,
-    RemoteCallInline,
-    refresh_action,
-)
+from portal.admin_base import ReadOnlyInline, RemoteCallAdmin, RemoteCallInline, refresh_action
+from portal.mirror import SYNC_FIELDS
 
 from .models import ComunicaCall, Evento, ProcuraFirmata, RichiestaComunicazione
 from .services.polling import refresh_richiesta
@@ -22,7 +17,7 @@ REMOTE_FIELDS = (
     "documenti_registro_imprese",
     "remote_timestamp",
     "owner",
-    *MIRROR_FIELDS,
+    *SYNC_FIELDS,
     "evasa_at",
     "importata",
     "created_by",

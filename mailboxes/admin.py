@@ -1,13 +1,8 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
-from portal.admin_base import (
-    MIRROR_FIELDS,
-    ReadOnlyInline,
-    RemoteCallAdmin,
-    RemoteCallInline,
-    refresh_action,
-)
+from portal.admin_base import ReadOnlyInline, RemoteCallAdmin, RemoteCallInline, refresh_action
+from portal.mirror import SYNC_FIELDS
 
 from . import admin_operations, tasks
 from .forms import TitolareForm
@@ -30,7 +25,7 @@ REMOTE_FIELDS = (
     "ts_scadenza",
     "ts_revoca",
     "evasa_at",
-    *MIRROR_FIELDS,
+    *SYNC_FIELDS,
     "importata",
     "created_at",
     "updated_at",

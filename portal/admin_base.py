@@ -11,17 +11,6 @@ from django.utils.translation import gettext as _
 
 from openapi_pec import errors
 
-#: The remote-mirror fields (portal/mirror.py) an object's admin page shows read-only: Openapi's
-#: last answer, when it was read and when it is read again. Each app adds its object's own.
-MIRROR_FIELDS = (
-    "last_payload",
-    "last_synced_at",
-    "poll_failures",
-    "last_error",
-    "next_poll_at",
-    "poll_interval",
-)
-
 
 class ReadOnlyInline(admin.TabularInline):
     """Rows shown under their object, never added, edited or deleted here."""
