@@ -57,6 +57,10 @@ class Charge:
     assumed: bool
 
     @property
+    def vat_percent(self) -> Decimal:
+        return vat_rate() * 100
+
+    @property
     def credit_known(self) -> bool:
         return self.credit is not None
 
