@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from openapi_pec import errors
 from portal.admin_base import ReadOnlyInline, RemoteCallAdmin, RemoteCallInline, refresh_action
+from portal.mirror import SYNC_FIELDS
 
 from .models import ComunicaCall, Evento, ProcuraFirmata, RichiestaComunicazione
 from .services.polling import refresh_richiesta
@@ -16,11 +17,7 @@ REMOTE_FIELDS = (
     "documenti_registro_imprese",
     "remote_timestamp",
     "owner",
-    "last_payload",
-    "last_synced_at",
-    "last_error",
-    "next_poll_at",
-    "poll_interval",
+    *SYNC_FIELDS,
     "evasa_at",
     "importata",
     "created_by",

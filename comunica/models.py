@@ -20,7 +20,7 @@ from portal.history import HistoryLine
 from portal.mirror import RemoteMirror
 from portal.remote_calls import RemoteCall
 from portal.search import Searchable
-from portal.turno import Turno
+from portal.turno import ByStatus, Turno, stato_is
 
 from . import validators
 
@@ -102,13 +102,10 @@ class QualificaChoices(models.TextChoices):
     TITOLARE = Qualifica.TITOLARE.value, _("Titolare")
 
 
-def _stato_is(value: str) -> property:
-    """A flag of the status (``casella.is_active``): pages ask these, not the status values."""
-    return property(lambda self: self.stato == value)
-
-
-class RichiestaComunicazione(Searchable, RemoteMirror):
+class RichiestaComunicazione(ByStatus, Searchable, RemoteMirror):
     """A request to register a company's (or its director's) PEC at the Registro Imprese."""
+
+    turn_by_status, badge_by_status, moving_statuses = TURNO, BADGE, MOVING
 
     casella_pec = models.EmailField(_("PEC da comunicare"), max_length=254, db_index=True)
     pec_amministratore = models.BooleanField(
@@ -198,28 +195,16 @@ class RichiestaComunicazione(Searchable, RemoteMirror):
         return f"{self.casella_pec} ({self.ragione_sociale})"
 
     @property
-    def turno(self) -> str:
-        return TURNO.get(self.stato, Turno.NESSUNO)
-
-    @property
-    def badge(self) -> str:
-        return BADGE.get(self.stato, "")
-
-    @property
-    def is_moving(self) -> bool:
-        return self.stato in MOVING
-
-    @property
     def can_upload(self) -> bool:
         return bool(self.remote_id) and self.stato == StatoRichiesta.IN_ATTESA_DI_DOCUMENTI
 
     # Where the request is, for the pages (they ask these, not the status values).
-    is_sending = _stato_is(StatoRichiesta.NUOVA)
-    send_failed = _stato_is(StatoRichiesta.NON_INVIATA)
-    awaits_procura = _stato_is(StatoRichiesta.CODICE_IN_RICHIESTA)
-    awaits_documents = _stato_is(StatoRichiesta.IN_ATTESA_DI_DOCUMENTI)
-    documents_uploaded = _stato_is(StatoRichiesta.DOCUMENTI_CARICATI)
-    is_done = _stato_is(StatoRichiesta.COMUNICAZIONE_EVASA)
+    is_sending = stato_is(StatoRichiesta.NUOVA)
+    send_failed = stato_is(StatoRichiesta.NON_INVIATA)
+    awaits_procura = stato_is(StatoRichiesta.CODICE_IN_RICHIESTA)
+    awaits_documents = stato_is(StatoRichiesta.IN_ATTESA_DI_DOCUMENTI)
+    documents_uploaded = stato_is(StatoRichiesta.DOCUMENTI_CARICATI)
+    is_done = stato_is(StatoRichiesta.COMUNICAZIONE_EVASA)
 
     @property
     def step(self) -> int:
@@ -328,8 +313,6 @@ class ComunicaCall(RemoteCall):
     )
 
     class Meta(RemoteCall.Meta):
-        verbose_name = _("chiamata Openapi")
-        verbose_name_plural = _("chiamate Openapi")
         indexes = [models.Index(fields=["state", "next_attempt_at"], name="comunica_call_due")]
         ordering = ["-created_at"]
 

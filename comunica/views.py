@@ -339,9 +339,7 @@ PAGES = MirrorPages(
     noun="richiesta",
     get=_richiesta,
     context=_status_context,
-    detail_template="comunica/richiesta_detail.html",
     status_template="comunica/_status.html",
-    status_name="richiesta_status",
     refresh=polling.refresh_richiesta,
     retry=lambda richiesta, **intent: creation.retry_create(richiesta=richiesta, **intent),
     retried=gettext_lazy("Nuovo invio a Openapi in corso."),
@@ -350,7 +348,6 @@ PAGES = MirrorPages(
     synced=gettext_lazy(
         "Sincronizzazione con Openapi avviata: le richieste compariranno tra pochi secondi."
     ),
-    sync_name="sync",
     viewer=office_required,
     office=office_required,
 )

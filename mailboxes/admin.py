@@ -2,6 +2,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from portal.admin_base import ReadOnlyInline, RemoteCallAdmin, RemoteCallInline, refresh_action
+from portal.mirror import SYNC_FIELDS
 
 from . import admin_operations, tasks
 from .forms import TitolareForm
@@ -24,12 +25,7 @@ REMOTE_FIELDS = (
     "ts_scadenza",
     "ts_revoca",
     "evasa_at",
-    "last_payload",
-    "last_synced_at",
-    "poll_failures",
-    "last_error",
-    "next_poll_at",
-    "poll_interval",
+    *SYNC_FIELDS,
     "importata",
     "created_at",
     "updated_at",

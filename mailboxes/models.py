@@ -25,7 +25,7 @@ from portal.history import HistoryLine
 from portal.mirror import RemoteMirror
 from portal.remote_calls import RemoteCall
 from portal.search import Searchable
-from portal.turno import Turno
+from portal.turno import ByStatus, Turno, stato_is
 
 from . import validators
 from .choices import (
@@ -111,13 +111,10 @@ def _document_path(instance, filename: str) -> str:
     return f"documenti/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.pdf"
 
 
-def _stato_is(value: str) -> property:
-    """A flag of the status (``casella.is_active``): pages ask these, not the status values."""
-    return property(lambda self: self.stato == value)
-
-
-class Casella(RemoteMirror):
+class Casella(ByStatus, RemoteMirror):
     """A PEC box, mirroring Openapi's Casella."""
+
+    turn_by_status, badge_by_status, moving_statuses = TURNO, BADGE, MOVING
 
     titolare = models.ForeignKey(
         Titolare,
@@ -203,10 +200,6 @@ class Casella(RemoteMirror):
         return self.casella_pec
 
     @property
-    def is_moving(self) -> bool:
-        return self.stato in MOVING
-
-    @property
     def managed(self) -> bool:
         """Managed through Openapi (else a box of another provider, only recorded here)."""
         return self.gestore == Gestore.OPENAPI
@@ -215,13 +208,13 @@ class Casella(RemoteMirror):
     def badge(self) -> str:
         if self.turno == Turno.COMMERCIALISTA:
             return "turn-commercialista"
-        return BADGE.get(self.stato, "")
+        return super().badge
 
     @property
     def turno(self) -> str:
         """Whose move it is (:data:`TURNO`); ``con_commercialista`` may be annotated by a list
         (mailboxes.selectors.with_turno), else it is read here."""
-        turno = TURNO.get(self.stato, Turno.NESSUNO)
+        turno = super().turno
         if turno != Turno.CLIENTE:
             return turno
         assisted = getattr(self, "con_commercialista", None)
@@ -238,12 +231,12 @@ class Casella(RemoteMirror):
         return bool(self.remote_id) and self.stato in ACTIVATABLE
 
     # Where the box is in its life, for the pages (they ask these, not the status values).
-    is_registering = _stato_is(Stato.NUOVA)
-    registration_failed = _stato_is(Stato.NON_REGISTRATA)
-    awaits_documents = _stato_is(Stato.REGISTRATA)
-    documents_refused = _stato_is(Stato.DOCUMENTI_ERRATI)
-    is_being_activated = _stato_is(Stato.IN_EVASIONE)
-    is_active = _stato_is(Stato.EVASA)
+    is_registering = stato_is(Stato.NUOVA)
+    registration_failed = stato_is(Stato.NON_REGISTRATA)
+    awaits_documents = stato_is(Stato.REGISTRATA)
+    documents_refused = stato_is(Stato.DOCUMENTI_ERRATI)
+    is_being_activated = stato_is(Stato.IN_EVASIONE)
+    is_active = stato_is(Stato.EVASA)
 
 
 class Richiedente(models.Model):
@@ -404,8 +397,6 @@ class CasellaCall(RemoteCall):
         return str(_PLAIN_KINDS.get(self.kind, self.kind))
 
     class Meta(RemoteCall.Meta):
-        verbose_name = _("chiamata Openapi")
-        verbose_name_plural = _("chiamate Openapi")
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["state", "next_attempt_at"], name="mb_call_due_idx")]
         constraints = [

@@ -429,9 +429,7 @@ PAGES = MirrorPages(
     noun="casella",
     get=_casella_or_404,
     context=_detail_context,
-    detail_template="mailboxes/casella_detail.html",
     status_template="mailboxes/partials/stato.html",
-    status_name="casella_stato",
     refresh=box_sync.refresh_casella,
     retry=lambda casella, **intent: registration.retry_registration(casella=casella, **intent),
     retried=gettext_lazy("Registrazione avviata di nuovo."),
@@ -440,7 +438,6 @@ PAGES = MirrorPages(
     synced=gettext_lazy(
         "Sincronizzazione con Openapi avviata: le caselle si aggiornano tra pochi secondi."
     ),
-    sync_name="sync_now",
     viewer=portal_user_required,
     office=office_required,
 )

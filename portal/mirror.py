@@ -8,6 +8,17 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+#: Openapi's last answer, when it was read and when it is read again: written by the mirror
+#: service and the poll engine only (read-only in admin, next to the object's own fields).
+SYNC_FIELDS = (
+    "last_payload",
+    "last_synced_at",
+    "poll_failures",
+    "last_error",
+    "next_poll_at",
+    "poll_interval",
+)
+
 
 class RemoteMirror(models.Model):
     """The remote-mirror fields, written by the app's mirror service and the poll engine only."""

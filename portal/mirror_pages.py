@@ -51,14 +51,14 @@ def pdf_from_openapi(request, fetch: Callable[[], bytes], *, filename: str, refu
 @dataclass(frozen=True)
 class MirrorPages:
     resource: str  #: the app's URL namespace, also the callback's resource (portal/callbacks.py)
-    noun: str  #: the URL names: <noun>_detail, <noun>_refresh, <noun>_retry, <noun>_callback
+    #: the URL names: <noun>_detail, <noun>_status, <noun>_refresh, <noun>_retry, <noun>_callback
+    #: (and ``sync`` on the list); the page's template: <resource>/<noun>_detail.html
+    noun: str
     #: ``(request, pk)``: the object if the user may see it, else 404
     get: Callable[[Any, int], Any]
     #: ``(request, obj)``: the context of the page and of its status panel
     context: Callable[[Any, Any], dict[str, Any]]
-    detail_template: str
     status_template: str
-    status_name: str  #: the status panel's URL name
     #: ``(obj)``: read it again from Openapi now (raises ``OpenapiError``)
     refresh: Callable[[Any], Any]
     #: ``(obj, *, intent_key, user)``: record the creation's intent again; the call
@@ -67,9 +67,12 @@ class MirrorPages:
     what: Callable[[Any], str]  #: the object named in the message of a repeated retry
     sync_task: Any  #: the task that reads the account's objects from Openapi
     synced: Any  #: the message when the sync starts
-    sync_name: str  #: the sync's URL name
     viewer: Callable  #: the access decorator of the page and its status panel
     office: Callable  #: ... of refresh, retry and sync
+
+    @property
+    def detail_template(self) -> str:
+        return f"{self.resource}/{self.noun}_detail.html"
 
     def _detail(self, obj):
         return redirect(f"{self.resource}:{self.noun}_detail", pk=obj.pk)
@@ -119,9 +122,9 @@ class MirrorPages:
     def urls(self) -> list:
         noun, viewer, office = self.noun, self.viewer, self.office
         return [
-            path("sincronizza/", office(require_POST(self.sync)), name=self.sync_name),
+            path("sincronizza/", office(require_POST(self.sync)), name="sync"),
             path("<int:pk>/", viewer(require_GET(self.detail)), name=f"{noun}_detail"),
-            path("<int:pk>/stato/", viewer(require_GET(self.status)), name=self.status_name),
+            path("<int:pk>/stato/", viewer(require_GET(self.status)), name=f"{noun}_status"),
             path(
                 "<int:pk>/aggiorna/", office(require_POST(self.refresh_now)), name=f"{noun}_refresh"
             ),

@@ -87,6 +87,8 @@ class RemoteCall(models.Model):
 
     class Meta:
         abstract = True
+        verbose_name = _("chiamata Openapi")
+        verbose_name_plural = _("chiamate Openapi")
         indexes = [models.Index(fields=["state", "next_attempt_at"])]
 
     #: True on an instance handed back for an intent recorded earlier (a repeated submit of

@@ -140,11 +140,12 @@ def test_operation_in_progress_polls_the_box_page(pec, active_box, office_client
         reverse("mailboxes:rinnovo", args=[casella.pk]),
         {"anni": 1, "step": "conferma", "intent_key": "5a0f6f7e-1111-4c1b-9d5e-3c2a1b0f9e88"},
     )
-    page = office_client.get(reverse("mailboxes:casella_stato", args=[casella.pk])).content.decode()
+    status = reverse("mailboxes:casella_status", args=[casella.pk])
+    page = office_client.get(status).content.decode()
     assert 'id="operazione-in-corso"' in page and 'hx-trigger="every 2s"' in page
     assert 'id="op-rinnovo"' not in page  # one operation at a time
     run_calls(casella)
-    page = office_client.get(reverse("mailboxes:casella_stato", args=[casella.pk])).content.decode()
+    page = office_client.get(status).content.decode()
     assert 'id="operazione-in-corso"' not in page and "every 2s" not in page
     assert 'id="operazione-esito"' in page
 

@@ -20,7 +20,7 @@ def test_lists_and_pages_render(pec, office_client, make_casella):
         reverse("mailboxes:casella_list"),
         reverse("mailboxes:casella_list") + "?q=box&stato=nuova&sort=-scadenza&scadenza_entro=30",
         reverse("mailboxes:casella_detail", args=[casella.pk]),
-        reverse("mailboxes:casella_stato", args=[casella.pk]),
+        reverse("mailboxes:casella_status", args=[casella.pk]),
         reverse("mailboxes:casella_badge", args=[casella.pk]),
         reverse("mailboxes:titolare_list"),
         reverse("mailboxes:titolare_detail", args=[casella.titolare.pk]),
@@ -311,7 +311,7 @@ def test_refused_registration_can_be_tried_again(pec, office_client, make_casell
 
 
 def test_status_panel_polls_while_moving_and_stops_when_settled(pec, office_client, registered):
-    url = reverse("mailboxes:casella_stato", args=[registered.pk])
+    url = reverse("mailboxes:casella_status", args=[registered.pk])
     assert "every 3s" not in office_client.get(url).content.decode()  # waiting for the user
     Casella.objects.filter(pk=registered.pk).update(stato=Stato.IN_EVASIONE)
     assert "every 3s" in office_client.get(url).content.decode()

@@ -33,6 +33,15 @@ def _d(value: Any) -> str:
     return str(value)
 
 
+#: How every list starts (heading, width, value) and every object shown: an Openapi object of
+#: this API is a PEC address with its id (a box, a comunica request).
+_ADDRESS_COLUMNS = [("ID", 24, lambda o: o.id), ("ADDRESS", 40, lambda o: o.casella_pec)]
+
+
+def _address_fields(obj) -> list[tuple[str, Any]]:
+    return [("id", obj.id), ("address", obj.casella_pec)]
+
+
 class Command(BaseCommand):
     help = (
         "Query Openapi's PEC API (domain, available, list, show, comunica-list, "
@@ -106,8 +115,7 @@ class Command(BaseCommand):
         self._table(
             client.list_caselle(),
             [
-                ("ID", 24, lambda b: b.id),
-                ("ADDRESS", 40, lambda b: b.casella_pec),
+                *_ADDRESS_COLUMNS,
                 ("TYPE", 17, lambda b: b.tipo_casella),
                 ("STATUS", 22, lambda b: b.stato),
                 ("EXPIRES", 0, lambda b: _d(b.data_scadenza)),
@@ -120,8 +128,7 @@ class Command(BaseCommand):
         b = client.get_casella(options["id"])
         self._fields(
             [
-                ("id", b.id),
-                ("address", b.casella_pec),
+                *_address_fields(b),
                 ("type", b.tipo_casella),
                 ("status", b.stato),
                 ("customer", f"{b.tipo_cliente} {b.sottotipo_cliente}".strip()),
@@ -150,8 +157,7 @@ class Command(BaseCommand):
         self._table(
             client.list_comunica(),
             [
-                ("ID", 24, lambda r: r.id),
-                ("ADDRESS", 40, lambda r: r.casella_pec),
+                *_ADDRESS_COLUMNS,
                 ("STATUS", 24, lambda r: r.stato),
                 ("UPDATED", 0, lambda r: _d(r.timestamp)),
             ],
@@ -163,8 +169,7 @@ class Command(BaseCommand):
         r = client.get_comunica(options["id"])
         self._fields(
             [
-                ("id", r.id),
-                ("address", r.casella_pec),
+                *_address_fields(r),
                 ("status", r.stato),
                 ("company", r.ragione_sociale),
                 ("tax code/VAT", r.cf_piva),
