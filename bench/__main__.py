@@ -17,11 +17,17 @@ import time
 from . import core
 
 FIGURES = ("P1", "P2", "P3", "P4", "P5", "P6", "P7", "P8", "P9", "P10")
+# Run only when named (--only R8): a load test of a few minutes with its own servers.
+EXTRA = ("R8",)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("--only", default="", help="comma-separated figures, e.g. P1,P3")
+    parser.add_argument(
+        "--only",
+        default="",
+        help="comma-separated figures, e.g. P1,P3 (R8, the load test: only so)",
+    )
     parser.add_argument("--quick", action="store_true", help="smaller sizes (a few minutes)")
     parser.add_argument(
         "--sizes",
@@ -34,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the bench database")
     args = parser.parse_args(argv)
     only = [f.strip().upper() for f in args.only.split(",") if f.strip()] or list(FIGURES)
-    unknown = set(only) - set(FIGURES)
+    unknown = set(only) - set(FIGURES) - set(EXTRA)
     if unknown:
         parser.error(f"unknown figures: {', '.join(sorted(unknown))}")
 
@@ -54,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0, skip_checks=True)
-    from . import deployed, figures, latency
+    from . import deployed, figures, latency, load
 
     q = args.quick
     sizes = args.sizes
@@ -83,6 +89,7 @@ def main(argv: list[str] | None = None) -> int:
             "P8": lambda: deployed.p8(env, 20.0 if q else 60.0),
             "P9": lambda: figures.p9(env),
             "P10": lambda: figures.p10(env, (10_000,) if q else (10_000, 100_000)),
+            "R8": lambda: load.r8(sandbox, env, seconds=30 if q else 120),
         }
         for fig in only:
             t0 = time.monotonic()

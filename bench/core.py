@@ -263,3 +263,11 @@ def ratio(portal: float, peer: float, *, higher_is_better: bool = False) -> str:
     if r != r:  # NaN
         return "n/a"
     return f"{r:,.0f}×" if r >= 10 else f"{r:.1f}×"
+
+
+def load_average() -> str:
+    """The 1-minute load average now (the bench shares its machine: say how loaded)."""
+    try:
+        return f"{os.getloadavg()[0]:.1f}"
+    except OSError:
+        return "?"

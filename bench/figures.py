@@ -186,18 +186,14 @@ def holders_for(sizes) -> int:
 def p3(sizes, repeat: int) -> list[Row]:
     from django.test import Client
 
-    data.wipe()
     h = holders_for(sizes)
-    holder_rows = data.holders(h)
     user = _superuser()
     client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(user)
     rows = []
-    done = 0
     queries: dict[str, dict[int, int]] = {}
     for n in sizes:
-        data.boxes(n - done, holder_rows, start=done, total=sizes[-1])
-        done = n
+        data.ensure(h, n, sizes[-1])
         for name, (url, admin_url) in _list_cases(n).items():
             q_portal, t_portal = _measure(client, url, repeat)
             admin_repeat = max(5, repeat // 3) if n <= NAIVE_MAX else 3
@@ -276,17 +272,14 @@ def p7(sizes, repeat: int) -> list[Row]:
     computed with one query per box state."""
     from django.test import Client
 
-    data.wipe()
     h = holders_for(sizes)
-    holder_rows = data.holders(h)
-    _accountants(holder_rows)
+    _accountants(data.ensure(h, sizes[0], sizes[-1]))
     user = _superuser()
     client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(user)
-    rows, queries, done = [], {}, 0
+    rows, queries = [], {}
     for n in sizes:
-        data.boxes(n - done, holder_rows, start=done, total=sizes[-1])
-        done = n
+        data.ensure(h, n, sizes[-1])
         q_portal, t_portal = _measure(client, "/", repeat)
         queries[n] = q_portal
         if n > NAIVE_MAX:
