@@ -3,7 +3,7 @@ from django.contrib.auth.models import Group, Permission
 from . import roles
 
 # Apps whose models the Amministratori group manages in Django admin.
-ADMIN_APPS = ("auth", "mailboxes", "comunica")
+ADMIN_APPS = ("auth", "mailboxes", "comunica", "ledger")
 
 
 def grant_administrator_permissions(**kwargs):

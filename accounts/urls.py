@@ -7,11 +7,23 @@ from . import views
 urlpatterns = [
     path(
         "account/login/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        views.LoginView.as_view(),
         name="login",
     ),
+    path("account/lingua/", views.set_language, name="set_language_saved"),
     path("account/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("account/password/", views.PasswordChangeView.as_view(), name="password_change"),
+    # The link of an accountant's invitation (mailboxes.services.accountants): choose a password.
+    path(
+        "account/imposta-password/<uidb64>/<token>/",
+        views.SetPasswordView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "account/imposta-password/fatto/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
     path(
         "account/password/done/",
         auth_views.PasswordChangeDoneView.as_view(),

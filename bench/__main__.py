@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         plan = {
             "P1": lambda: figures.p1(sandbox, (10, 100, 1000) if q else (10, 100, 1000, 10_000)),
-            "P2": lambda: latency.p2(sandbox, 8 if q else 20, 20.0 if q else 60.0),
+            "P2": lambda: latency.p2(sandbox, env, 8 if q else 20, 20.0 if q else 60.0),
             "P3": lambda: figures.p3(
                 sizes or ((1000, 10_000) if q else (1000, 10_000, 100_000)), 15 if q else 40
             ),

@@ -150,15 +150,28 @@ def _latencies(sandbox, k: int, window: float, *, callbacks: bool, naive: bool =
     return [seen_at[pk] - changed_at[pk] for pk in seen_at]
 
 
-def p2(sandbox, k: int, window: float) -> list[Row]:
+def p2(sandbox, env, k: int, window: float) -> list[Row]:
     import os
+
+    from django.conf import settings
+
+    from .flow import _purge_broker, _stop, _worker
 
     server = PortalServer()
     os.environ["PORTAL_PUBLIC_URL"] = server.url
+    # This process asks for the callbacks (settings were read before the server had a port),
+    # and a callback only queues a read: a real worker makes it, as deployed. Without either,
+    # both rows measured polling.
+    settings.PORTAL_PUBLIC_URL = server.url
+    _purge_broker()
+    worker = _worker(env, os.path.join(env["DATA_DIR"], "worker-p2.log"))
     try:
+        time.sleep(3)  # the worker is up
         cb = _latencies(sandbox, k, window, callbacks=True)
         poll = _latencies(sandbox, k, window, callbacks=False)
     finally:
+        _stop(worker)
+        settings.PORTAL_PUBLIC_URL = ""
         os.environ.pop("PORTAL_PUBLIC_URL", None)
         server.stop()
     rows = []

@@ -53,6 +53,8 @@ def demo_env(data_dir: str) -> dict[str, str]:
         if not k.startswith(("DATABASE_", "REDIS_", "OPENAPI_", "SANDBOX_", "CELERY_"))
     }
     env.update(DJANGO_SETTINGS_MODULE="portal.settings", DATA_DIR=data_dir, PYTHONPATH=str(ROOT))
+    # the soak counts the worker's "ready.", task and beat lines, which make run keeps quiet
+    env["PORTAL_LOG_LEVEL"] = "INFO"
     return env
 
 

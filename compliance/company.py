@@ -8,15 +8,13 @@ again within COMPANY_API_CACHE_SECONDS whichever process asks.
 from __future__ import annotations
 
 import hashlib
-import os
-import threading
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
 
 from openapi_company import CompanyClient
-from portal.openapi import DjangoCacheTokenStore
+from portal import openapi
 
 __all__ = ["DjangoResultCache", "enabled", "get_company_client"]
 
@@ -45,48 +43,19 @@ class DjangoResultCache:
         cache.set(self._key(key), value, timeout=max(1, int(ttl_seconds)))
 
 
-_clients: dict[tuple, CompanyClient] = {}
-_lock = threading.Lock()
-
-
-def _config() -> tuple:
-    return (
-        os.getpid(),
-        settings.OPENAPI_COMPANY_URL,
-        settings.OPENAPI_OAUTH_URL,
-        settings.OPENAPI_TOKEN or None,
-        settings.OPENAPI_EMAIL or None,
-        settings.OPENAPI_APIKEY or None,
-        float(settings.OPENAPI_TIMEOUT),
-        int(settings.COMPANY_API_CACHE_SECONDS),
-    )
+def _build(**kwargs: Any) -> CompanyClient:
+    return CompanyClient(cache=DjangoResultCache(), **kwargs)
 
 
 def get_company_client() -> CompanyClient:
     """The process's CompanyClient for the current settings."""
-    config = _config()
-    with _lock:
-        client = _clients.get(config)
-        if client is None:
-            _pid, url, oauth_url, token, email, apikey, timeout, ttl = config
-            client = CompanyClient(
-                company_url=url,
-                oauth_url=oauth_url,
-                token=token,
-                email=email,
-                apikey=apikey,
-                token_store=DjangoCacheTokenStore(),
-                timeout=timeout,
-                cache=DjangoResultCache(),
-                cache_ttl=ttl,
-            )
-            _clients[config] = client
-        return client
+    return openapi.pooled_client(
+        _build,
+        company_url=settings.OPENAPI_COMPANY_URL,
+        cache_ttl=int(settings.COMPANY_API_CACHE_SECONDS),
+    )
 
 
 def forget_clients() -> None:
     """Drop the per-process clients (tests: a fresh process)."""
-    with _lock:
-        for client in _clients.values():
-            client.close()
-        _clients.clear()
+    openapi.forget_clients(_build)

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from comunica.models import RichiestaComunicazione
 from mailboxes.models import Casella, Titolare
+from portal.fields import optional_link
 from portal.remote_calls import RemoteCall
 
 from .choices import ACTIONS, SEVERITY, Kind
@@ -51,9 +52,7 @@ class Finding(models.Model):
         Titolare, on_delete=models.CASCADE, related_name="compliance_findings"
     )
     kind = models.CharField(_("problema"), max_length=40, choices=Kind.choices)
-    casella = models.ForeignKey(
-        Casella, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    casella = optional_link(Casella)
     #: Values the sentence names (addresses, other companies, the director...).
     params = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -105,9 +104,7 @@ class Campaign(models.Model):
 class CampaignItem(models.Model):
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="items")
     titolare = models.ForeignKey(Titolare, on_delete=models.CASCADE, related_name="+")
-    richiesta = models.ForeignKey(
-        RichiestaComunicazione, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    richiesta = optional_link(RichiestaComunicazione)
     #: Why no request was made for this company.
     problem = models.CharField(max_length=300, blank=True)
 

@@ -5,6 +5,7 @@ filing, through the portal's own registration and comunica flows."""
 from __future__ import annotations
 
 import uuid
+from functools import wraps
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -40,11 +41,37 @@ def _disabled(request):
     )
 
 
+def _holder(request, pk):
+    """One of the companies the user sees (404 otherwise)."""
+    return get_object_or_404(selectors.company_holders_for(request.user), pk=pk)
+
+
+def _enabled_only(view):
+    """The view, or the "Company API off" page while COMPANY_API_ENABLED is off."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not enabled():
+            return _disabled(request)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _holder_view(view):
+    """The view called with the user's company ``pk`` (404 otherwise), then as _enabled_only."""
+
+    @wraps(view)
+    def wrapper(request, pk):
+        return _enabled_only(view)(request, _holder(request, pk))
+
+    return wrapper
+
+
 @portal_user_required
 @require_GET
+@_enabled_only
 def portfolio(request):
-    if not enabled():
-        return _disabled(request)
     rows = selectors.findings_for(request.user)
     kind = request.GET.get("tipo", "")
     shown = [r for r in rows if r.kind == kind] if kind else rows
@@ -62,10 +89,8 @@ def portfolio(request):
 
 @portal_user_required
 @require_GET
-def holder(request, pk):
-    titolare = get_object_or_404(selectors.company_holders_for(request.user), pk=pk)
-    if not enabled():
-        return _disabled(request)
+@_holder_view
+def holder(request, titolare):
     return render(
         request,
         "compliance/holder.html",
@@ -81,10 +106,9 @@ def holder(request, pk):
 
 @office_required
 @require_POST
+@_enabled_only
 def refresh(request):
     """Check the portfolio now (a worker does it; the cache spares what was asked recently)."""
-    if not enabled():
-        return _disabled(request)
     enqueue_on_commit("compliance.refresh")
     messages.success(request, _("Verifica avviata: la pagina si aggiorna a lavoro concluso."))
     return redirect("compliance:portfolio")
@@ -92,18 +116,16 @@ def refresh(request):
 
 @office_required
 @require_POST
-def refresh_holder(request, pk):
+@_holder_view
+def refresh_holder(request, titolare):
     """Check one company again, not from the cache (e.g. after fixing it elsewhere)."""
-    titolare = get_object_or_404(selectors.company_holders_for(request.user), pk=pk)
-    if not enabled():
-        return _disabled(request)
     enqueue_on_commit("compliance.check_holder", titolare.pk, True)
     messages.success(request, _("Nuova verifica dell'impresa avviata."))
     return redirect("compliance:holder", pk=titolare.pk)
 
 
 def _director(request, pk):
-    titolare = get_object_or_404(selectors.company_holders_for(request.user), pk=pk)
+    titolare = _holder(request, pk)
     check = selectors.check_of(titolare)
     if check is None or not check.director:
         messages.error(request, _("Nessun amministratore noto per questa impresa: verificarla."))
@@ -112,11 +134,10 @@ def _director(request, pk):
 
 
 @office_required
+@_enabled_only
 def director_holder(request, pk):
     """The director as a holder (prefilled from the Registro Imprese's data), then the
     portal's registration of a box for them."""
-    if not enabled():
-        return _disabled(request)
     titolare, check = _director(request, pk)
     if check is None:
         return redirect("compliance:holder", pk=titolare.pk)
@@ -148,11 +169,10 @@ def director_holder(request, pk):
 
 @office_required
 @require_GET
+@_enabled_only
 def director_file(request, pk):
     """The comunica request for the director's PEC (``pec_amministratore``), prefilled; it is
     sent by the comunica flow (its confirmation, its at-most-once intent)."""
-    if not enabled():
-        return _disabled(request)
     titolare, check = _director(request, pk)
     if check is None:
         return redirect("compliance:holder", pk=titolare.pk)
@@ -174,10 +194,9 @@ def director_file(request, pk):
 
 
 @office_required
+@_enabled_only
 def campaign_new(request):
     """Many directors' PECs filed at once: choose the companies, see the total, confirm."""
-    if not enabled():
-        return _disabled(request)
     holders = selectors.company_holders_for(request.user)
     filings = filing.candidates(holders)
     chosen = {int(p) for p in request.POST.getlist("imprese") if p.isdigit()}
@@ -240,11 +259,9 @@ def campaign(request, pk):
 
 @office_required
 @require_POST
-def watch(request, pk):
+@_holder_view
+def watch(request, titolare):
     """Opt in: Openapi watches the company's PEC and closure and calls back (paid, once)."""
-    titolare = get_object_or_404(selectors.company_holders_for(request.user), pk=pk)
-    if not enabled():
-        return _disabled(request)
     if not monitors.callbacks_possible():
         messages.error(
             request,

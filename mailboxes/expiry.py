@@ -320,7 +320,7 @@ def _other_provider_line(casella: Casella, left: int) -> str:
 
 
 def _reminder_message(claimed: list[tuple[Casella, int]], today: dt.date) -> tuple[str, str]:
-    base = settings.PORTAL_PUBLIC_URL.rstrip("/")
+    base = settings.PORTAL_LINK_URL.rstrip("/")
     lines = []
     total = Decimal("0")
     for casella, _soglia in claimed:

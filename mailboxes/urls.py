@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from . import views
+from . import views, views_accountants
 
 app_name = "mailboxes"
 urlpatterns = [
@@ -16,5 +16,10 @@ urlpatterns = [
     path("titolari/nuovo/", views.titolare_new, name="titolare_new"),
     path("titolari/<int:pk>/", views.titolare_detail, name="titolare_detail"),
     path("titolari/<int:pk>/modifica/", views.titolare_edit, name="titolare_edit"),
+    path(
+        "commercialisti/invita/",
+        views_accountants.commercialista_invite,
+        name="commercialista_invite",
+    ),
     path("", include("mailboxes.urls_operations")),
 ]

@@ -63,141 +63,106 @@ def _field(name: str) -> str:
     return str(label) if label else name.strip().replace("_", " ")
 
 
+def _rule(codes, pattern: str, text) -> tuple[frozenset[int], re.Pattern[str], object]:
+    """A rule: Openapi's error numbers, its message's shape (case-insensitive), our sentence."""
+    return frozenset(codes), re.compile(pattern, re.I), text
+
+
 # (error numbers, message pattern, sentence): the sentence's %(name)s are the pattern's groups.
 _RULES: list[tuple[frozenset[int], re.Pattern[str], object]] = [
-    (
-        frozenset({262, 290, 297, 279, 220, 351, 403}),
-        re.compile(r"insufficient credit in wallet:?\s*(?P<credit>-?[\d.]+)?", re.I),
+    _rule(
+        {262, 290, 297, 279, 220, 351, 403},
+        r"insufficient credit in wallet:?\s*(?P<credit>-?[\d.]+)?",
         _("Credito Openapi insufficiente (%(credit)s €): ricarica il conto e riprova."),
     ),
-    (
-        frozenset({200}),
-        re.compile(r"no pec linked to this account", re.I),
-        _("Nessuna casella sul conto Openapi."),
+    _rule({200}, r"no pec linked to this account", _("Nessuna casella sul conto Openapi.")),
+    _rule({202, 213, 266, 302}, r"no pec found", _("Openapi non trova la casella.")),
+    _rule({332, 334, 354}, r"no request (found|linked)", _("Openapi non trova la richiesta.")),
+    _rule(
+        {201, 212, 265, 301, 333, 353}, r"^wrong id$", _("Identificativo non valido per Openapi.")
     ),
-    (
-        frozenset({202, 213, 266, 302}),
-        re.compile(r"no pec found", re.I),
-        _("Openapi non trova la casella."),
-    ),
-    (
-        frozenset({332, 334, 354}),
-        re.compile(r"no request (found|linked)", re.I),
-        _("Openapi non trova la richiesta."),
-    ),
-    (
-        frozenset({201, 212, 265, 301, 333, 353}),
-        re.compile(r"^wrong id$", re.I),
-        _("Identificativo non valido per Openapi."),
-    ),
-    (
-        frozenset({326}),
-        re.compile(r"the domain (?P<domain>\S+) is non-existent", re.I),
+    _rule(
+        {326},
+        r"the domain (?P<domain>\S+) is non-existent",
         _("Il dominio %(domain)s non esiste o appartiene a un altro conto."),
     ),
-    (
-        frozenset({243}),
-        re.compile(r"already registered", re.I),
-        _("L'indirizzo è già registrato."),
+    _rule({243}, r"already registered", _("L'indirizzo è già registrato.")),
+    _rule({303}, r"already been revoked", _("La casella è già stata revocata.")),
+    _rule(
+        {304}, r"revoke the pec only if it is active", _("Si può revocare solo una casella attiva.")
     ),
-    (
-        frozenset({303}),
-        re.compile(r"already been revoked", re.I),
-        _("La casella è già stata revocata."),
-    ),
-    (
-        frozenset({304}),
-        re.compile(r"revoke the pec only if it is active", re.I),
-        _("Si può revocare solo una casella attiva."),
-    ),
-    (
-        frozenset({267}),
-        re.compile(r"activate the pec only when", re.I),
+    _rule(
+        {267},
+        r"activate the pec only when",
         _("I documenti si inviano solo a una casella registrata o con documenti respinti."),
     ),
-    (
-        frozenset({296, 357}),
-        re.compile(r"wrong file format,? (?P<what>[\w ]+) required", re.I),
+    _rule(
+        {296, 357},
+        r"wrong file format,? (?P<what>[\w ]+) required",
         _("Formato del file non accettato da Openapi."),
     ),
-    (
-        frozenset({295}),
-        re.compile(r"a single pdf with the signed form", re.I),
+    _rule(
+        {295},
+        r"a single pdf with the signed form",
         _("Per questo tipo di casella serve un unico PDF con modulo firmato e documento."),
     ),
-    (
-        frozenset({325}),
-        re.compile(r"only takes into account multiples of (?P<n>\d+)", re.I),
+    _rule(
+        {325},
+        r"only takes into account multiples of (?P<n>\d+)",
         _("Lo spazio va indicato in multipli di %(n)s MB."),
     ),
-    (
-        frozenset({282}),
-        re.compile(r"first activate the 'conservazione'", re.I),
-        _("Prima va attivata la conservazione."),
-    ),
-    (
-        frozenset({293}),
-        re.compile(r"conservazione service is already active", re.I),
-        _("La conservazione è già attiva."),
-    ),
-    (
-        frozenset({286}),
-        re.compile(r"only a space upgrade is allowed", re.I),
-        _("Lo spazio si può solo aumentare."),
-    ),
-    (
-        frozenset({276}),
-        re.compile(r"downgrade of the 'tipo_casella' is not allowed", re.I),
+    _rule({282}, r"first activate the 'conservazione'", _("Prima va attivata la conservazione.")),
+    _rule({293}, r"conservazione service is already active", _("La conservazione è già attiva.")),
+    _rule({286}, r"only a space upgrade is allowed", _("Lo spazio si può solo aumentare.")),
+    _rule(
+        {276},
+        r"downgrade of the 'tipo_casella' is not allowed",
         _("Il tipo di casella si può solo migliorare, non ridurre."),
     ),
-    (
-        frozenset({272, 281}),
-        re.compile(r"only if it has been processed", re.I),
+    _rule(
+        {272, 281},
+        r"only if it has been processed",
         _("L'operazione è possibile solo su una casella attiva."),
     ),
-    (
-        frozenset({203}),
-        re.compile(r"renew only evaded or revoked", re.I),
+    _rule(
+        {203},
+        r"renew only evaded or revoked",
         _("Si può rinnovare solo una casella attiva o revocata."),
     ),
-    (
-        frozenset({217}),
-        re.compile(r"maximum number of users reached:?\s*(?P<n>\d+)?", re.I),
+    _rule(
+        {217},
+        r"maximum number of users reached:?\s*(?P<n>\d+)?",
         _("Raggiunto il numero massimo di utenti aggiuntivi (%(n)s)."),
     ),
-    (
-        frozenset({390}),
-        re.compile(r"this service cannot be activated on these boxes", re.I),
+    _rule(
+        {390},
+        r"this service cannot be activated on these boxes",
         _("Il servizio non è disponibile per Domicilio Digitale e PEC Massiva."),
     ),
-    (
-        frozenset({355}),
-        re.compile(r"only upload documents when stato is", re.I),
+    _rule(
+        {355},
+        r"only upload documents when stato is",
         _("La procura si carica solo quando la richiesta attende i documenti."),
     ),
-    (
-        frozenset(),
-        re.compile(r"it doesn't exist yet", re.I),
+    _rule(
+        (),
+        r"it doesn't exist yet",
         _("Openapi non ha ancora preparato il documento: riprova tra poco."),
     ),
-    (
-        frozenset(),
-        re.compile(r"service temporarily unavailable|internal error", re.I),
+    _rule(
+        (),
+        r"service temporarily unavailable|internal error",
         _("Openapi è momentaneamente non disponibile: riprova tra qualche minuto."),
     ),
-    (
-        frozenset(),
-        re.compile(r"authorization is not valid", re.I),
+    _rule(
+        (),
+        r"authorization is not valid",
         _("Openapi non ha accettato le credenziali del portale: avvisa l'amministratore."),
     ),
-    (
-        frozenset(),
-        re.compile(r"^(?P<field>[\w ]+?) required$", re.I),
-        _("Openapi richiede un dato mancante: %(field)s."),
-    ),
-    (
-        frozenset(),
-        re.compile(r"^(?:(?P<field>[\w]+) not valid|invalid (?P<field2>[\w]+))", re.I),
+    _rule((), r"^(?P<field>[\w ]+?) required$", _("Openapi richiede un dato mancante: %(field)s.")),
+    _rule(
+        (),
+        r"^(?:(?P<field>[\w]+) not valid|invalid (?P<field2>[\w]+))",
         _("Openapi non accetta il valore di: %(field)s."),
     ),
 ]

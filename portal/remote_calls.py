@@ -32,6 +32,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.db import models, transaction
 from django.db.models import F, Q
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext
@@ -43,6 +44,11 @@ from . import openapi_messages
 from .fields import user_link
 
 log = logging.getLogger(__name__)
+
+#: Sent in the transaction that marks an intent done (``sender``: its model, ``call``: the
+#: intent, ``finished_at`` set): what records the intent's charge (the cost ledger) commits or
+#: rolls back with it. A retried intent is one row, so it is sent once per intent.
+call_done = Signal()
 
 
 class CallState(models.TextChoices):
@@ -291,7 +297,9 @@ def _finish(model, call, handler: CallHandler, result, *, now) -> str:
         )
         if done:
             call.state = CallState.DONE
+            call.finished_at = now
             handler.apply(call, result)
+            call_done.send(sender=model, call=call)
     return CallState.DONE if done else call.state
 
 

@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "portfolio",
     "compliance",
     "signing",
+    "ledger",
 ]
 
 MIDDLEWARE = [
@@ -222,6 +223,8 @@ CELERY_BEAT_SCHEDULE = {
     # and hourly the findings from the stored checks (no Company API call).
     "compliance-refresh": _every("compliance.refresh", 24 * 60 * 60.0, 23 * 60 * 60),
     "compliance-recompute": _every("compliance.recompute", 60 * 60.0, 59 * 60),
+    # The cost ledger paired with the wallet's movements (ledger/services/reconcile.py).
+    "ledger-reconcile": _every("ledger.reconcile", 60 * 60.0, 59 * 60),
 }
 
 # --- Files ----------------------------------------------------------------------------------
@@ -277,6 +280,9 @@ ID_DOCUMENT_RETENTION_DAYS = _read(env.int, "ID_DOCUMENT_RETENTION_DAYS", 30)
 # while Openapi may still need them: activation being sent, or the box in_evasione).
 ID_DOCUMENT_MAX_AGE_DAYS = _read(env.int, "ID_DOCUMENT_MAX_AGE_DAYS", 90)
 EXPIRY_REMINDER_DAYS = _read(env.list, "EXPIRY_REMINDER_DAYS", [60, 30, 7], cast=int)
+# The IVA (percent) on Openapi's net prices and on the clients' statements: every paid
+# confirmation (mailboxes/operations/pricing.py) and the ledger (ledger/services/markup.py).
+IVA_PERCENT = _read(env.float, "IVA_PERCENT", 22.0)
 
 # --- Openapi --------------------------------------------------------------------------------
 OPENAPI_TOKEN = _read(env.str, "OPENAPI_TOKEN", "")
@@ -443,6 +449,11 @@ PORTAL_NAME = _("Portale PEC")
 # The portal's public address (https://pec.studio.example): absolute links in e-mails, and the
 # URL Openapi calls back on status changes. Empty: relative links, no callbacks (polling only).
 PORTAL_PUBLIC_URL = _read(env.str, "PORTAL_PUBLIC_URL", "")
+# Where the links in e-mails point (portal.links): the public address; in the demo, without
+# one, this machine's `make run` (PORT, 8000 by default), so that a link in a printed e-mail opens.
+PORTAL_LINK_URL = PORTAL_PUBLIC_URL or (
+    f"http://127.0.0.1:{_read(env.int, 'PORT', 8000)}" if DEMO_MODE else ""
+)
 
 # --- Signing links (the holder signs and uploads from a link, without an account) ---------
 # The office's name in the link's e-mail and page (empty: PORTAL_NAME).

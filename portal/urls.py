@@ -16,5 +16,6 @@ urlpatterns = [
     path("portafoglio/", include("portfolio.urls")),
     path("conformita/", include("compliance.urls")),
     path("", include("signing.urls")),
+    path("costi/", include("ledger.urls")),
     path("admin/", admin.site.urls),
 ]

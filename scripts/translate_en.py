@@ -2,7 +2,7 @@
 
 The portal's source strings are Italian (the default language). `make messages` extracts the
 msgids and runs this script; add new ones to their app's JSON file in scripts/en_translations/.
-It reports any msgid left untranslated.
+It reports any msgid left untranslated, or only guessed by makemessages (fuzzy).
 """
 
 import json
@@ -55,7 +55,9 @@ def main() -> int:
                 entry.msgstr = value
             if "fuzzy" in entry.flags:
                 entry.flags.remove("fuzzy")
-        elif not (entry.msgstr or any(entry.msgstr_plural.values())):
+        elif "fuzzy" in entry.flags or not (entry.msgstr or any(entry.msgstr_plural.values())):
+            # a fuzzy entry is makemessages' guess from a similar msgid (often wrong: "Costi dei
+            # clienti" -> "customer type") and is left out of the compiled catalogue
             missing.append(entry.msgid)
     po.save()
     po.save_as_mofile(str(PO.with_suffix(".mo")))

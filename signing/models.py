@@ -13,6 +13,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from portal.fields import user_link
+
 
 class Scopo(models.TextChoices):
     ATTIVAZIONE = "attivazione", _("Modulo di attivazione firmato e documento d'identità")
@@ -26,27 +28,25 @@ class LinkFirmaQuerySet(models.QuerySet):
         return self.filter(used_at__isnull=True, revoked_at__isnull=True, expires_at__gt=now)
 
 
+def _step_of(to: str, verbose_name) -> models.ForeignKey:
+    """The box or comunica request whose step a link is for (deleted with it)."""
+    return models.ForeignKey(
+        to,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="link_firma",
+        verbose_name=verbose_name,
+    )
+
+
 class LinkFirma(models.Model):
     """One link sent to a holder for one step of one box or comunica request."""
 
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
     scopo = models.CharField(_("scopo"), max_length=20, choices=Scopo.choices)
-    casella = models.ForeignKey(
-        "mailboxes.Casella",
-        null=True,
-        blank=True,
-        on_delete=models.CASCADE,
-        related_name="link_firma",
-        verbose_name=_("casella"),
-    )
-    richiesta = models.ForeignKey(
-        "comunica.RichiestaComunicazione",
-        null=True,
-        blank=True,
-        on_delete=models.CASCADE,
-        related_name="link_firma",
-        verbose_name=_("comunicazione PEC"),
-    )
+    casella = _step_of("mailboxes.Casella", _("casella"))
+    richiesta = _step_of("comunica.RichiestaComunicazione", _("comunicazione PEC"))
     #: What the office chose when creating it (preservation: the space, which sets the price).
     params = models.JSONField(default=dict, blank=True)
     email = models.EmailField(_("inviato a"), blank=True)
@@ -66,14 +66,7 @@ class LinkFirma(models.Model):
     #: The intent key of the upload that used it (a repeated submit gets the same answer).
     intent_key = models.CharField(max_length=64, blank=True)
     revoked_at = models.DateTimeField(_("revocato il"), null=True, blank=True)
-    revoked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name=_("revocato da"),
-    )
+    revoked_by = user_link(_("revocato da"))
 
     objects = LinkFirmaQuerySet.as_manager()
 

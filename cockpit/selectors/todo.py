@@ -62,46 +62,37 @@ def todo(user, *, now: dt.datetime | None = None, both: common.Shared | None = N
 
     ufficio = groups[Turno.UFFICIO].kinds
     ufficio.append(
-        Kind(
+        entries.kind(
             "non_registrata",
             _("Registrazioni non riuscite"),
             counts[Stato.NON_REGISTRATA],
-            entries.add(
-                boxes.filter(stato=Stato.NON_REGISTRATA),
-                counts[Stato.NON_REGISTRATA],
-                lambda c, m: _("Leggi il motivo, correggi e riprova la registrazione."),
-                since=lambda c: c.updated_at,
-            ),
-            boxes_list_url(stato=Stato.NON_REGISTRATA),
+            boxes.filter(stato=Stato.NON_REGISTRATA),
+            lambda c, m: _("Leggi il motivo, correggi e riprova la registrazione."),
+            since=lambda c: c.updated_at,
+            all_url=boxes_list_url(stato=Stato.NON_REGISTRATA),
         )
     )
     ufficio.append(
-        Kind(
+        entries.kind(
             "documenti_errati",
             _("Documenti rifiutati da Openapi"),
             counts[Stato.DOCUMENTI_ERRATI],
-            entries.add(
-                idle.filter(stato=Stato.DOCUMENTI_ERRATI),
-                counts[Stato.DOCUMENTI_ERRATI],
-                lambda c, m: _("Carica di nuovo il modulo firmato e il documento d'identità."),
-                since=since_change,
-            ),
-            boxes_list_url(stato=Stato.DOCUMENTI_ERRATI),
+            idle.filter(stato=Stato.DOCUMENTI_ERRATI),
+            lambda c, m: _("Carica di nuovo il modulo firmato e il documento d'identità."),
+            since=since_change,
+            all_url=boxes_list_url(stato=Stato.DOCUMENTI_ERRATI),
         )
     )
     ufficio.append(
-        Kind(
+        entries.kind(
             "senza_titolare",
             _("Caselle attive senza titolare"),
             counts["senza_titolare"],
-            entries.add(
-                boxes.filter(stato=Stato.EVASA, titolare__isnull=True),
-                counts["senza_titolare"],
-                lambda c, m: _("Collega la casella al suo titolare."),
-                since=lambda c: c.created_at,
-                url=lambda c: f"{reverse('portfolio:adopt')}#casella-{c.pk}",
-            ),
-            reverse("portfolio:adopt"),
+            boxes.filter(stato=Stato.EVASA, titolare__isnull=True),
+            lambda c, m: _("Collega la casella al suo titolare."),
+            since=lambda c: c.created_at,
+            url=lambda c: f"{reverse('portfolio:adopt')}#casella-{c.pk}",
+            all_url=reverse("portfolio:adopt"),
         )
     )
     calls = call_counts(boxes, now)
@@ -113,92 +104,80 @@ def todo(user, *, now: dt.datetime | None = None, both: common.Shared | None = N
         if low is not None:
             ufficio.append(low)
 
-    groups[Turno.COMMERCIALISTA].kinds.append(
-        Kind(
+    # boxes waiting for the signed form: the accountant's move when the holder has one
+    with_accountant = Exists(holder_accountants())
+    for turno, key, label, counted, holders, waited in (
+        (
+            Turno.COMMERCIALISTA,
             "documenti_da_caricare",
             _("Moduli firmati da caricare"),
-            counts["registrata_commercialista"],
-            entries.add(
-                waiting.filter(Exists(holder_accountants())),
-                counts["registrata_commercialista"],
-                lambda c, m: (
-                    _(
-                        "Fai firmare il modulo al cliente e carica i documenti "
-                        "(in attesa da %(days)d giorni)."
-                    )
-                    % {"days": days(m, now)}
-                ),
-                since=since_registration,
+            "registrata_commercialista",
+            with_accountant,
+            _(
+                "Fai firmare il modulo al cliente e carica i documenti "
+                "(in attesa da %(days)d giorni)."
             ),
-            boxes_list_url(stato=Stato.REGISTRATA),
-        )
-    )
-    groups[Turno.CLIENTE].kinds.append(
-        Kind(
+        ),
+        (
+            Turno.CLIENTE,
             "firma_attesa",
             _("Firma del cliente attesa"),
-            counts["registrata_cliente"],
-            entries.add(
-                waiting.filter(~Exists(holder_accountants())),
-                counts["registrata_cliente"],
-                lambda c, m: (
-                    _(
-                        "Firma del modulo attesa da %(days)d giorni: sollecita il cliente, "
-                        "poi carica i documenti."
-                    )
-                    % {"days": days(m, now)}
-                ),
-                since=since_registration,
+            "registrata_cliente",
+            ~with_accountant,
+            _(
+                "Firma del modulo attesa da %(days)d giorni: sollecita il cliente, "
+                "poi carica i documenti."
             ),
-            boxes_list_url(stato=Stato.REGISTRATA),
+        ),
+    ):
+        groups[turno].kinds.append(
+            entries.kind(
+                key,
+                label,
+                counts[counted],
+                waiting.filter(holders),
+                lambda c, m, waited=waited: waited % {"days": days(m, now)},
+                since=since_registration,
+                all_url=boxes_list_url(stato=Stato.REGISTRATA),
+            )
         )
-    )
     if office:
         groups[Turno.CLIENTE].kinds.append(procura_awaited(user, both.comunica, now))
 
     openapi = groups[Turno.OPENAPI].kinds
     openapi.append(
-        Kind(
+        entries.kind(
             "in_registrazione",
             _("Registrazioni in corso"),
             counts[Stato.NUOVA],
-            entries.add(
-                boxes.filter(stato=Stato.NUOVA),
-                counts[Stato.NUOVA],
-                lambda c, m: _("Openapi registra la casella (da %(age)s).") % {"age": age(m, now)},
-                since=lambda c: c.created_at,
-                normal=NORMAL_WAIT["registrazione"],
-            ),
-            boxes_list_url(stato=Stato.NUOVA),
+            boxes.filter(stato=Stato.NUOVA),
+            lambda c, m: _("Openapi registra la casella (da %(age)s).") % {"age": age(m, now)},
+            since=lambda c: c.created_at,
+            normal=NORMAL_WAIT["registrazione"],
+            all_url=boxes_list_url(stato=Stato.NUOVA),
         )
     )
     openapi.append(
-        Kind(
+        entries.kind(
             "in_evasione",
             _("Documenti in lavorazione"),
             counts[Stato.IN_EVASIONE],
-            entries.add(
-                boxes.filter(stato=Stato.IN_EVASIONE),
-                counts[Stato.IN_EVASIONE],
-                lambda c, m: _("Openapi verifica i documenti (da %(age)s).") % {"age": age(m, now)},
-                since=since_change,
-                normal=NORMAL_WAIT["in_evasione"],
-            ),
-            boxes_list_url(stato=Stato.IN_EVASIONE),
+            boxes.filter(stato=Stato.IN_EVASIONE),
+            lambda c, m: _("Openapi verifica i documenti (da %(age)s).") % {"age": age(m, now)},
+            since=since_change,
+            normal=NORMAL_WAIT["in_evasione"],
+            all_url=boxes_list_url(stato=Stato.IN_EVASIONE),
         )
     )
     openapi.append(
-        Kind(
+        entries.kind(
             "in_invio",
             _("Documenti in invio"),
             counts["in_invio"],
-            entries.add(
-                boxes.filter(Exists(sending_call()), stato__in=ACTIVATABLE),
-                counts["in_invio"],
-                lambda c, m: _("Il portale invia i documenti a Openapi."),
-                since=lambda c: c.updated_at,
-                normal=NORMAL_WAIT["operazione"],
-            ),
+            boxes.filter(Exists(sending_call()), stato__in=ACTIVATABLE),
+            lambda c, m: _("Il portale invia i documenti a Openapi."),
+            since=lambda c: c.updated_at,
+            normal=NORMAL_WAIT["operazione"],
         )
     )
     openapi.append(open_operations(boxes, now, calls["open"]))

@@ -13,7 +13,7 @@ from mailboxes.models import ACTIVATABLE, CallKind, CasellaCall, Stato
 from portal.remote_calls import OPEN_STATES
 
 from . import common
-from .todo_entries import Entry, holder
+from .todo_entries import Entry, Kind, holder
 
 #: What an entry shows of a box (no payload: the oldest few are picked among thousands).
 ENTRY_FIELDS = (
@@ -48,6 +48,11 @@ class BoxEntries:
         if count:
             self.parts.append((qs, out, action, since, normal, url))
         return out
+
+    def kind(self, key, label, count, qs, action, *, all_url="", **add) -> Kind:
+        """A kind of boxes: ``count`` of them, the oldest few of ``qs`` (see ``add``), all of
+        them at ``all_url``."""
+        return Kind(key, label, count, self.add(qs, count, action, **add), all_url)
 
     def read(self) -> None:
         if not self.parts:

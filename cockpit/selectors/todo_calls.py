@@ -126,39 +126,43 @@ def _comunica_entries(qs, count, action, now, *, normal=None) -> list[Entry]:
     return out
 
 
-def failed_comunica(user, per_stato, now) -> Kind:
-    qs = comunica_selectors.richieste_visible_to(user).filter(stato=StatoComunica.NON_INVIATA)
-    count = per_stato.get(StatoComunica.NON_INVIATA, 0)
+def _comunica_kind(user, per_stato, now, stato, key, label, action) -> Kind:
+    """The comunica requests in one ``stato``, listed at the requests' page filtered by it."""
+    qs = comunica_selectors.richieste_visible_to(user).filter(stato=stato)
+    count = per_stato.get(stato, 0)
     return Kind(
+        key,
+        label,
+        count,
+        _comunica_entries(qs, count, action, now),
+        f"{reverse('comunica:richiesta_list')}?stato={stato}",
+    )
+
+
+def failed_comunica(user, per_stato, now) -> Kind:
+    return _comunica_kind(
+        user,
+        per_stato,
+        now,
+        StatoComunica.NON_INVIATA,
         "comunica_non_inviate",
         _("Comunicazioni PEC non inviate"),
-        count,
-        _comunica_entries(
-            qs, count, lambda r: _("Leggi il motivo e invia di nuovo la richiesta."), now
-        ),
-        f"{reverse('comunica:richiesta_list')}?stato={StatoComunica.NON_INVIATA}",
+        lambda r: _("Leggi il motivo e invia di nuovo la richiesta."),
     )
 
 
 def procura_awaited(user, per_stato, now) -> Kind:
-    qs = comunica_selectors.richieste_visible_to(user).filter(
-        stato=StatoComunica.IN_ATTESA_DI_DOCUMENTI
-    )
-    count = per_stato.get(StatoComunica.IN_ATTESA_DI_DOCUMENTI, 0)
-    return Kind(
+    return _comunica_kind(
+        user,
+        per_stato,
+        now,
+        StatoComunica.IN_ATTESA_DI_DOCUMENTI,
         "procura_attesa",
         _("Procure da firmare"),
-        count,
-        _comunica_entries(
-            qs,
-            count,
-            lambda r: (
-                _("Procura firmata attesa da %(days)d giorni: caricala appena arriva.")
-                % {"days": days(r.updated_at, now)}
-            ),
-            now,
+        lambda r: (
+            _("Procura firmata attesa da %(days)d giorni: caricala appena arriva.")
+            % {"days": days(r.updated_at, now)}
         ),
-        f"{reverse('comunica:richiesta_list')}?stato={StatoComunica.IN_ATTESA_DI_DOCUMENTI}",
     )
 
 

@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext
 
 from accounts import roles
+from portal.links import absolute_reverse
 
 from ..models import RichiestaComunicazione, StatoRichiesta
 
@@ -24,6 +25,10 @@ def notify(richiesta, subject: str, body: str, *, user=None, office: bool = Fals
         )
         to.update(users.exclude(email="").values_list("email", flat=True))
     if to:
+        link = absolute_reverse("comunica:richiesta_detail", richiesta.pk)
+        details = gettext("Dettagli nel portale: %(url)s") % {"url": link}
+        heading = f"{richiesta.ragione_sociale} · {richiesta.casella_pec}"
+        body = f"{heading}\n\n{body.rstrip()}\n\n{details}\n"
         send_mail(subject, body, None, sorted(to), fail_silently=True)
 
 
@@ -37,7 +42,7 @@ def notify_stato(pk: int, message: str) -> None:
         ) % {"pec": r.casella_pec, "impresa": r.ragione_sociale, "who": r.richiedente}
     notify(
         r,
-        gettext("Comunicazione PEC %(pec)s: %(stato)s")
-        % {"pec": r.casella_pec, "stato": r.get_stato_display()},
+        gettext("Comunicazione PEC %(pec)s (%(impresa)s): %(stato)s")
+        % {"pec": r.casella_pec, "impresa": r.ragione_sociale, "stato": r.get_stato_display()},
         body,
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.conf import settings
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -34,9 +35,12 @@ def price_label(amount: Decimal | None) -> str:
     return _("%(price)s € + IVA") % {"price": euro(amount)}
 
 
-#: The IVA Openapi adds to its prices (the listino's prices are net).
-VAT_RATE = Decimal("0.22")
 CENT = Decimal("0.01")
+
+
+def vat_rate() -> Decimal:
+    """The IVA Openapi adds to its prices (the listino's prices are net): IVA_PERCENT."""
+    return Decimal(str(settings.IVA_PERCENT)) / 100
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,10 @@ class Charge:
     credit: Decimal | None  #: None: the credit could not be read
     credit_error: str
     assumed: bool
+
+    @property
+    def vat_percent(self) -> Decimal:
+        return vat_rate() * 100
 
     @property
     def credit_known(self) -> bool:
@@ -72,7 +80,7 @@ class Charge:
 def charge(net: Decimal | None, *, wallet, assumed: bool = False) -> Charge:
     """The money block of a paid confirmation; ``wallet``: an ``expiry.WalletInfo``."""
     net = (net or Decimal("0")).quantize(CENT)
-    vat = (net * VAT_RATE).quantize(CENT, rounding=ROUND_HALF_UP)
+    vat = (net * vat_rate()).quantize(CENT, rounding=ROUND_HALF_UP)
     return Charge(
         net=net,
         vat=vat,

@@ -17,7 +17,7 @@ from portal.history import Sentence
 from portal.polling import set_next_poll
 
 from ..models import Casella, Evento, Stato, TipoCasellaChoices, TipoEvento
-from .notifications import notify_active
+from .notifications import notify_active, notify_form_waiting
 from .retention import without_requester
 
 #: Casella.timestamp's names (ts_<name> fields of the model).
@@ -173,7 +173,14 @@ def apply_remote(
     if notify:
         pk = casella.pk
         transaction.on_commit(lambda: notify_active(pk))
+    if "stato" in changed and casella.stato in FORM_WAITING and not casella.importata:
+        pk = casella.pk
+        transaction.on_commit(lambda: notify_form_waiting(pk))
     return list(changed)
+
+
+#: Statuses in which the signed form waits for the holder's accountant (told by e-mail).
+FORM_WAITING = (Stato.REGISTRATA, Stato.DOCUMENTI_ERRATI)
 
 
 STATUS_MESSAGES = {

@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from mailboxes.operations.pricing import VAT_RATE
+from mailboxes.operations.pricing import vat_rate
 
 from .conftest import richiedente_post
 from .operations_support import *  # noqa: F403 (the active_box fixture)
@@ -37,7 +37,7 @@ def it(amount: Decimal) -> str:
 
 def expected(net: str, credit: str = "1000.00") -> dict[str, str]:
     net_d = Decimal(net)
-    vat = (net_d * VAT_RATE).quantize(Decimal("0.01"))
+    vat = (net_d * vat_rate()).quantize(Decimal("0.01"))
     return {
         "addebito-netto": it(net_d),
         "addebito-iva": it(vat),

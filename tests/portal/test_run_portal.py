@@ -84,13 +84,15 @@ class Portal:
         )
         self.env.update(env)
         self.env[self.marker.split("=")[0]] = self.marker.split("=")[1]
-        subprocess.run(
-            [sys.executable, "manage.py", "migrate", "-v0"],
-            cwd=ROOT,
-            env=self.env,
-            check=True,
-            timeout=120,
-        )
+        for command in (["migrate", "-v0"], ["create_demo_admin"]):
+            subprocess.run(
+                [sys.executable, "manage.py", *command],
+                cwd=ROOT,
+                env=self.env,
+                check=True,
+                timeout=120,
+                capture_output=True,
+            )
         self.proc = subprocess.Popen(
             [sys.executable, "manage.py", "run_portal"],
             cwd=ROOT,
@@ -155,8 +157,18 @@ def portal(tmp_path):
 @pytest.mark.integration
 def test_run_portal_serves_beside_another_demo_and_ctrl_c_leaves_no_process(portal):
     with port_held(8765):  # the sandbox's usual port, taken by another demo
-        p = portal()
+        p = portal(SAMPLE="1")
         p.wait_answering()
+    # Once everything is up (SAMPLE=1: the sample portfolio made first) the console says again
+    # where the portal is and how to log in.
+    p.wait_for(lambda: "The PEC portal is ready" in p.console, "the ready banner")
+    assert "Sample portfolio: 4 holders" in p.console.split("The PEC portal is ready")[0]
+    password = (Path(p.env["DATA_DIR"]) / "demo-credentials.txt").read_text().strip()
+    ready = p.console.split("The PEC portal is ready", 1)[1]
+    assert f"http://127.0.0.1:{p.port}/" in ready
+    assert f"Log in as 'admin', password {password!r}" in ready
+    # and the periodic tasks do not fill the console (beat's "Sending due task" lines)
+    assert "Sending due task" not in p.console
     sandbox = re.search(r"sandbox on (http://\S+)\)", p.console).group(1)
     assert not sandbox.endswith(":8765")
     with urllib.request.urlopen(f"{sandbox}/_sandbox/health") as r:
@@ -173,7 +185,8 @@ def test_run_portal_serves_beside_another_demo_and_ctrl_c_leaves_no_process(port
 
 @pytest.mark.integration
 def test_run_portal_starts_again_a_process_that_dies(portal):
-    p = portal(SANDBOX_URL=f"http://127.0.0.1:{free_port()}")
+    # every line (the worker's "ready." and task lines are INFO)
+    p = portal(SANDBOX_URL=f"http://127.0.0.1:{free_port()}", PORTAL_LOG_LEVEL="INFO")
     p.wait_answering()
     p.wait_for(lambda: p.console.count(" ready.") == 1, "the worker")
     (worker,) = [pid for pid, cmd in children_of(p.proc.pid).items() if " worker " in cmd]

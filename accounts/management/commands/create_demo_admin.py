@@ -7,6 +7,7 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 
 from accounts import roles
+from portal.demo import CREDENTIALS_FILE
 
 
 class Command(BaseCommand):
@@ -17,7 +18,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, username, **options):
         # The password is kept in a private file so that repeated `make run` print the same one.
-        secret_file = Path(settings.DATA_DIR) / "demo-credentials.txt"
+        secret_file = Path(settings.DATA_DIR) / CREDENTIALS_FILE
         User = get_user_model()
         user = User.objects.filter(username=username).first()
         if user is None or not secret_file.exists():

@@ -9,6 +9,7 @@ import collections
 import contextlib
 import errno
 import fcntl
+import http.client
 import importlib.util
 import os
 import re
@@ -24,6 +25,8 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+
+from portal.demo import demo_credentials
 
 
 class Child:
@@ -139,6 +142,17 @@ def _cannot_listen(host: str, port: int) -> str | None:
     return None
 
 
+def _answers(host: str, port: int, path: str) -> bool:
+    connection = http.client.HTTPConnection(host, port, timeout=2)
+    try:
+        connection.request("GET", path)
+        return connection.getresponse().status < 500
+    except OSError:
+        return False
+    finally:
+        connection.close()
+
+
 class Command(BaseCommand):
     help = "Run web, worker, beat and (in demo mode) the Openapi sandbox together."
 
@@ -172,6 +186,9 @@ class Command(BaseCommand):
                 f"Choose another port, e.g. PORT={port + 1} make run."
             )
         python = sys.executable
+        # Worker and beat say only what goes wrong (not each periodic task sent, received and
+        # succeeded); PORTAL_LOG_LEVEL=INFO make run shows every line again.
+        log_level = os.environ.get("PORTAL_LOG_LEVEL", "WARNING").upper()
         supervisor = Supervisor(os.environ.copy(), self.say)
         stopping = False
 
@@ -197,7 +214,7 @@ class Command(BaseCommand):
                     "-A",
                     "portal",
                     "worker",
-                    "--loglevel=INFO",
+                    f"--loglevel={log_level}",
                     "--concurrency=2",
                 ],
             )
@@ -210,7 +227,7 @@ class Command(BaseCommand):
                     "-A",
                     "portal",
                     "beat",
-                    "--loglevel=INFO",
+                    f"--loglevel={log_level}",
                     "--schedule",
                     settings.CELERY_BEAT_SCHEDULE_FILENAME,
                 ],
@@ -230,6 +247,11 @@ class Command(BaseCommand):
                 )
             )
             self.stdout.flush()
+            threading.Thread(
+                target=self._announce_when_ready,
+                args=(host, port, lambda: stopping, supervisor.env),
+                daemon=True,
+            ).start()
             given_up = supervisor.watch(lambda: stopping)
         finally:
             supervisor.stop_all()
@@ -237,6 +259,35 @@ class Command(BaseCommand):
             self.stdout.flush()
         if given_up:
             raise CommandError(f"{given_up.name} kept exiting; the portal was stopped.")
+
+    def _announce_when_ready(
+        self, host: str, port: int, stopping: Callable[[], bool], env: dict[str, str]
+    ) -> None:
+        """Once the web server answers (after the start-up lines of every process), fill the
+        demo with the sample portfolio when SAMPLE=1, then say again where the portal is and,
+        in demo mode, how to log in."""
+        shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104  # nosec B104
+        shown = f"[{shown}]" if ":" in shown else shown
+        url = f"http://{shown}:{port}/"
+        deadline = time.monotonic() + 300
+        while not _answers(shown.strip("[]"), port, "/account/login/"):
+            if stopping() or time.monotonic() > deadline:
+                return
+            time.sleep(0.5)
+        if env.get("SAMPLE", "") not in ("", "0") and settings.OPENAPI_DEMO:
+            subprocess.run(
+                [sys.executable, "manage.py", "sample_portfolio"],
+                env={"LOG_LEVEL": "WARNING", **env},
+                check=False,
+            )
+        lines = [f"The PEC portal is ready: {url}"]
+        credentials = demo_credentials()
+        if credentials:
+            lines.append(f"Log in as {credentials[0]!r}, password {credentials[1]!r}.")
+        lines.append("Ctrl-C stops everything.")
+        rule = "=" * max(len(line) for line in lines)
+        self.stdout.write(self.style.SUCCESS("\n".join(["", rule, *lines, rule, ""])))
+        self.stdout.flush()
 
     def _start_sandbox(self, supervisor: Supervisor, python: str) -> str:
         """Start the sandbox and return its URL. The port of SANDBOX_URL when that is set;
@@ -263,6 +314,8 @@ class Command(BaseCommand):
             "--state",
             str(settings.DATA_DIR / "sandbox.json"),
         ]
+        if os.environ.get("PORTAL_LOG_LEVEL", "WARNING").upper() not in ("INFO", "DEBUG"):
+            argv.append("--quiet")  # not a line per polled box
         child = supervisor.start("sandbox", argv, stdout=subprocess.PIPE, text=True)
         # Its first line says where it listens ("pec_sandbox listening on http://host:port");
         # the rest of its output is passed through.
