@@ -174,12 +174,15 @@ def r8_postgres(sandbox, env, users: int, seconds: float, boxes: int) -> tuple:
     return fig
 
 
-def r8_demo(users: int, seconds: float, boxes: int) -> dict:
+def r8_demo(users: int, seconds: float, boxes: int, *, naive: bool = False) -> dict:
+    """``naive``: Django's stock SQLite options (bench/naive_sqlite.py)."""
     from .soak import demo_env, wait_until
 
     data_dir = tempfile.mkdtemp(prefix="pec-r8-demo-")
     folder = Path(data_dir)
     env = demo_env(data_dir)
+    if naive:
+        env["DJANGO_SETTINGS_MODULE"] = "bench.naive_sqlite"
     py = sys.executable
     subprocess.run([py, "manage.py", "migrate", "-v0"], cwd=core.ROOT, env=env, check=True)
     out = subprocess.run(
@@ -245,19 +248,23 @@ def r8(sandbox, env, *, users: int = 50, demo_users: int = 10, seconds: float = 
     for error in pg["errors"]:
         rows.append(("R8", "  error", error, "", ""))
     demo = r8_demo(demo_users, seconds, 5_000)
+    stock = r8_demo(demo_users, seconds, 5_000, naive=True)
+    bad, stock_bad = demo["locked"] + demo["failures"], stock["locked"] + stock["failures"]
     rows.append(
         (
             "R8",
             f"{demo_users} staff at once ({_wait()} s between clicks), {seconds:.0f} s, "
-            f"5,000 boxes: the SQLite demo "
-            f"(run_portal) (load {demo['load']})",
+            f"5,000 boxes: the SQLite demo (run_portal) (load {demo['load']}, {stock['load']})",
             f"{_summary(demo)}, {demo['locked']} 'database is locked'",
-            f"the same load on PostgreSQL: p95 {pg['p95']:.0f} ms",
-            f"p95 {core.ratio(demo['p95'], pg['p95'])}",
+            f"Django's stock SQLite options: {_summary(stock)}, {stock['locked']} "
+            "'database is locked'",
+            f"errors {core.ratio(bad, stock_bad)}" if bad or stock_bad else "0 errors both",
         )
     )
     for error in demo["errors"]:
         rows.append(("R8", "  error (demo)", error, "", ""))
+    for error in stock["errors"]:
+        rows.append(("R8", "  error (stock SQLite)", "", error, ""))
     return rows
 
 
