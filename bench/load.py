@@ -108,6 +108,22 @@ def _locust(host: str, users: int, seconds: float, prepared: dict, folder: Path)
     }
 
 
+def _warm(host: str, prepared: dict, rounds: int = 4) -> None:
+    """Each page a few times before the users come (every gunicorn worker has loaded its
+    templates and opened its connections), as on a server that has been up for a while."""
+    import requests
+
+    with requests.Session() as http:
+        http.verify = False  # the bench's self-signed certificate
+        http.trust_env = False
+        http.cookies.set("sessionid", prepared["sessions"][0])
+        pages = ["/", "/caselle/", "/caselle/?q=rossi", "/caselle/?sort=indirizzo"]
+        pages += [f"/caselle/{pk}/" for pk in prepared["boxes"][:3]]
+        for _ in range(rounds):
+            for page in pages:
+                http.get(host + page, timeout=60)
+
+
 def _celery(kind: str, env: dict[str, str], folder: Path) -> subprocess.Popen:
     argv = [sys.executable, "-m", "celery", "-A", "portal", kind, "--loglevel=WARNING"]
     if kind == "worker":
@@ -158,6 +174,7 @@ def r8_postgres(sandbox, env, users: int, seconds: float, boxes: int) -> tuple:
     try:
         shape.start()
         host = shape.https_url if shape.proxy else shape.gunicorn_url
+        _warm(host, prepared)
         load = core.load_average()
         fig = _locust(host, users, seconds, prepared, folder)
         fig["load"] = f"{load} → {core.load_average()}"
@@ -214,6 +231,7 @@ def r8_demo(users: int, seconds: float, boxes: int, *, naive: bool = False) -> d
                 return False
 
         wait_until(ready, 120, "the demo to start")
+        _warm(f"http://127.0.0.1:{port}", prepared)
         load = core.load_average()
         fig = _locust(f"http://127.0.0.1:{port}", users, seconds, prepared, folder)
         fig["load"] = f"{load} → {core.load_average()}"
