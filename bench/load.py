@@ -112,7 +112,9 @@ def _warm(host: str, prepared: dict, rounds: int = 4) -> None:
     """Each page a few times before the users come (every gunicorn worker has loaded its
     templates and opened its connections), as on a server that has been up for a while."""
     import requests
+    import urllib3
 
+    urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
     with requests.Session() as http:
         http.verify = False  # the bench's self-signed certificate
         http.trust_env = False
