@@ -233,9 +233,7 @@ class RichiedenteForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["provincia_nascita"].help_text = _(
-            "Sigla di due lettere; EE se nato all'estero."
-        )
+        self.paese_da_cf = ""  # the country a codice fiscale of one born abroad names
         self.fields["nazione_nascita"].help_text = _("Codice di due lettere, es. IT.")
         for name in ("data_nascita", "data_rilascio_documento", "data_scadenza_documento"):
             self.fields[name].input_formats = ["%Y-%m-%d", "%d/%m/%Y"]
@@ -243,10 +241,17 @@ class RichiedenteForm(forms.ModelForm):
         for name in ("data_nascita", "sesso"):
             self.fields[name].required = False
             self.fields[name].help_text = _("Se vuoto, ricavato dal codice fiscale.")
+        self.fields["nazione_nascita"].required = False
+        self.fields["comune_nascita"].help_text = _("Se vuoto, ricavato dal codice fiscale.")
+        self.fields["provincia_nascita"].help_text = _(
+            "Sigla di due lettere; EE se nato all'estero. Se vuota, ricavata dal codice fiscale."
+        )
 
     def _derive(self, data):
-        """Birth date and sex left empty: from the codice fiscale."""
-        derived = validators.derived_from_cf(data.get("codice_fiscale") or "")
+        """Birth date, sex and birth place left empty: from the codice fiscale (the place as it
+        was on the birth date; nothing when the code does not tell it)."""
+        cf = data.get("codice_fiscale") or ""
+        derived = validators.derived_from_cf(cf)
         for name in ("data_nascita", "sesso"):
             if data.get(name) or name in self.errors:
                 continue
@@ -259,6 +264,16 @@ class RichiedenteForm(forms.ModelForm):
                         self.add_error(name, exc)
             else:
                 self.add_error(name, _("Obbligatorio (non ricavabile dal codice fiscale)."))
+        if data.get("data_nascita"):
+            derived = validators.derived_from_cf(cf, born=data["data_nascita"])
+        for name in ("comune_nascita", "provincia_nascita", "nazione_nascita"):
+            if not data.get(name) and name not in self.errors and name in derived:
+                data[name] = derived[name]
+        self.paese_da_cf = derived.get("paese", "")
+        if not data.get("nazione_nascita") and "nazione_nascita" not in self.errors:
+            self.add_error(
+                "nazione_nascita", _("Obbligatorio (non ricavabile dal codice fiscale).")
+            )
 
     def clean_data_nascita(self, value=None):
         value = value or self.cleaned_data["data_nascita"]
@@ -303,12 +318,18 @@ class RichiedenteForm(forms.ModelForm):
                 cognome=data.get("cognome", ""),
                 data_nascita=data.get("data_nascita"),
                 sesso=data.get("sesso", ""),
+                nazione_nascita=data.get("nazione_nascita", ""),
             )
             labels = {
                 "cognome": _("Il cognome non corrisponde al codice fiscale."),
                 "nome": _("Il nome non corrisponde al codice fiscale."),
                 "data_nascita": _("La data di nascita non corrisponde al codice fiscale."),
                 "sesso": _("Il sesso non corrisponde al codice fiscale."),
+                "nazione_nascita": _(
+                    "Il codice fiscale è di una persona nata all'estero (%(paese)s): indica il "
+                    "codice di due lettere del paese."
+                )
+                % {"paese": self.paese_da_cf or "?"},
             }
             for name in wrong:
                 if name in data:

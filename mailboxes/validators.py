@@ -7,9 +7,11 @@ codice fiscale must also agree with the name, surname, birth date and sex typed 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import unicodedata
 
+from codicefiscale.codicefiscale import get_indexed_data
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from stdnum.exceptions import ValidationError as StdnumError
@@ -20,6 +22,8 @@ from .italy import ESTERO, NAZIONI, PROVINCE
 CAP_RE = re.compile(r"^\d{5}$")
 PHONE_RE = re.compile(r"^\+?[0-9]{6,15}$")
 VOWELS = set("AEIOU")
+#: omocodia: the letters that replace digits in a codice fiscale shared by two people
+OMOCODIA = str.maketrans("LMNPQRSTUV", "0123456789")
 
 
 def clean_cf(value: str) -> str:
@@ -104,10 +108,17 @@ def cf_name_code(name: str) -> str:
 
 
 def cf_mismatches(
-    cf: str, *, nome: str, cognome: str, data_nascita: dt.date | None, sesso: str
+    cf: str,
+    *,
+    nome: str,
+    cognome: str,
+    data_nascita: dt.date | None,
+    sesso: str,
+    nazione_nascita: str = "",
 ) -> list[str]:
     """The fields that disagree with a (valid) codice fiscale: 'cognome', 'nome',
-    'data_nascita', 'sesso'."""
+    'data_nascita', 'sesso', 'nazione_nascita' (Italy for a code of one born abroad; the
+    comune is not compared: its name is written in too many ways)."""
     number = clean_cf(cf)
     out = []
     if cognome and number[0:3] != cf_surname_code(cognome):
@@ -122,6 +133,8 @@ def cf_mismatches(
         out.append("data_nascita")
     if sesso and _read(codicefiscale.get_gender, number) != sesso:
         out.append("sesso")
+    if nazione_nascita == "IT" and number[11:12] == "Z":
+        out.append("nazione_nascita")
     return out
 
 
@@ -185,20 +198,60 @@ def validate_future(value: dt.date) -> dt.date:
     return value
 
 
-def derived_from_cf(value: str) -> dict[str, object]:
-    """What a person's codice fiscale tells: birth date, sex and, for one born abroad, the
-    province "EE" (a comune needs the cadastral table, which the portal does not hold). Empty
-    when the code is not a valid personal one."""
+@functools.cache
+def _belfiore() -> dict[str, list[dict]]:
+    """The comuni and foreign countries by cadastral code, read once (the library rebuilds its
+    index, names included, at each call: about a second)."""
+    return get_indexed_data()["codes"]
+
+
+def _on(record: dict, key: str) -> dt.date | None:
+    value = record.get(key) or ""
+    return dt.date.fromisoformat(value[:10]) if value else None
+
+
+def birthplace_from_cf(cf: str, born: dt.date | None) -> dict[str, str]:
+    """Where a person was born, from the cadastral (Belfiore) code of a valid codice fiscale,
+    as python-codicefiscale's ISTAT tables know it: for a comune, its name (the one it had on
+    ``born``: a code may have named several comuni over time) and its province's sigla; for a
+    foreign country, the province "EE" and the country's Italian name in ``paese`` (the tables
+    give no ISO code). Empty when the code is unknown."""
+    code = cf[11] + cf[12:15].translate(OMOCODIA)
+    records = _belfiore().get(code) or []
+    if not records:
+        return {}
+    if code.startswith("Z"):
+        return {"provincia_nascita": ESTERO, "paese": records[0]["name"]}
+    on_date = [
+        r
+        for r in records
+        if born
+        and (_on(r, "date_created") or dt.date.min)
+        <= born
+        <= (_on(r, "date_deleted") or dt.date.max)
+    ]
+    current = [r for r in records if r.get("active")]
+    record = (on_date or current or records[-1:])[0]
+    out = {"comune_nascita": record["name"], "nazione_nascita": "IT"}
+    # the province as it was, else as it is now (Forlì: FO until 1992, now FC)
+    for candidate in (record, *current):
+        if candidate["province"] in PROVINCE:
+            out["provincia_nascita"] = candidate["province"]
+            break
+    return out
+
+
+def derived_from_cf(value: str, born: dt.date | None = None) -> dict[str, object]:
+    """What a person's codice fiscale tells: birth date, sex and birth place (see
+    ``birthplace_from_cf``; the place as it was on ``born`` when given, else on the date the
+    code tells). Empty when the code is not a valid personal one."""
     try:
         cf = codicefiscale.validate(value or "")
     except StdnumError:
         return {}
     if len(cf) != 16:
         return {}
-    derived: dict[str, object] = {
-        "data_nascita": codicefiscale.get_birth_date(cf),
-        "sesso": codicefiscale.get_gender(cf),
-    }
-    if cf[11] == "Z":  # a foreign country's code instead of a comune's
-        derived["provincia_nascita"] = ESTERO
+    read = codicefiscale.get_birth_date(cf)
+    derived: dict[str, object] = {"data_nascita": read, "sesso": codicefiscale.get_gender(cf)}
+    derived.update(birthplace_from_cf(cf, born or read))
     return derived

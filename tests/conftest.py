@@ -92,3 +92,11 @@ def accountant_user(make_user):
 def office_client(client, office_user):
     client.force_login(office_user)
     return client
+
+
+@pytest.fixture(autouse=True)
+def _client_links_not_throttled(settings):
+    """The client link pages count requests per address in the shared cache for 10 minutes
+    (Redis under CI, kept across tests), and every test client is 127.0.0.1: a test of the
+    pages would be throttled by the tests before it. The throttle's own tests set their rate."""
+    settings.SIGNING_LINK_RATE = 1_000_000

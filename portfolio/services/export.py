@@ -10,95 +10,34 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.db.models import QuerySet
-from django.utils.translation import gettext_lazy as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
-from mailboxes.models import Gestore, Stato, TipoCasellaChoices, TipoClienteChoices
+from . import columns
+from .columns import Column
 
 #: Rows read from the database at a time.
 CHUNK = 2000
 DATE_FORMAT = "%d/%m/%Y"
 
 
-@dataclass(frozen=True)
-class Column:
-    header: Any  #: a lazy Italian label (the header row is in the reader's language)
-    field: str  #: what values_list reads
-    show: Callable[[Any], Any] = lambda v: v
+#: The files' columns: one vocabulary with the import (portfolio/services/columns.py), so an
+#: export of the boxes or of the holders imports back as it is.
+BOX_COLUMNS = columns.BOXES_EXPORT
+HOLDER_COLUMNS = columns.HOLDERS_EXPORT
+EXPIRY_COLUMNS = columns.EXPIRIES_EXPORT
 
 
-def _label(choices) -> Callable[[Any], str]:
-    labels = dict(choices)
-    return lambda v: str(labels.get(v, v or ""))
-
-
-def _yes_no(v) -> str:
-    return str(_("sì")) if v else str(_("no"))
-
-
-BOX_COLUMNS = (
-    Column(_("Indirizzo"), "casella_pec"),
-    Column(_("Tipo"), "tipo_casella"),
-    Column(_("Stato"), "stato", _label(Stato.choices)),
-    Column(_("Titolare"), "titolare__denominazione"),
-    Column(_("Cognome"), "titolare__cognome"),
-    Column(_("Nome"), "titolare__nome"),
-    Column(_("Codice fiscale del titolare"), "titolare__codice_fiscale"),
-    Column(_("Scadenza"), "data_scadenza"),
-    Column(_("Attivata il"), "data_attivazione"),
-    Column(_("Rinnovo automatico"), "autorinnovo", _yes_no),
-    Column(_("Id Openapi"), "remote_id"),
-    Column(_("Gestore"), "gestore", _label(Gestore.choices)),
-)
-
-#: The holders' columns are the import template's (an export imports back to the same data).
-HOLDER_COLUMNS = (
-    Column(_("Tipo cliente"), "tipo_cliente"),
-    Column(_("Sottotipo"), "sottotipo_cliente"),
-    Column(_("Ragione sociale"), "denominazione"),
-    Column(_("Cognome"), "cognome"),
-    Column(_("Nome"), "nome"),
-    Column(_("Codice fiscale"), "codice_fiscale"),
-    Column(_("Partita IVA"), "partita_iva"),
-    Column(_("Indirizzo"), "indirizzo"),
-    Column(_("CAP"), "cap"),
-    Column(_("Comune"), "comune"),
-    Column(_("Provincia"), "provincia"),
-    Column(_("Nazione"), "nazione"),
-    Column(_("E-mail"), "email"),
-    Column(_("Telefono"), "telefono"),
-    Column(_("Note"), "note"),
-)
-
-EXPIRY_COLUMNS = (
-    Column(_("Scadenza"), "data_scadenza"),
-    Column(_("Indirizzo"), "casella_pec"),
-    Column(_("Tipo"), "tipo_casella", _label(TipoCasellaChoices.choices)),
-    Column(_("Stato"), "stato", _label(Stato.choices)),
-    Column(_("Titolare"), "titolare__denominazione"),
-    Column(_("Cognome"), "titolare__cognome"),
-    Column(_("Nome"), "titolare__nome"),
-    Column(_("Codice fiscale del titolare"), "titolare__codice_fiscale"),
-    Column(_("Rinnovo automatico"), "autorinnovo", _yes_no),
-    Column(_("Gestore"), "gestore", _label(Gestore.choices)),
-)
-
-#: Customer type codes and labels, for the template's notes.
-TIPI_CLIENTE = TipoClienteChoices.choices
-
-
-def rows(qs: QuerySet, columns: Iterable[Column]) -> Iterator[list[Any]]:
+def rows(qs: QuerySet, chosen: Iterable[Column]) -> Iterator[list[Any]]:
     """The header, then one list of values per row of ``qs``, read CHUNK rows at a time."""
-    columns = tuple(columns)
-    yield [str(c.header) for c in columns]
-    shows = [c.show for c in columns]
-    for values in qs.values_list(*(c.field for c in columns)).iterator(chunk_size=CHUNK):
+    chosen = tuple(chosen)
+    yield [str(c.header) for c in chosen]
+    shows = [c.show for c in chosen]
+    for values in qs.values_list(*(c.read for c in chosen)).iterator(chunk_size=CHUNK):
         yield [show(v) for show, v in zip(shows, values, strict=True)]
 
 
@@ -132,6 +71,8 @@ def csv_chunks(table: Iterable[list[Any]]) -> Iterator[bytes]:
 
 
 def _xlsx_cell(sheet, value: Any):
+    if value == "":
+        return None  # an empty cell is not written (the boxes export has many)
     if isinstance(value, dt.date):
         cell = WriteOnlyCell(sheet, value=value)
         cell.number_format = "DD/MM/YYYY"

@@ -14,71 +14,37 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.utils import timezone, translation
-from django.utils.text import capfirst, format_lazy
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from openpyxl.utils.datetime import from_excel
 
 from mailboxes.choices import NO_TYPE, Gestore
 from mailboxes.forms import RichiedenteForm
-from mailboxes.models import Casella, Evento, Richiedente, Stato, TipoCasellaChoices, TipoEvento
+from mailboxes.models import Casella, Evento, Stato, TipoCasellaChoices, TipoEvento
 from mailboxes.services.address import expected_domain
 from mailboxes.services.registration import registration_price
 from portal import history
 from portal.history import Sentence
 from portal.search import fold
 
-from .export import Column
+from . import columns
 from .other_providers import ADDED
 
 #: What a row asks for its box.
 OTHER, REGISTER = "altro_gestore", "registra"
 
-BOX_COLUMNS = (
-    Column(gettext_lazy("Casella PEC"), "casella_pec"),
-    Column(gettext_lazy("Gestore"), "gestore"),
-    Column(gettext_lazy("Tipo casella"), "tipo_casella"),
-    Column(gettext_lazy("Scadenza"), "data_scadenza"),
-    Column(gettext_lazy("Rinnovo automatico"), "autorinnovo"),
-)
-#: The requester's columns (a new Openapi box only): "Richiedente: <its label>".
-REQUESTER_FIELDS = RichiedenteForm._meta.fields
-#: Labels clearer than the model's out of the registration form's context.
-REQUESTER_LABELS = {
-    "documento_rilasciato_da": gettext_lazy("Documento rilasciato da"),
-    "data_rilascio_documento": gettext_lazy("Documento rilasciato il"),
-    "data_scadenza_documento": gettext_lazy("Documento valido fino al"),
-}
-REQUESTER_COLUMNS = tuple(
-    Column(
-        format_lazy(
-            "{}: {}",
-            gettext_lazy("Richiedente"),
-            REQUESTER_LABELS.get(f) or capfirst(Richiedente._meta.get_field(f).verbose_name),
-        ),
-        f"r_{f}",
-    )
-    for f in REQUESTER_FIELDS
-)
+BOX_COLUMNS = columns.BOX
+REQUESTER_FIELDS = columns.REQUESTER_FIELDS
+REQUESTER_COLUMNS = columns.REQUESTER
 COLUMNS = BOX_COLUMNS + REQUESTER_COLUMNS
-KEYS = {c.field for c in COLUMNS}
+#: What importing reads into a row's box: its columns, and those the boxes export adds for
+#: reading (state, activation date, Openapi id), which are never written.
+INFO_KEYS = columns.INFO_KEYS
+KEYS = {c.field for c in COLUMNS} | INFO_KEYS
 DATE_KEYS = {"data_scadenza", "r_data_nascita", "r_data_rilascio_documento"}
 DATE_KEYS |= {"r_data_scadenza_documento"}
-with translation.override("it"):  # the template's headers, whatever the page's language
-    ALIASES = {fold(str(c.header)): c.field for c in COLUMNS}
-    PROVIDERS = {fold(v): v for v in Gestore.values}
-    PROVIDERS |= {fold(label): v for v, label in Gestore.choices}
-    TYPES = {fold(v): v for v in TipoCasellaChoices.values}
-    TYPES |= {fold(label): v for v, label in TipoCasellaChoices.choices}
-ALIASES |= {
-    "pec": "casella_pec",
-    "indirizzo pec": "casella_pec",
-    "casella": "casella_pec",
-    "provider": "gestore",
-    "data scadenza": "data_scadenza",
-    "scadenza casella": "data_scadenza",
-}
+PROVIDERS = dict(columns.PROVIDERS)
+TYPES = dict(columns.TYPES)
 DATE_FORMATS = ("%d/%m/%Y", "%d/%m/%y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y")
 #: Excel's serial numbers of plausible dates (1900 to 2199).
 SERIALS = range(1, 109575)
@@ -116,7 +82,7 @@ def parse_date(text: str) -> dt.date | None:
 
 
 def has_box(box: dict[str, str]) -> bool:
-    return any(box.values())
+    return any(v for k, v in box.items() if k not in INFO_KEYS)
 
 
 #: The providers by their folded value or name (and a few short forms).
@@ -165,7 +131,8 @@ def judge(row, code: str, known: dict[str, str], seen: dict[str, int]) -> None:
         return
     seen[address] = row.number
     if address in known:
-        if known[address] and known[address] == code:
+        if known[address] == code:
+            # the same box of the same holder (or, both without one, an unassigned box)
             row.box_present = True
         else:
             error(
@@ -174,6 +141,9 @@ def judge(row, code: str, known: dict[str, str], seen: dict[str, int]) -> None:
                 if known[address]
                 else _("La casella è già nel portale, senza titolare: collegala a un titolare."),
             )
+        return
+    if not code:
+        error("casella_pec", _("Manca il titolare della casella: scrivi il suo codice fiscale."))
         return
     gestore = PROVIDERS.get(fold(box.get("gestore", "")))
     if gestore is None:
@@ -189,7 +159,16 @@ def judge(row, code: str, known: dict[str, str], seen: dict[str, int]) -> None:
             },
         )
         return
-    if gestore == Gestore.OPENAPI:
+    if gestore == Gestore.OPENAPI and box.get("remote_id"):
+        # A row of a boxes export: the box is on Openapi already, never registered again.
+        error(
+            "casella_pec",
+            _(
+                "La casella è già registrata su Openapi ma non è nel portale: non si registra "
+                "di nuovo; la sincronizzazione con Openapi la riporta nel portale."
+            ),
+        )
+    elif gestore == Gestore.OPENAPI:
         _judge_registration(row, address, error)
     else:
         _judge_other(row, address, gestore, error)

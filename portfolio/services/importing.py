@@ -36,8 +36,7 @@ from mailboxes.services.address import expected_domain
 from portal.search import fold
 
 from ..selectors import normalised_code
-from . import import_boxes
-from .export import HOLDER_COLUMNS
+from . import columns, import_boxes
 
 #: Largest file and most rows accepted (a bigger portfolio goes in several files).
 MAX_BYTES = 5 * 1024 * 1024
@@ -52,14 +51,11 @@ VERDICTS = {
     EXISTING: gettext_lazy("Già presente: saltata"),
     INVALID: gettext_lazy("Non valida"),
 }
-FIELDS = [c.field for c in HOLDER_COLUMNS]
-#: A header, folded, -> the holder's field (its label in the template, or the field's name).
-ALIASES = {fold(str(c.header)): c.field for c in HOLDER_COLUMNS} | {
-    fold(f.replace("_", " ")): f for f in FIELDS
-}
-ALIASES |= {"cf": "codice_fiscale", "p iva": "partita_iva", "piva": "partita_iva"}
-ALIASES |= {"denominazione": "denominazione", "email": "email", "cellulare": "telefono"}
-ALIASES |= import_boxes.ALIASES
+#: The holder's columns and the headers the import recognises: the exports' own
+#: (portfolio/services/columns.py), so an export imports back as it is.
+HOLDER_COLUMNS = columns.HOLDER
+FIELDS = columns.HOLDER_FIELDS
+ALIASES = columns.ALIASES
 
 
 class FileRefused(ValueError):
@@ -211,15 +207,15 @@ def preview(content: bytes) -> Preview:
         raise FileRefused(_("Il file è vuoto.")) from None
     except (csv.Error, ValueError):
         raise FileRefused(_("Il file non è un CSV né un foglio Excel (.xlsx).")) from None
-    columns = [ALIASES.get(fold(_text(h))) for h in header]
-    if "codice_fiscale" not in columns:
+    keys = columns.keys_of([fold(_text(h)) for h in header])
+    if "codice_fiscale" not in keys:
         raise FileRefused(
             _(
                 "Manca la colonna «Codice fiscale»: usa le intestazioni del modello "
                 "(scaricalo da questa pagina)."
             )
         )
-    unknown = [_text(h) for h, c in zip(header, columns, strict=False) if h and not c]
+    unknown = [_text(h) for h, c in zip(header, keys, strict=False) if h and not c]
     rows: list[Row] = []
     try:
         for number, cells in enumerate(table, start=2):
@@ -227,7 +223,7 @@ def preview(content: bytes) -> Preview:
                 raise FileRefused(
                     _("Il file ha più di %(n)d righe: dividilo in più file.") % {"n": MAX_ROWS}
                 )
-            data = {c: _text(v, c) for c, v in zip(columns, cells, strict=False) if c}
+            data = {c: _text(v, c) for c, v in zip(keys, cells, strict=False) if c}
             if any(data.values()):
                 box = {k: data.pop(k) for k in list(data) if k in import_boxes.KEYS}
                 rows.append(Row(number, data, box=box))
@@ -253,7 +249,9 @@ def _judge(rows: list[Row]) -> None:
     for row in rows:
         row.code = code = normalised_code(row.data.get("codice_fiscale", ""))
         with_box = import_boxes.has_box(row.box)
-        if code in existing:
+        if with_box and not any(row.data.values()):
+            row.holder_new = False  # a box without holder (a boxes export's unassigned box)
+        elif code in existing:
             row.holder_new = False
         elif code in first_seen and with_box:
             # Another box of a holder a row above brings: that row's holder data count.
@@ -363,8 +361,8 @@ def holder_ids(rows: list[Row]) -> dict[str, int]:
 #: The template's example rows: a company and a person.
 EXAMPLES = (
     "IM;SI;Esempio Srl;;;12345670017;12345670017;Via Roma 1;00184;Roma;RM;IT;"
-    "info@esempio.it;0612345678;",
-    "PV;;;Rossi;Mario;RSSMRA80A01H501U;;Via Po 2;20121;Milano;MI;IT;;;",
+    "info@esempio.it;0612345678;;",
+    "PV;;;Rossi;Mario;RSSMRA80A01H501U;;Via Po 2;20121;Milano;MI;IT;;;;",
 )
 
 
@@ -372,7 +370,6 @@ def template_rows() -> list[list[str]]:
     """The template: the header and the example rows: a company with a box at Aruba, a person
     without a box, and the company again asking for a new Openapi box (with its requester)."""
     today = timezone.localdate()
-    columns = [*HOLDER_COLUMNS, *import_boxes.COLUMNS]
     company, person = (e.split(";") for e in EXAMPLES)
     blank = [""] * len(import_boxes.COLUMNS)
     aruba = dict.fromkeys((c.field for c in import_boxes.COLUMNS), "")
@@ -407,7 +404,7 @@ def template_rows() -> list[list[str]]:
     }
     fields = [c.field for c in import_boxes.COLUMNS]
     return [
-        [str(c.header) for c in columns],
+        [str(c.header) for c in columns.TEMPLATE],
         company + [aruba[f] for f in fields],
         person + blank,
         company + [str(new[f]) for f in fields],

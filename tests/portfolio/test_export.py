@@ -47,11 +47,11 @@ def test_boxes_as_csv_with_the_list_filters(client, office, boxes):
     response = client.get("/portafoglio/esporta/caselle/", {"stato": "evasa", "sort": "indirizzo"})
     assert response["Content-Disposition"].startswith('attachment; filename="caselle-')
     table = _csv(response)
-    assert table[0][:3] == ["Indirizzo", "Tipo", "Stato"]
+    assert table[0][:4] == ["Casella PEC", "Gestore", "Tipo casella", "Stato"]
     addresses = [r[0] for r in table[1:]]
     assert addresses == sorted([boxes["active"].casella_pec, boxes["other"].casella_pec])
     row = next(r for r in table if r[0] == boxes["active"].casella_pec)
-    assert row[2] == "Attiva" and row[3] == "Città Srl" and "05/03/2027" in row
+    assert row[3] == "Attiva" and "Città Srl" in row and "05/03/2027" in row
 
 
 def test_boxes_as_xlsx(client, office, boxes):
@@ -59,7 +59,7 @@ def test_boxes_as_xlsx(client, office, boxes):
     response = client.get("/portafoglio/esporta/caselle/", {"formato": "xlsx"})
     assert response["Content-Disposition"].startswith("attachment; filename=")
     table = _xlsx(response)
-    assert table[0][0] == "Indirizzo" and len(table) == 4
+    assert table[0][0] == "Casella PEC" and len(table) == 4
     row = next(r for r in table if r[0] == boxes["active"].casella_pec)
     assert dt.datetime(2027, 3, 5) in row
 
