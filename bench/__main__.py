@@ -1,7 +1,8 @@
-"""``python -m bench [--quick] [--only P1,P3]``: needs PostgreSQL on 127.0.0.1:5432 (user
-postgres; another server with BENCH_PG=postgres://user@host:port). It creates the database
-``pec_bench`` (BENCH_DB), starts its own sandbox, builds its data, prints one line per figure
-(the portal's number, the naive peer's from the same run, their ratio) and drops what it made."""
+"""``python -m bench [--quick] [--only P1,P3] [--sizes 1k,100k,1M]``: needs PostgreSQL on
+127.0.0.1:5432 (user postgres; another server with BENCH_PG=postgres://user@host:port). It
+creates the database ``pec_bench`` (BENCH_DB), starts its own sandbox, builds its data, prints
+one line per figure (the portal's number, the naive peer's from the same run, their ratio) and
+drops what it made."""
 
 from __future__ import annotations
 
@@ -16,17 +17,30 @@ import time
 from . import core
 
 FIGURES = ("P1", "P2", "P3", "P4", "P5", "P6", "P7", "P8", "P9", "P10")
+# Run only when named (--only R8): a load test of a few minutes with its own servers.
+EXTRA = ("R8",)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("--only", default="", help="comma-separated figures, e.g. P1,P3")
+    parser.add_argument(
+        "--only",
+        default="",
+        help="comma-separated figures, e.g. P1,P3 (R8, the load test: only so)",
+    )
     parser.add_argument("--quick", action="store_true", help="smaller sizes (a few minutes)")
+    parser.add_argument(
+        "--sizes",
+        default="",
+        type=sizes_arg,
+        help="box counts for P3, P7 and P4, e.g. 1k,100k,1M (P3 and P7: each; P4: each of at "
+        "least 10k, else the largest; holders: one for five boxes, at least 20,000)",
+    )
     parser.add_argument("--json", default="", help="also write the rows to this JSON file")
     parser.add_argument("--keep", action="store_true", help="keep the bench database")
     args = parser.parse_args(argv)
     only = [f.strip().upper() for f in args.only.split(",") if f.strip()] or list(FIGURES)
-    unknown = set(only) - set(FIGURES)
+    unknown = set(only) - set(FIGURES) - set(EXTRA)
     if unknown:
         parser.error(f"unknown figures: {', '.join(sorted(unknown))}")
 
@@ -46,9 +60,11 @@ def main(argv: list[str] | None = None) -> int:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0, skip_checks=True)
-    from . import deployed, figures, latency
+    from . import deployed, figures, latency, load
 
     q = args.quick
+    sizes = args.sizes
+    sync_sizes = [n for n in sizes if n >= 10_000] or sizes[-1:]
     print(
         f"# PEC portal bench: {platform.node()}, {os.cpu_count()} CPUs, Python "
         f"{platform.python_version()}, {_pg_version()}{' (quick)' if q else ''}",
@@ -62,15 +78,18 @@ def main(argv: list[str] | None = None) -> int:
             "P1": lambda: figures.p1(sandbox, (10, 100, 1000) if q else (10, 100, 1000, 10_000)),
             "P2": lambda: latency.p2(sandbox, env, 8 if q else 20, 20.0 if q else 60.0),
             "P3": lambda: figures.p3(
-                (1000, 10_000) if q else (1000, 10_000, 100_000), 15 if q else 40
+                sizes or ((1000, 10_000) if q else (1000, 10_000, 100_000)), 15 if q else 40
             ),
-            "P4": lambda: figures.p4(sandbox, env, 10_000 if q else 100_000),
+            "P4": lambda: figures.p4(sandbox, env, sync_sizes or [10_000 if q else 100_000]),
             "P5": lambda: figures.p5(env),
             "P6": lambda: figures.p6(sandbox, env, 50 if q else 1000),
-            "P7": lambda: figures.p7((1_000, 10_000) if q else (10_000, 100_000), 15 if q else 40),
+            "P7": lambda: figures.p7(
+                sizes or ((1_000, 10_000) if q else (10_000, 100_000)), 15 if q else 40
+            ),
             "P8": lambda: deployed.p8(env, 20.0 if q else 60.0),
             "P9": lambda: figures.p9(env),
             "P10": lambda: figures.p10(env, (10_000,) if q else (10_000, 100_000)),
+            "R8": lambda: load.r8(sandbox, env, seconds=30 if q else 120),
         }
         for fig in only:
             t0 = time.monotonic()
@@ -91,6 +110,24 @@ def main(argv: list[str] | None = None) -> int:
         with open(args.json, "w", encoding="utf-8") as fh:
             json.dump(rows, fh, indent=1)
     return 0
+
+
+def sizes_arg(text: str) -> list[int]:
+    """``1k,100k,1M`` -> [1000, 100000, 1000000] (sorted, each once)."""
+    out = set()
+    for part in text.replace(" ", "").split(","):
+        if not part:
+            continue
+        factor = {"k": 1_000, "m": 1_000_000}.get(part[-1].lower(), 1)
+        number = part[:-1] if factor > 1 else part
+        try:
+            value = float(number.replace("_", "")) * factor
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a size: {part!r} (e.g. 1k, 100k, 1M)") from None
+        if value < 1 or value != int(value):
+            raise argparse.ArgumentTypeError(f"not a size: {part!r}")
+        out.add(int(value))
+    return sorted(out)
 
 
 def _line(row) -> str:

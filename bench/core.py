@@ -207,8 +207,40 @@ def median(values: list[float]) -> float:
     return statistics.median(values) if values else float("nan")
 
 
+def _status_mb(field: str) -> float | None:
+    """A size from /proc/self/status (Linux), in MB; None elsewhere."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        return None
+    return None
+
+
 def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """This process's peak RSS (VmHWM) in MB. Not ``ru_maxrss``: a process started with
+    subprocess (vfork + exec) inherits its parent's peak in ``ru_maxrss``, so a job started by a
+    bench that had grown to 500 MB read a baseline of 500 MB and reported "peak +0 MB"."""
+    peak = _status_mb("VmHWM")
+    if peak is None:
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return peak
+
+
+def peak_start() -> float:
+    """Start measuring a peak here: the peak is reset to the current RSS (``clear_refs`` 5,
+    Linux ≥ 4.0), which is returned as the baseline; ``peak_rss_mb() - peak_start()`` is then
+    what the work in between added at its highest, not hidden by an earlier, higher peak (the
+    imports, a test file built before)."""
+    try:
+        with open("/proc/self/clear_refs", "w", encoding="ascii") as fh:
+            fh.write("5")
+    except OSError:
+        return peak_rss_mb()  # no reset: the baseline is the peak so far
+    current = _status_mb("VmRSS")
+    return peak_rss_mb() if current is None else current
 
 
 def run_job(name: str, env: dict[str, str], *args: Any, timeout: float = 3600) -> dict:
@@ -231,3 +263,11 @@ def ratio(portal: float, peer: float, *, higher_is_better: bool = False) -> str:
     if r != r:  # NaN
         return "n/a"
     return f"{r:,.0f}×" if r >= 10 else f"{r:.1f}×"
+
+
+def load_average() -> str:
+    """The 1-minute load average now (the bench shares its machine: say how loaded)."""
+    try:
+        return f"{os.getloadavg()[0]:.1f}"
+    except OSError:
+        return "?"

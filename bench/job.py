@@ -103,7 +103,7 @@ def pdf_portal() -> dict:
     from portal.pdf import check_pdf, merge_pdfs
 
     modulo, identita, mb = _inputs()
-    base = core.peak_rss_mb()
+    base = core.peak_start()
     t0 = time.perf_counter()
     a, b = check_pdf(modulo), check_pdf(identita)
     merged = merge_pdfs(a.content, b.content)
@@ -124,7 +124,7 @@ def pdf_naive() -> dict:
     from pypdf import PdfReader, PdfWriter
 
     modulo, identita, mb = _inputs()
-    base = core.peak_rss_mb()
+    base = core.peak_start()
     t0 = time.perf_counter()
     writer = PdfWriter()
     for upload in (modulo, identita):
@@ -170,7 +170,7 @@ def costly_portal(label: str) -> dict:
         return answers[-1]
 
     pdf._inspect_bounded = spy
-    base = core.peak_rss_mb()
+    base = core.peak_start()
     t0 = time.perf_counter()
     try:
         pdf.check_pdf(io.BytesIO(data))
@@ -194,7 +194,7 @@ def costly_naive(label: str) -> dict:
     from pypdf.generic import IndirectObject, StreamObject
 
     data = _costly(label)
-    base = core.peak_rss_mb()
+    base = core.peak_start()
     t0 = time.perf_counter()
     outcome = "accepted"
     try:
@@ -326,7 +326,7 @@ def main() -> int:
     name = sys.argv[1]
     args = json.loads(sys.argv[2]) if len(sys.argv) > 2 else []
     core.django_setup()
-    base = core.peak_rss_mb()
+    base = core.peak_start()
     t0 = time.perf_counter()
     result = JOBS[name](*args)
     result.setdefault("seconds", time.perf_counter() - t0)
