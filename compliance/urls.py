@@ -13,6 +13,7 @@ urlpatterns = [
     path("campagna/", views.campaign_new, name="campaign_new"),
     path("campagna/<int:pk>/", views.campaign, name="campaign"),
     path("impresa/<int:pk>/sorveglia/", views.watch, name="watch"),
+    path("impresa/<int:pk>/sorveglia/termina/", views.unwatch, name="unwatch"),
     path(
         "sorveglianza/<int:pk>/callback/<str:token>/",
         views.monitor_callback,

@@ -276,6 +276,24 @@ def watch(request, titolare):
     return redirect("compliance:holder", pk=titolare.pk)
 
 
+@office_required
+@require_POST
+@_holder_view
+def unwatch(request, titolare):
+    """Stop watching: Openapi deletes the company's monitors (at most once each)."""
+    calls, busy = monitors.stop(titolare, user=request.user)
+    if busy:
+        messages.warning(
+            request,
+            _("Sorveglianza ancora in attivazione: la si può terminare quando Openapi la conferma."),
+        )
+    elif calls:
+        messages.success(request, _("Sorveglianza in chiusura: Openapi smette di avvisare."))
+    else:
+        messages.info(request, _("L'impresa non è sorvegliata."))
+    return redirect("compliance:holder", pk=titolare.pk)
+
+
 @csrf_exempt
 @require_POST
 def monitor_callback(request, pk, token):
