@@ -223,6 +223,9 @@ CELERY_BEAT_SCHEDULE = {
     # and hourly the findings from the stored checks (no Company API call).
     "compliance-refresh": _every("compliance.refresh", 24 * 60 * 60.0, 23 * 60 * 60),
     "compliance-recompute": _every("compliance.recompute", 60 * 60.0, 59 * 60),
+    # A campaign's director whose new box became active gets their comunica filed (database
+    # only; the filing is an at-most-once intent).
+    "compliance-advance-campaigns": _every("compliance.advance_campaigns", 60.0, 55),
     # The cost ledger paired with the wallet's movements (ledger/services/reconcile.py).
     "ledger-reconcile": _every("ledger.reconcile", 60 * 60.0, 59 * 60),
 }

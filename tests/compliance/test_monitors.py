@@ -119,7 +119,8 @@ def test_stop_watching_deletes_each_monitor_once_even_when_the_answer_is_lost(
     client.post(url)  # a double submit: the same two intents
     stops = list(MonitorCall.objects.filter(kind=monitors.STOP))
     assert len(stops) == 2
-    assert "in chiusura" in client.get(reverse("compliance:holder", args=[company.pk])).content.decode()
+    page = client.get(reverse("compliance:holder", args=[company.pk])).content.decode()
+    assert "in chiusura" in page
     company_api.set_faults(lost_next=1, methods=["DELETE"])
     states = [run_intent("compliance.MonitorCall", c.pk) for c in stops]
     assert sorted(states) == [CallState.DONE, CallState.UNCLEAR]
