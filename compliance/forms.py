@@ -31,15 +31,13 @@ def suggested_address(director: dict, tipo_casella: str) -> str:
 
 
 def director_initial(director: dict, tipo_casella: str) -> dict:
-    """The form prefilled from the Registro Imprese's data of the director."""
+    """The form prefilled from the Registro Imprese's data of the director (birth date, sex
+    and place are left to the codice fiscale, which the requester form derives them from)."""
     return {
         "casella_pec": suggested_address(director, tipo_casella),
         "nome": director.get("nome", ""),
         "cognome": director.get("cognome", ""),
         "codice_fiscale": (director.get("codice_fiscale") or "").upper(),
-        "sesso": director.get("gender", "") if director.get("gender") in ("M", "F") else "",
-        "data_nascita": director.get("birth_date", ""),
-        "nazione_nascita": "IT",
     }
 
 

@@ -4,9 +4,10 @@ for the directors who have no PEC yet, see the total, confirm once; then its pro
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 
 from django.contrib import messages
-from django.db.models import Q, Sum
+from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -120,10 +121,9 @@ def _charged(campaign: Campaign):
     done = Q(state=CallState.DONE)
     boxes = CasellaCall.objects.filter(done, intent_key__startswith=prefix)
     filings = ComunicaCall.objects.filter(done, intent_key__startswith=f"comunica:create:{prefix}")
-    total = 0
-    for qs in (boxes, filings):
-        total += qs.aggregate(s=Sum("price"))["s"] or 0
-    return total
+    # summed here, not by the database: SQLite's SUM of decimals comes back as a float
+    prices = [*boxes.values_list("price", flat=True), *filings.values_list("price", flat=True)]
+    return sum((p for p in prices if p), Decimal("0.00"))
 
 
 @office_required
