@@ -23,7 +23,10 @@ from ..models import CampaignItem, CompanyCheck, Finding
 #: The boxes' type a campaign proposes.
 DEFAULT_TIPO = TipoCasella.STANDARD.value
 #: States of a director's box that will never become active: the campaign item stops there.
-DEAD = (Stato.NON_REGISTRATA, Stato.REVOCATA, Stato.CHIUSA, Stato.REGISTRAZIONE_ANNULLATA)
+#: (A registration refused, non_registrata, can be retried from the box's page: it waits.)
+ENDED = (Stato.REVOCATA, Stato.CHIUSA, Stato.REGISTRAZIONE_ANNULLATA)
+#: Boxes not counted as the director's PEC when the campaign looks for one.
+DEAD = (Stato.NON_REGISTRATA, *ENDED)
 
 
 @dataclass

@@ -199,7 +199,7 @@ def advance() -> int:
     items = CampaignItem.objects.filter(richiesta=None, problem="").exclude(casella=None)
     for item in items.select_related("campaign", "casella", "titolare"):
         box = item.casella
-        if box.stato in director_boxes.DEAD:
+        if box.stato in director_boxes.ENDED:
             reason = box.last_error or _("La casella dell'amministratore non è stata attivata.")
             CampaignItem.objects.filter(pk=item.pk, richiesta=None).update(problem=reason[:300])
         elif box.stato == Stato.EVASA:
