@@ -184,3 +184,30 @@ def test_a_second_campaign_does_not_take_a_director_already_being_registered(
     page = client.get(reverse("compliance:campaign_new"))
     assert page.context["filings"] == []
     assert CasellaCall.objects.count() == 1
+
+
+def _campaign_for_first(client, three):
+    body = {"imprese": [three[0].pk], "tipo_casella": "STANDARD", "conferma": 1}
+    confirm = client.post(reverse("compliance:campaign_new"), {"imprese": [three[0].pk]})
+    body.update(director_data(three[0], 0), key=str(confirm.context["key"]))
+    return client.post(reverse("compliance:campaign_new"), body)
+
+
+def test_a_refused_registration_waits_a_box_that_ends_stops_the_item(
+    three, company_api, office, client, queued
+):
+    client.force_login(office)
+    progress_url = _campaign_for_first(client, three)["Location"]
+    company_api.set_credit(0)
+    call = CasellaCall.objects.get()
+    assert run_intent("mailboxes.CasellaCall", call.pk) == CallState.FAILED
+    assert tasks.advance_campaigns() == 0
+    item = CampaignItem.objects.get()
+    assert item.problem == "" and item.casella.stato == "non_registrata"
+    page = client.get(progress_url).content.decode()
+    assert "Registrazione non riuscita" in page  # retried from the box's page, linked here
+    Casella.objects.filter(pk=item.casella_id).update(stato="registrazione_annullata")
+    assert tasks.advance_campaigns() == 0
+    item.refresh_from_db()
+    assert item.problem and item.richiesta is None
+    assert not ComunicaCall.objects.exists()
