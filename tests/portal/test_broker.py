@@ -177,6 +177,7 @@ def test_the_demo_broker_connects_without_warning_about_a_host(tmp_path, caplog)
     # 'localhost'": a warning about a host the file broker does not have.
     with caplog.at_level(logging.WARNING, logger="kombu"), demo_connection(tmp_path) as conn:
         conn.connect()
+        conn.info()  # what Celery's banner and its consumers ask of the connection
         with conn.SimpleQueue("hello") as queue:
             queue.put({"n": 1})
             assert queue.get(timeout=2).payload == {"n": 1}
