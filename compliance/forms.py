@@ -57,9 +57,10 @@ class DirectorBoxForm(RichiedenteForm):
     def __init__(self, *args, tipo_casella: str, **kwargs):
         super().__init__(*args, **kwargs)
         self.tipo_casella = tipo_casella
-        # who the director is comes from the Registro Imprese: shown, not retyped
-        for name in ("nome", "cognome", "codice_fiscale"):
-            self.fields[name].widget.attrs["readonly"] = True
+        # who the director is comes from the Registro Imprese: the codice fiscale is shown,
+        # never taken from the request (a disabled field keeps its initial value); the names
+        # may be corrected
+        self.fields["codice_fiscale"].disabled = True
 
     def clean_casella_pec(self):
         address = self.cleaned_data["casella_pec"].strip().lower()

@@ -13,7 +13,7 @@ from compliance import tasks
 from compliance.models import Campaign, CampaignItem, Finding
 from comunica.models import ComunicaCall, RichiestaComunicazione
 from comunica.services import creation
-from mailboxes.models import Casella, CasellaCall, Titolare
+from mailboxes.models import Casella, CasellaCall, Richiedente, Titolare
 from mailboxes.services import registration
 from mailboxes.services.sync import refresh_casella
 from portal.remote_calls import CallState, run_intent, settle_grace
@@ -108,6 +108,7 @@ def test_three_directors_three_boxes_three_filings_each_charged_once(
     assert not Campaign.objects.exists() and not CasellaCall.objects.exists()
     for n, company in enumerate(three):
         body.update(director_data(company, n))
+    body[f"d{three[0].pk}-codice_fiscale"] = PEOPLE[1][2]  # tampered: the form ignores it
     first = client.post(reverse("compliance:campaign_new"), body)
     again = client.post(reverse("compliance:campaign_new"), body)  # a double submit
     assert first.status_code == 302 and first["Location"] == again["Location"]
@@ -120,6 +121,9 @@ def test_three_directors_three_boxes_three_filings_each_charged_once(
         ("Luigi", "Verdi", "verdi@example.com"),
         ("Mario", "Rossi", "rossi@example.com"),
     ]
+    assert sorted(Richiedente.objects.values_list("codice_fiscale", flat=True)) == sorted(
+        p[2] for p in PEOPLE
+    )
     calls = list(CasellaCall.objects.all())
     assert len(calls) == 3 and not ComunicaCall.objects.exists()
     progress = client.get(first["Location"])
