@@ -215,3 +215,11 @@ def test_a_refused_registration_waits_a_box_that_ends_stops_the_item(
     item.refresh_from_db()
     assert item.problem and item.richiesta is None
     assert not ComunicaCall.objects.exists()
+
+
+def test_filing_after_activation_is_a_periodic_task(settings):
+    from celery import current_app
+
+    beat = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert "compliance.advance_campaigns" in beat
+    assert "compliance.advance_campaigns" in current_app.tasks

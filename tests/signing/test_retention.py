@@ -50,3 +50,10 @@ def test_ended_links_are_deleted_after_the_retention_usable_ones_kept(casella):
     assert set(LinkFirma.objects.values_list("pk", flat=True)) == kept
     assert tasks.purge_links() == 0
     assert Casella.objects.filter(pk=casella.pk).exists()
+
+
+def test_the_purge_is_a_periodic_task():
+    from celery import current_app
+
+    beat = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert "signing.purge_links" in beat and "signing.purge_links" in current_app.tasks
