@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from mailboxes.models import Casella, Titolare
+from portal.fields import optional_link
 
 
 class Fonte(models.TextChoices):
@@ -64,22 +65,8 @@ class Addebito(models.Model):
     fonte = models.CharField(_("origine"), max_length=10, choices=Fonte.choices)
     call_id = models.PositiveBigIntegerField(_("intento"))
     operazione = models.CharField(_("operazione"), max_length=20, choices=Operazione.choices)
-    titolare = models.ForeignKey(
-        Titolare,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="addebiti",
-        verbose_name=_("titolare"),
-    )
-    casella = models.ForeignKey(
-        Casella,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="addebiti",
-        verbose_name=_("casella"),
-    )
+    titolare = optional_link(Titolare, _("titolare"), related_name="addebiti")
+    casella = optional_link(Casella, _("casella"), related_name="addebiti")
     #: The box's address (or the comunica's), kept if the box is deleted.
     indirizzo = models.CharField(_("indirizzo"), max_length=254, blank=True)
     prezzo = models.DecimalField(_("prezzo di listino"), max_digits=10, decimal_places=2)
