@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from mailboxes.models import Casella, Titolare
+from openapi_pec.prices import Operation
 from portal.fields import optional_link
 
 
@@ -26,15 +27,15 @@ class Fonte(models.TextChoices):
 
 
 class Operazione(models.TextChoices):
-    """The paid operations, as openapi_pec.prices names them."""
+    """The paid operations, named as openapi_pec.prices names them."""
 
-    REGISTRAZIONE = "registrazione", _("Registrazione")
-    RINNOVO = "rinnovo", _("Rinnovo")
-    MODIFICA = "modifica", _("Modifica spazio")
-    CONSERVAZIONE = "conservazione", _("Conservazione")
-    TRASFORMAZIONE = "trasformazione", _("Trasformazione")
-    MULTIUTENZA = "multiutenza", _("Multiutenza")
-    COMUNICA = "comunica", _("Comunicazione al Registro Imprese")
+    REGISTRAZIONE = Operation.REGISTRAZIONE.value, _("Registrazione")
+    RINNOVO = Operation.RINNOVO.value, _("Rinnovo")
+    MODIFICA = Operation.MODIFICA.value, _("Modifica spazio")
+    CONSERVAZIONE = Operation.CONSERVAZIONE.value, _("Conservazione")
+    TRASFORMAZIONE = Operation.TRASFORMAZIONE.value, _("Trasformazione")
+    MULTIUTENZA = Operation.MULTIUTENZA.value, _("Multiutenza")
+    COMUNICA = Operation.COMUNICA.value, _("Comunicazione al Registro Imprese")
 
 
 class MovimentoConto(models.Model):
