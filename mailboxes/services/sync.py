@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import functools
+from collections.abc import Iterable
 from typing import Any
 
 from django.db import connection, transaction
@@ -42,50 +43,98 @@ SYNC_ALWAYS_FIELDS = (
 def sync_account(*, user=None, now: dt.datetime | None = None) -> dict[str, int]:
     """GET /pec: import the boxes registered outside the portal, update the known ones.
 
-    Built for 100,000 boxes: the known boxes are compared in memory, batch by batch, with
-    values_list (no model instances); only the rows that differ are locked, merged, written with
-    bulk_update and their history added with bulk_create; unchanged rows are not written at all
-    (their "last updated" keeps meaning "last changed"). New boxes are bulk-created."""
+    Built for 1,000,000 boxes: GET /pec is read as it arrives (iter_caselle_raw) and handled
+    SYNC_BATCH items at a time, so memory does not grow with the account. Each batch's known
+    boxes are compared with values_list (no model instances); only the rows that differ are
+    locked, merged, written with one UPDATE per 1,000 rows and their history added with
+    bulk_create; unchanged rows are not written at all (their "last updated" keeps meaning
+    "last changed"). Unknown boxes are linked by address or imported, in bulk beyond
+    IMPORT_FULL_MAX. A broken answer raises; the batches before the break stay written, each
+    whole (a sync that stopped there), the rest waits for the next sync."""
     now = now or timezone.now()
     client = remote.get_client()
-    items = _list_raw(client)
-    figures = {"remote": len(items), "imported": 0, "updated": 0, "unchanged": 0}
-    by_id = {item["id"]: _RawSummary(item) for item in items}
-    unknown: list[CasellaSummary] = []
-    for batch in chunks(list(by_id), SYNC_BATCH):
-        known = {}
-        for pk, *row in Casella.objects.filter(remote_id__in=batch).values_list(
-            "pk", *SUMMARY_FIELDS
-        ):
-            known[row[3]] = (pk, tuple(row))
-        differing = []
-        for remote_id in batch:
-            hit = known.get(remote_id)
-            if hit is None:
-                unknown.append(CasellaSummary.from_raw(by_id[remote_id].raw))
-            elif hit[1][0] == Stato.NUOVA:
-                continue  # the registration intent settles this one (at most once)
-            elif summary_differs(hit[1], by_id[remote_id]):
-                differing.append(hit[0])
-            else:
-                figures["unchanged"] += 1
-        if differing:
-            n = _write_changes(differing, by_id, now=now)
-            figures["updated"] += n
-            figures["unchanged"] += len(differing) - n
-    if unknown:
-        unknown = _link_by_address(unknown, figures, now=now)
-    if unknown:
-        figures["imported"] += _import_many(client, unknown, user=user, now=now)
+    figures = {"remote": 0, "imported": 0, "updated": 0, "unchanged": 0}
+    importer = _Importer(client, figures, user=user, now=now)
+    for by_id in _batches(client.iter_caselle_raw(), figures):
+        unknown = _sync_batch(by_id, figures, now=now)
+        if unknown:
+            importer.add(_link_by_address(unknown, figures, now=now))
+    importer.finish()
     return figures
 
 
-def _list_raw(client) -> list[dict[str, Any]]:
-    """GET /pec's items as dicts with an id. The items are parsed lazily (_RawSummary): at
-    100,000 boxes, parsing each into a CasellaSummary would be half of the daily sync."""
-    return [
-        item for item in client.list_caselle_raw() if isinstance(item.get("id"), str) and item["id"]
-    ]
+def _batches(items: Iterable[dict[str, Any]], figures: dict[str, int]):
+    """GET /pec's items with an id, SYNC_BATCH at a time, as {id: _RawSummary} (the items are
+    parsed lazily: at 100,000 boxes, parsing each into a CasellaSummary would be half of the
+    daily sync)."""
+    by_id: dict[str, _RawSummary] = {}
+    for item in items:
+        remote_id = item.get("id")
+        if not isinstance(remote_id, str) or not remote_id:
+            continue
+        figures["remote"] += 1
+        by_id[remote_id] = _RawSummary(item)
+        if len(by_id) >= SYNC_BATCH:
+            yield by_id
+            by_id = {}
+    if by_id:
+        yield by_id
+
+
+def _sync_batch(by_id: dict[str, Any], figures: dict[str, int], *, now) -> list[CasellaSummary]:
+    """Compare one batch with the table and write the boxes that differ; the unknown ones."""
+    known = {}
+    for pk, *row in Casella.objects.filter(remote_id__in=list(by_id)).values_list(
+        "pk", *SUMMARY_FIELDS
+    ):
+        known[row[3]] = (pk, tuple(row))
+    unknown, differing = [], []
+    for remote_id, summary in by_id.items():
+        hit = known.get(remote_id)
+        if hit is None:
+            unknown.append(CasellaSummary.from_raw(summary.raw))
+        elif hit[1][0] == Stato.NUOVA:
+            continue  # the registration intent settles this one (at most once)
+        elif summary_differs(hit[1], summary):
+            differing.append(hit[0])
+        else:
+            figures["unchanged"] += 1
+    if differing:
+        n = _write_changes(differing, by_id, now=now)
+        figures["updated"] += n
+        figures["unchanged"] += len(differing) - n
+    return unknown
+
+
+class _Importer:
+    """The boxes to import, as the batches find them: up to IMPORT_FULL_MAX in all are read in
+    full at the end (GET /pec/{id}); beyond that, all are bulk-created SYNC_BATCH at a time."""
+
+    def __init__(self, client, figures: dict[str, int], *, user, now):
+        self.client, self.figures, self.user, self.now = client, figures, user, now
+        self.waiting: list[CasellaSummary] = []
+        self.bulk = False
+
+    def add(self, summaries: list[CasellaSummary]) -> None:
+        self.waiting += summaries
+        self.bulk = self.bulk or len(self.waiting) > IMPORT_FULL_MAX
+        if self.bulk and len(self.waiting) >= SYNC_BATCH:
+            self._flush()
+
+    def finish(self) -> None:
+        if self.bulk:
+            self._flush()
+            return
+        for summary in self.waiting:
+            with transaction.atomic():
+                _import(self.client, summary, user=self.user, now=self.now)
+        self.figures["imported"] += len(self.waiting)
+        self.waiting = []
+
+    def _flush(self) -> None:
+        if self.waiting:
+            self.figures["imported"] += _import_bulk(self.waiting, user=self.user, now=self.now)
+        self.waiting = []
 
 
 @functools.lru_cache(maxsize=8192)
@@ -207,14 +256,9 @@ def _link_by_address(
     return left
 
 
-def _import_many(client, unknown: list[CasellaSummary], *, user, now) -> int:
-    """Import the boxes registered outside the portal. A few are read in full (GET /pec/{id});
-    many are created from GET /pec alone (bulk), their details read when refreshed."""
-    if len(unknown) <= IMPORT_FULL_MAX:
-        for summary in unknown:
-            with transaction.atomic():
-                _import(client, summary, user=user, now=now)
-        return len(unknown)
+def _import_bulk(unknown: list[CasellaSummary], *, user, now) -> int:
+    """Create many boxes registered outside the portal from GET /pec alone (bulk), their
+    details read when refreshed."""
     created = 0
     message = history.stored(
         Sentence(gettext_lazy("Casella registrata fuori dal portale, importata da Openapi."))
