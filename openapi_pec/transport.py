@@ -313,7 +313,9 @@ class Transport:
             if not 200 <= status < 300:
                 with self._mapped(method, path):
                     content = response.content
-                self._raise(status, self._parse_json(content, ctype), content, method, path, response)
+                self._raise(
+                    status, self._parse_json(content, ctype), content, method, path, response
+                )
             if status == 204:
                 return
             if ctype in ("application/pdf", "application/octet-stream"):
