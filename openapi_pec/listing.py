@@ -62,6 +62,8 @@ class ListParser:
         return self._take()
 
     def close(self) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+        if not self._started:
+            return [], None  # an empty body: no list
         try:
             self._items_parser.close()
             if self._head is not None:
@@ -69,8 +71,6 @@ class ListParser:
                 self._read_head()
         except ijson.JSONError:
             raise BrokenAnswer("answer is not a JSON object") from None
-        if not self._started:
-            return [], None
         items = self._take()
         envelope = dict(self._top)
         if self._data == "list":

@@ -318,10 +318,7 @@ class Transport:
                 )
             if status == 204:
                 return
-            if ctype in ("application/pdf", "application/octet-stream"):
-                raise errors.ProtocolError(
-                    status, "answer is not a JSON object", method=method, path=path
-                )
+            binary = ctype in ("application/pdf", "application/octet-stream")
             parser = ListParser()
             chunks = response.iter_content(STREAM_CHUNK)
             try:
@@ -330,6 +327,8 @@ class Transport:
                         chunk = next(chunks, None)
                     if chunk is None:
                         break
+                    if binary and chunk.strip():
+                        raise BrokenAnswer("answer is not a JSON object")
                     yield from parser.feed(chunk)
                 items, envelope = parser.close()
             except BrokenAnswer as exc:
