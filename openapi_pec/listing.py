@@ -105,13 +105,20 @@ class ListParser:
 
     def _after_data(self) -> dict[str, Any]:
         """The envelope's values after the ``data`` list (``success: false`` and its message),
-        read from the answer's last bytes."""
-        end = self._tail.rfind(b"]")
-        rest = self._tail[end + 1 :].lstrip(b", \t\r\n")
-        if end < 0 or not _SUCCESS_FALSE.search(rest):
+        read from the answer's last bytes: what follows one of the last ``]`` and parses as the
+        rest of an object."""
+        if not _SUCCESS_FALSE.search(self._tail):
             return {}
-        try:
-            values = json.loads(b"{" + rest)
-        except ValueError:
-            return {"success": False}
-        return values if isinstance(values, dict) else {"success": False}
+        end = len(self._tail)
+        for _ in range(50):
+            end = self._tail.rfind(b"]", 0, end)
+            if end < 0:
+                break
+            rest = self._tail[end + 1 :].lstrip(b", \t\r\n")
+            try:
+                values = json.loads(b"{" + rest)
+            except ValueError:
+                continue
+            if isinstance(values, dict):
+                return values
+        return {"success": False}

@@ -43,6 +43,7 @@ FAILING = [
     (Reply(200, "<html>oops</html>", content_type="text/html"), errors.ProtocolError),
     (Reply(200, {"success": False, "message": "no", "error": 9}), errors.OpenapiError),
     (Reply(200, {"data": BOXES[:2], "success": False, "message": "no"}), errors.OpenapiError),
+    (Reply(200, {"data": BOXES[:2], "success": False, "message": "a ] b"}), errors.OpenapiError),
     (Reply(200, json.dumps({"data": BOXES[:5]})[:-3] + "xx}"), errors.ProtocolError),  # broken
     (fail(403, "forbidden", 5), errors.AuthError),
 ]
