@@ -156,11 +156,13 @@ def register(*, item: CampaignItem, new: NewBox, user) -> None:
     item.casella = call.casella
 
 
-def filed_for(box: Casella) -> RichiestaComunicazione | None:
-    """A director's comunica for this box already in the portal (filed by hand meanwhile)."""
+def filed_for(box: Casella, company: Titolare) -> RichiestaComunicazione | None:
+    """The company's comunica of this director's box already in the portal (filed by hand
+    meanwhile). Another company's (the same person directs both) is not this one's."""
+    codes = [c for c in (company.partita_iva, company.codice_fiscale) if c]
     return (
         RichiestaComunicazione.objects.filter(
-            casella_pec__iexact=box.casella_pec, pec_amministratore=True
+            casella_pec__iexact=box.casella_pec, pec_amministratore=True, cf_piva__in=codes
         )
         .exclude(stato=StatoRichiesta.NON_INVIATA)
         .first()

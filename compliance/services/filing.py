@@ -194,6 +194,10 @@ def file_company(item: CampaignItem, filing: Filing, *, user) -> None:
             casella=filing.director_box,
         )
     except ValidationError as exc:
+        if item.casella_id and getattr(exc, "code", "") == "in_flight":
+            # the same director's box being filed for another company they direct: this
+            # company's filing waits for the next round
+            return
         item.problem = " ".join(exc.messages)[:300]
     else:
         item.richiesta = created.richiesta
@@ -203,7 +207,7 @@ def file_item(item: CampaignItem) -> int:
     """A campaign item whose director's box is now active: its filing, made once (or the
     director's request already in the portal, linked). Returns 1 when a request was linked."""
     box = item.casella
-    richiesta = director_boxes.filed_for(box)
+    richiesta = director_boxes.filed_for(box, item.titolare)
     if richiesta is None:
         file_company(item, filing_for(item.titolare, box), user=item.campaign.created_by)
     else:

@@ -231,3 +231,55 @@ def test_accountants_cannot_reach_the_campaign(directors, make_user, office, cli
     assert client.get(reverse(URL)).status_code == 403
     assert client.post(reverse(URL), {"imprese": [directors[0].pk]}).status_code == 403
     assert client.get(reverse("compliance:campaign", args=[campaign.pk])).status_code == 403
+
+
+def test_one_director_of_two_companies_gets_one_box_and_two_filings(
+    company_api, holder, box, office, client, queued
+):
+    """The same person is amministratore unico of two srl: one box is registered, and once it
+    is active each company gets its own filing (not the other company's request)."""
+    from compliance import tasks
+    from comunica.models import RichiestaComunicazione
+    from mailboxes.services.sync import refresh_casella
+
+    from .conftest import piva
+
+    name, surname, cf = PEOPLE[0]
+    companies = []
+    for n in range(2):
+        code = piva(7000001 + n)
+        company = holder(f"Doppia {n} srl", code)
+        box(company, f"doppia{n}@legalmail.it")
+        company_api.set_company(
+            code,
+            pec=f"doppia{n}@legalmail.it",
+            history=[],
+            legalForm="SR",
+            ceased=False,
+            directors=[{"name": name, "surname": surname, "tax_code": cf, "roles": ["AUN"]}],
+        )
+        companies.append(company)
+    tasks.refresh()
+    client.force_login(office)
+    page = _confirm_page(client, companies, tipo_casella="STANDARD")
+    body = {"imprese": [c.pk for c in companies], "tipo_casella": "STANDARD", "conferma": 1}
+    body["key"] = str(page.context["key"])
+    for company in companies:
+        body.update(director_data(company, 0))  # the same person, the same address
+    assert client.post(reverse(URL), body).status_code == 302
+    assert CasellaCall.objects.count() == 1
+    call = CasellaCall.objects.get()
+    assert run_intent("mailboxes.CasellaCall", call.pk) == CallState.DONE
+    casella = Casella.objects.get(pk=call.casella_id)
+    company_api.set_stato("casella", casella.remote_id, "evasa")
+    refresh_casella(casella)
+    # one request per address at a time at Openapi: the second company's waits its turn
+    assert tasks.advance_campaigns() == 1
+    assert list(CampaignItem.objects.values_list("problem", flat=True)) == ["", ""]
+    first = ComunicaCall.objects.get()
+    assert run_intent("comunica.ComunicaCall", first.pk) == CallState.DONE
+    assert tasks.advance_campaigns() == 1
+    assert tasks.advance_campaigns() == 0
+    filed = RichiestaComunicazione.objects.order_by("cf_piva")
+    assert [r.cf_piva for r in filed] == [c.partita_iva for c in companies]
+    assert ComunicaCall.objects.count() == 2
