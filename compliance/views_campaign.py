@@ -51,6 +51,7 @@ def campaign_new(request):
     if confirming:
         key = _key(request)
         if key is None:
+            messages.error(request, _("Conferma non valida: scegliere di nuovo le imprese."))
             return redirect("compliance:campaign_new")
         if done := Campaign.objects.filter(key=key).first():  # a double submit
             return redirect("compliance:campaign", pk=done.pk)
@@ -72,7 +73,18 @@ def campaign_new(request):
             for b in to_register
         ]
         valid = [f.is_valid() for f in forms] if confirming else [False]
-        if confirming and all(valid) and _distinct_addresses(to_register, forms):
+        offered = {f.titolare.pk for f in selected} | {b.titolare.pk for b in to_register}
+        if confirming and chosen - offered:
+            # taken by another campaign (or solved) since the summary was shown: the total
+            # confirmed would not be the one charged
+            messages.error(
+                request,
+                _(
+                    "Alcune imprese non sono più da comunicare (già in un'altra campagna): "
+                    "riepilogo e costo sono aggiornati, confermare di nuovo."
+                ),
+            )
+        elif confirming and all(valid) and _distinct_addresses(to_register, forms):
             for new, form in zip(to_register, forms, strict=True):
                 new.requester = form.requester()
                 new.details = form.holder_details()

@@ -283,3 +283,30 @@ def test_one_director_of_two_companies_gets_one_box_and_two_filings(
     filed = RichiestaComunicazione.objects.order_by("cf_piva")
     assert [r.cf_piva for r in filed] == [c.partita_iva for c in companies]
     assert ComunicaCall.objects.count() == 2
+
+
+def test_a_company_taken_meanwhile_updates_the_total_before_anything_is_charged(
+    three_with_pec,  # noqa: F811
+    office,
+    client,
+    queued,
+):
+    client.force_login(office)
+    both = {"imprese": [c.pk for c in three_with_pec[:2]]}
+    summary = client.post(reverse(URL), both)  # two companies, two filings in the total
+    one = {"imprese": [three_with_pec[0].pk]}
+    other_tab = client.post(reverse(URL), one)
+    client.post(reverse(URL), {**one, "key": str(other_tab.context["key"]), "conferma": 1})
+    again = client.post(reverse(URL), {**both, "key": str(summary.context["key"]), "conferma": 1})
+    assert again.status_code == 400
+    assert "non sono più da comunicare" in html.unescape(again.content.decode())
+    assert again.context["total"] == creation.price()  # the summary, now for one company
+    assert Campaign.objects.count() == 1 and ComunicaCall.objects.count() == 1
+
+
+def test_a_confirmation_without_its_key_is_told(three_with_pec, office, client, queued):  # noqa: F811
+    client.force_login(office)
+    chosen = {"imprese": [three_with_pec[0].pk], "conferma": 1, "key": "nonsense"}
+    answer = client.post(reverse(URL), chosen, follow=True)
+    assert "Conferma non valida" in answer.content.decode()
+    assert not Campaign.objects.exists()
