@@ -10,9 +10,12 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from mailboxes import validators
-from mailboxes.forms import PROVINCIA, RichiedenteForm
-from mailboxes.models import Richiedente
+from mailboxes.forms import PROVINCIA, RichiedenteForm, autorinnovo_field, price_label
+from mailboxes.models import Richiedente, TipoCasellaChoices
+from mailboxes.services import registration
 from mailboxes.services.address import check_address, expected_domain
+
+from .services.director_boxes import DEFAULT_TIPO
 
 #: The requester fields POST /pec takes (the director is the requester of their own box).
 REQUESTER_FIELDS = RichiedenteForm.Meta.fields
@@ -39,6 +42,29 @@ def director_initial(director: dict, tipo_casella: str) -> dict:
         "cognome": director.get("cognome", ""),
         "codice_fiscale": (director.get("codice_fiscale") or "").upper(),
     }
+
+
+class CampaignChoiceForm(forms.Form):
+    """The campaign's choices for every director's new box: its type (with the price of the
+    registration and first year next to it) and automatic renewal, asked as the form of a
+    single new box asks it."""
+
+    tipo_casella = forms.ChoiceField(
+        label=_("Tipo delle caselle da registrare"),
+        choices=TipoCasellaChoices.choices,
+        required=False,
+    )
+    autorinnovo = autorinnovo_field()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["tipo_casella"].choices = [
+            (code, f"{label} — {price_label(registration.registration_price(code))}")
+            for code, label in TipoCasellaChoices.choices
+        ]
+
+    def clean_tipo_casella(self):
+        return self.cleaned_data["tipo_casella"] or DEFAULT_TIPO
 
 
 class DirectorBoxForm(RichiedenteForm):

@@ -94,6 +94,8 @@ class Campaign(models.Model):
     #: The type of the directors' boxes the campaign registers, and the price of each.
     tipo_casella = models.CharField(max_length=20, blank=True)
     box_price = models.DecimalField(max_digits=10, decimal_places=2, default=0)
+    #: Whether Openapi renews the directors' boxes at each expiry (charging the yearly price).
+    autorinnovo = models.BooleanField(_("rinnovo automatico"), default=False)
 
     class Meta:
         verbose_name = _("campagna PEC amministratori")

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from comunica.models import RichiestaComunicazione, StatoRichiesta
 from mailboxes.models import Casella, Stato, Titolare
 from mailboxes.services import registration
+from openapi_pec import prices
 from openapi_pec.types import TipoCasella, TipoCliente
 
 from ..choices import Kind
@@ -45,10 +46,28 @@ class NewBox:
         return f"{self.director.get('nome', '')} {self.director.get('cognome', '')}".strip()
 
 
+def live_items():
+    """Campaign items still under way: a box being registered, a filing not yet made, or a
+    filing made and not yet evasa (before the findings are recomputed, the company would
+    otherwise be offered, and charged, again)."""
+    return CampaignItem.objects.filter(problem="").exclude(
+        richiesta__stato=StatoRichiesta.COMUNICAZIONE_EVASA
+    )
+
+
 def waiting_holders():
-    """Companies a campaign is already handling (a box being registered, or its filing not yet
-    made): no second campaign takes them."""
-    return CampaignItem.objects.filter(richiesta=None, problem="").values("titolare")
+    """Companies a campaign is already handling: no second campaign takes them."""
+    return live_items().values("titolare")
+
+
+class Refused(Exception):
+    """A director's box the registration service would not record (its message in Italian):
+    the campaign is not started, nothing of it is kept."""
+
+    def __init__(self, titolare_pk: int, messages: list[str]):
+        super().__init__(" ".join(messages))
+        self.titolare_pk = titolare_pk
+        self.messages = messages
 
 
 def candidates(holders) -> list[NewBox]:
@@ -64,7 +83,13 @@ def candidates(holders) -> list[NewBox]:
 
 
 def box_price(tipo_casella: str):
+    """Charged when the box is registered: its first year."""
     return registration.registration_price(tipo_casella)
+
+
+def yearly_price(tipo_casella: str):
+    """Charged at each expiry when the box renews automatically: one more year."""
+    return prices.price(prices.Operation.RINNOVO, tipo_casella)
 
 
 def _director_holder(director: dict, details: dict, company: Titolare) -> Titolare:
@@ -98,8 +123,9 @@ def _known_box(person: Titolare) -> Casella | None:
 
 def register(*, item: CampaignItem, new: NewBox, user) -> None:
     """Record the director's holder and box registration (one intent per campaign and
-    company: a repeated confirmation gives back the same box). Sets ``item.casella`` or, when
-    it cannot be registered, ``item.problem``."""
+    company: a repeated confirmation gives back the same box), with the campaign's automatic
+    renewal choice. Sets ``item.casella``; raises :class:`Refused` when it cannot be
+    registered (the caller's transaction then keeps nothing)."""
     campaign = item.campaign
     intent_key = f"compliance:{campaign.key}:{item.titolare_id}:pec"
     if recorded := registration.registration_intent(intent_key):
@@ -121,21 +147,22 @@ def register(*, item: CampaignItem, new: NewBox, user) -> None:
                 tipo_casella=campaign.tipo_casella,
                 casella_pec=new.casella_pec,
                 richiedente=requester,
-                autorinnovo=False,
+                autorinnovo=campaign.autorinnovo,
                 intent_key=intent_key,
                 user=user,
             )
     except ValidationError as exc:
-        item.problem = " ".join(exc.messages)[:300]
-        return
+        raise Refused(item.titolare_id, exc.messages) from exc
     item.casella = call.casella
 
 
-def filed_for(box: Casella) -> RichiestaComunicazione | None:
-    """A director's comunica for this box already in the portal (filed by hand meanwhile)."""
+def filed_for(box: Casella, company: Titolare) -> RichiestaComunicazione | None:
+    """The company's comunica of this director's box already in the portal (filed by hand
+    meanwhile). Another company's (the same person directs both) is not this one's."""
+    codes = [c for c in (company.partita_iva, company.codice_fiscale) if c]
     return (
         RichiestaComunicazione.objects.filter(
-            casella_pec__iexact=box.casella_pec, pec_amministratore=True
+            casella_pec__iexact=box.casella_pec, pec_amministratore=True, cf_piva__in=codes
         )
         .exclude(stato=StatoRichiesta.NON_INVIATA)
         .first()

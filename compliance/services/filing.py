@@ -117,6 +117,19 @@ def total_cost(count: int, boxes: int = 0, tipo_casella: str = "") -> Decimal:
     return total
 
 
+def campaign_of(titolari) -> Campaign | None:
+    """The campaign already handling every one of these companies (the same confirmation sent
+    from a second tab, with its own key), or None."""
+    pks = {t.pk for t in titolari}
+    if not pks:
+        return None
+    live = director_boxes.live_items().filter(titolare__in=pks)
+    for campaign_pk in live.values_list("campaign", flat=True).distinct():
+        if set(live.filter(campaign=campaign_pk).values_list("titolare", flat=True)) == pks:
+            return Campaign.objects.get(pk=campaign_pk)
+    return None
+
+
 def start_campaign(
     *,
     titolari: list[Titolare],
@@ -124,34 +137,44 @@ def start_campaign(
     key: str,
     boxes: list[director_boxes.NewBox] = (),
     tipo_casella: str = "",
+    autorinnovo: bool = False,
 ) -> Campaign:
     """Record the campaign and, per company, its comunica request and POST intent (sent at
     most once by the comunica app's task); for a director with no PEC (``boxes``), first the
-    registration of their box (the filing follows once it is active). The same ``key`` again
-    (a double submit) gives back the campaign recorded first, with no new request."""
+    registration of their box (the filing follows once it is active), renewed automatically
+    when ``autorinnovo``. All or nothing: a director's box refused (:class:`Refused`) keeps
+    nothing. The same ``key`` again (a double submit), or the same companies already in a
+    campaign under way (a second tab), gives back that campaign, with no new request."""
     existing = Campaign.objects.filter(key=key).first()
     if existing is not None:
         return existing
     tipo = tipo_casella or director_boxes.DEFAULT_TIPO
-    try:
-        with transaction.atomic():
-            campaign = Campaign.objects.create(
-                key=key,
-                created_by=user,
-                price_each=creation.price(),
-                tipo_casella=tipo if boxes else "",
-                box_price=director_boxes.box_price(tipo) if boxes else 0,
-            )
-    except IntegrityError:
-        return Campaign.objects.get(key=key)
-    for new in boxes:
-        item = CampaignItem(campaign=campaign, titolare=new.titolare)
-        director_boxes.register(item=item, new=new, user=user)
-        item.save()
-    for titolare in titolari:
-        item = CampaignItem(campaign=campaign, titolare=titolare)
-        file_company(item, filing_for(titolare), user=user)
-        item.save()
+    companies = [*titolari, *(new.titolare for new in boxes)]
+    with transaction.atomic():
+        # one confirmation at a time for these companies (two tabs sent together)
+        list(Titolare.objects.select_for_update().filter(pk__in=[t.pk for t in companies]))
+        if (same := campaign_of(companies)) is not None:
+            return same
+        try:
+            with transaction.atomic():
+                campaign = Campaign.objects.create(
+                    key=key,
+                    created_by=user,
+                    price_each=creation.price(),
+                    tipo_casella=tipo if boxes else "",
+                    box_price=director_boxes.box_price(tipo) if boxes else 0,
+                    autorinnovo=bool(boxes) and autorinnovo,
+                )
+        except IntegrityError:
+            return Campaign.objects.get(key=key)
+        for new in boxes:
+            item = CampaignItem(campaign=campaign, titolare=new.titolare)
+            director_boxes.register(item=item, new=new, user=user)
+            item.save()
+        for titolare in titolari:
+            item = CampaignItem(campaign=campaign, titolare=titolare)
+            file_company(item, filing_for(titolare), user=user)
+            item.save()
     return campaign
 
 
@@ -171,6 +194,10 @@ def file_company(item: CampaignItem, filing: Filing, *, user) -> None:
             casella=filing.director_box,
         )
     except ValidationError as exc:
+        if item.casella_id and getattr(exc, "code", "") == "in_flight":
+            # the same director's box being filed for another company they direct: this
+            # company's filing waits for the next round
+            return
         item.problem = " ".join(exc.messages)[:300]
     else:
         item.richiesta = created.richiesta
@@ -180,7 +207,7 @@ def file_item(item: CampaignItem) -> int:
     """A campaign item whose director's box is now active: its filing, made once (or the
     director's request already in the portal, linked). Returns 1 when a request was linked."""
     box = item.casella
-    richiesta = director_boxes.filed_for(box)
+    richiesta = director_boxes.filed_for(box, item.titolare)
     if richiesta is None:
         file_company(item, filing_for(item.titolare, box), user=item.campaign.created_by)
     else:
