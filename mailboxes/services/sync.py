@@ -238,6 +238,8 @@ def _bulk_write(boxes: list[Casella], fields: list[str]) -> None:
     if connection.vendor != "postgresql":
         Casella.objects.bulk_update(boxes, fields, batch_size=500)
         return
+    import psycopg
+
     qn = connection.ops.quote_name
     cols = [Casella._meta.get_field(name) for name in fields]
     assignments = ", ".join(
@@ -255,7 +257,9 @@ def _bulk_write(boxes: list[Casella], fields: list[str]) -> None:
         table = qn(Casella._meta.db_table)
         sql = f"UPDATE {table} AS c SET {assignments} FROM (VALUES {values}) AS v({names}) "  # noqa: S608  # nosec B608 - names from the model, values as parameters
         sql += "WHERE c.id = v.id"
-        with connection.cursor() as cursor:
+        # Server-side binding: Django's client-side cursor quotes 13,000 values in Python.
+        connection.ensure_connection()
+        with psycopg.Cursor(connection.connection) as cursor:
             cursor.execute(sql, params)
 
 
