@@ -62,25 +62,15 @@ def _search_filter(q: str) -> Q:
     """Boxes for which every word of ``q`` is in the address, in the holder's searchable text
     or starts the requester's codice fiscale.
 
-    Per word, one UNION of per-table searches (each served by its own trigram or upper() index
-    on PostgreSQL), not one OR over a three-table join, which no index can serve."""
+    Each box carries those in its own row (``search_text``, ``richiedente_cf``: see
+    mailboxes/box_search.py), so each word is one condition on the boxes table, served by its
+    trigram index on PostgreSQL, and the words' conditions are ANDed on the same rows."""
     cond = Q()
     for word in search.words(q):
-        parts = [
-            Casella.objects.filter(
-                titolare_id__in=Titolare.objects.filter(search_text__contains=word).values("pk")
-            )
-            .values("pk")
-            .order_by(),
-            Casella.objects.filter(casella_pec__icontains=word).values("pk").order_by(),
-        ]
+        found = Q(search_text__contains=word)
         if word.isalnum():
-            parts.append(
-                Richiedente.objects.filter(codice_fiscale__istartswith=word)
-                .values("casella_id")
-                .order_by()
-            )
-        cond &= Q(pk__in=parts[0].union(*parts[1:]))
+            found |= Q(richiedente_cf__startswith=word)
+        cond &= found
     return cond
 
 
