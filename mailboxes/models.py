@@ -191,6 +191,13 @@ class Casella(ByStatus, RemoteMirror):
             # The cockpit's counters: boxes per status, with or without a holder or an
             # accountant, read from the index alone.
             models.Index(fields=["stato", "titolare"], name="mb_box_stato_holder_idx"),
+            # The cockpit's renewals of other providers' boxes, in the list's order: a few
+            # rows, where filtering the expiring boxes on gestore read them all.
+            models.Index(
+                fields=["data_scadenza", "casella_pec", "id"],
+                condition=~Q(gestore="openapi"),
+                name="mb_box_other_expiry_idx",
+            ),
         ]
         constraints = [
             # One live registration per address (a refused one may be tried again).
