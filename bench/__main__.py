@@ -38,6 +38,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--json", default="", help="also write the rows to this JSON file")
     parser.add_argument("--keep", action="store_true", help="keep the bench database")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="use the bench database a --keep run left (migrated again; P3/P7 keep its holders "
+        "and boxes when their numbers match) instead of building it again",
+    )
     args = parser.parse_args(argv)
     only = [f.strip().upper() for f in args.only.split(",") if f.strip()] or list(FIGURES)
     unknown = set(only) - set(FIGURES) - set(EXTRA)
@@ -52,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 2
     data_dir = core.make_data_dir()
-    url = core.pg_recreate()
+    url = core.pg_url() if args.reuse and core.pg_exists() else core.pg_recreate()
     sandbox = core.Sandbox(evasione_seconds=1.0)
     env = core.environment(url, data_dir, sandbox.url)
     os.environ.update(env)

@@ -330,6 +330,8 @@ _built: dict = {"holders": 0, "rows": None, "boxes": 0}
 def ensure(holders_n: int, n: int, total: int):
     """``holders_n`` holders and ``n`` boxes in the tables (adding to what is there when it is a
     prefix of it, else from scratch); the holder rows."""
+    if _built["rows"] is None:
+        _adopt(holders_n, n)
     if _built["holders"] != holders_n or _built["boxes"] > n:
         wipe()
         _built.update(holders=holders_n, rows=holders(holders_n), boxes=0)
@@ -337,6 +339,18 @@ def ensure(holders_n: int, n: int, total: int):
         boxes(n - _built["boxes"], _built["rows"], start=_built["boxes"], total=total)
         _built["boxes"] = n
     return _built["rows"]
+
+
+def _adopt(holders_n: int, n: int) -> None:
+    """Keep the holders and boxes a kept database already has (``--reuse``), when they are the
+    numbers asked for."""
+    from mailboxes.models import Casella, Titolare
+
+    if Titolare.objects.count() != holders_n or Casella.objects.count() != n:
+        return
+    rows = Titolare.objects.order_by("pk").values_list("pk", "denominazione", "cognome", "nome")
+    _built.update(holders=holders_n, rows=list(rows), boxes=n)
+    print(f"#      (reusing {holders_n:,} holders and {n:,} boxes)", flush=True)
 
 
 def wipe() -> None:
