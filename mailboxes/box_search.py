@@ -25,108 +25,124 @@ BOX = "mailboxes_casella"
 HOLDER = "mailboxes_titolare"
 REQUESTER = "mailboxes_richiedente"
 
-
-def _box_text(row: str) -> str:
-    return (
-        f"lower({row}.casella_pec) || ' ' || COALESCE("
-        f"(SELECT t.search_text FROM {HOLDER} t WHERE t.id = {row}.titolare_id), '')"
-    )
-
-
-def _box_cf(row: str) -> str:
-    return (
-        f"COALESCE((SELECT lower(r.codice_fiscale) FROM {REQUESTER} r "
-        f"WHERE r.casella_id = {row}.id), '')"
-    )
-
-
+# The SQL is written out whole (no names put together at run time). A box's two columns, from
+# its row NEW, its holder and its requester:
+#   search_text    = lower(NEW.casella_pec) || ' ' || COALESCE(the holder's search_text, '')
+#   richiedente_cf = COALESCE(lower(the requester's codice_fiscale), '')
 # Setting a box's search_text to '' (what the holder's and the requester's triggers do) makes
-# its own trigger compute both columns again from the holder and requester rows.
-_TOUCH_HOLDERS_BOXES = f"UPDATE {BOX} SET search_text = '' WHERE titolare_id = NEW.id;"
-_BOX_COLUMNS = "casella_pec, titolare_id, search_text, richiedente_cf"
+# the box's own trigger compute both again.
 
 POSTGRESQL = [
-    f"""
+    """
     CREATE OR REPLACE FUNCTION mb_box_search() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
-        NEW.search_text := {_box_text("NEW")};
-        NEW.richiedente_cf := {_box_cf("NEW")};
+        NEW.search_text := lower(NEW.casella_pec) || ' ' || COALESCE(
+            (SELECT t.search_text FROM mailboxes_titolare t WHERE t.id = NEW.titolare_id), '');
+        NEW.richiedente_cf := COALESCE(
+            (SELECT lower(r.codice_fiscale) FROM mailboxes_richiedente r
+             WHERE r.casella_id = NEW.id), '');
         RETURN NEW;
     END $$
     """,
-    f"DROP TRIGGER IF EXISTS mb_box_search ON {BOX}",
-    f"""
-    CREATE TRIGGER mb_box_search BEFORE INSERT OR UPDATE OF {_BOX_COLUMNS} ON {BOX}
-    FOR EACH ROW EXECUTE FUNCTION mb_box_search()
+    "DROP TRIGGER IF EXISTS mb_box_search ON mailboxes_casella",
+    """
+    CREATE TRIGGER mb_box_search
+    BEFORE INSERT OR UPDATE OF casella_pec, titolare_id, search_text, richiedente_cf
+    ON mailboxes_casella FOR EACH ROW EXECUTE FUNCTION mb_box_search()
     """,
-    f"""
+    """
     CREATE OR REPLACE FUNCTION mb_holder_search() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
-        {_TOUCH_HOLDERS_BOXES}
+        UPDATE mailboxes_casella SET search_text = '' WHERE titolare_id = NEW.id;
         RETURN NULL;
     END $$
     """,
-    f"DROP TRIGGER IF EXISTS mb_holder_search ON {HOLDER}",
-    f"""
-    CREATE TRIGGER mb_holder_search AFTER UPDATE OF search_text ON {HOLDER}
+    "DROP TRIGGER IF EXISTS mb_holder_search ON mailboxes_titolare",
+    """
+    CREATE TRIGGER mb_holder_search AFTER UPDATE OF search_text ON mailboxes_titolare
     FOR EACH ROW WHEN (OLD.search_text IS DISTINCT FROM NEW.search_text)
     EXECUTE FUNCTION mb_holder_search()
     """,
-    f"""
+    """
     CREATE OR REPLACE FUNCTION mb_requester_search() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
         IF TG_OP <> 'INSERT' THEN
-            UPDATE {BOX} SET search_text = '' WHERE id = OLD.casella_id;
+            UPDATE mailboxes_casella SET search_text = '' WHERE id = OLD.casella_id;
         END IF;
         IF TG_OP <> 'DELETE' THEN
-            UPDATE {BOX} SET search_text = '' WHERE id = NEW.casella_id;
+            UPDATE mailboxes_casella SET search_text = '' WHERE id = NEW.casella_id;
         END IF;
         RETURN NULL;
     END $$
     """,
-    f"DROP TRIGGER IF EXISTS mb_requester_search ON {REQUESTER}",
-    f"""
+    "DROP TRIGGER IF EXISTS mb_requester_search ON mailboxes_richiedente",
+    """
     CREATE TRIGGER mb_requester_search
-    AFTER INSERT OR DELETE OR UPDATE OF codice_fiscale, casella_id ON {REQUESTER}
+    AFTER INSERT OR DELETE OR UPDATE OF codice_fiscale, casella_id ON mailboxes_richiedente
     FOR EACH ROW EXECUTE FUNCTION mb_requester_search()
     """,
 ]
 
 # SQLite cannot change NEW in a BEFORE trigger: the row is updated after it is written (the
 # WHEN clause stops that update from starting the trigger again).
-_SET_BOX = (
-    f"UPDATE {BOX} SET search_text = {_box_text('NEW')}, richiedente_cf = {_box_cf('NEW')} "
-    "WHERE id = NEW.id;"
-)
 SQLITE = [
     "DROP TRIGGER IF EXISTS mb_box_search_insert",
-    f"CREATE TRIGGER mb_box_search_insert AFTER INSERT ON {BOX} BEGIN {_SET_BOX} END",
+    """
+    CREATE TRIGGER mb_box_search_insert AFTER INSERT ON mailboxes_casella BEGIN
+        UPDATE mailboxes_casella SET
+            search_text = lower(NEW.casella_pec) || ' ' || COALESCE(
+                (SELECT t.search_text FROM mailboxes_titolare t WHERE t.id = NEW.titolare_id), ''),
+            richiedente_cf = COALESCE(
+                (SELECT lower(r.codice_fiscale) FROM mailboxes_richiedente r
+                 WHERE r.casella_id = NEW.id), '')
+        WHERE id = NEW.id;
+    END
+    """,
     "DROP TRIGGER IF EXISTS mb_box_search_update",
-    f"""
-    CREATE TRIGGER mb_box_search_update AFTER UPDATE OF {_BOX_COLUMNS} ON {BOX}
-    WHEN NEW.search_text IS NOT {_box_text("NEW")} OR NEW.richiedente_cf IS NOT {_box_cf("NEW")}
-    BEGIN {_SET_BOX} END
+    """
+    CREATE TRIGGER mb_box_search_update
+    AFTER UPDATE OF casella_pec, titolare_id, search_text, richiedente_cf ON mailboxes_casella
+    WHEN NEW.search_text IS NOT lower(NEW.casella_pec) || ' ' || COALESCE(
+            (SELECT t.search_text FROM mailboxes_titolare t WHERE t.id = NEW.titolare_id), '')
+        OR NEW.richiedente_cf IS NOT COALESCE(
+            (SELECT lower(r.codice_fiscale) FROM mailboxes_richiedente r
+             WHERE r.casella_id = NEW.id), '')
+    BEGIN
+        UPDATE mailboxes_casella SET
+            search_text = lower(NEW.casella_pec) || ' ' || COALESCE(
+                (SELECT t.search_text FROM mailboxes_titolare t WHERE t.id = NEW.titolare_id), ''),
+            richiedente_cf = COALESCE(
+                (SELECT lower(r.codice_fiscale) FROM mailboxes_richiedente r
+                 WHERE r.casella_id = NEW.id), '')
+        WHERE id = NEW.id;
+    END
     """,
     "DROP TRIGGER IF EXISTS mb_holder_search",
-    f"""
-    CREATE TRIGGER mb_holder_search AFTER UPDATE OF search_text ON {HOLDER}
-    WHEN OLD.search_text IS NOT NEW.search_text BEGIN {_TOUCH_HOLDERS_BOXES} END
+    """
+    CREATE TRIGGER mb_holder_search AFTER UPDATE OF search_text ON mailboxes_titolare
+    WHEN OLD.search_text IS NOT NEW.search_text BEGIN
+        UPDATE mailboxes_casella SET search_text = '' WHERE titolare_id = NEW.id;
+    END
     """,
     "DROP TRIGGER IF EXISTS mb_requester_search_insert",
-    f"""
-    CREATE TRIGGER mb_requester_search_insert AFTER INSERT ON {REQUESTER}
-    BEGIN UPDATE {BOX} SET search_text = '' WHERE id = NEW.casella_id; END
+    """
+    CREATE TRIGGER mb_requester_search_insert AFTER INSERT ON mailboxes_richiedente BEGIN
+        UPDATE mailboxes_casella SET search_text = '' WHERE id = NEW.casella_id;
+    END
     """,
     "DROP TRIGGER IF EXISTS mb_requester_search_update",
-    f"""
+    """
     CREATE TRIGGER mb_requester_search_update
-    AFTER UPDATE OF codice_fiscale, casella_id ON {REQUESTER}
-    BEGIN UPDATE {BOX} SET search_text = '' WHERE id IN (OLD.casella_id, NEW.casella_id); END
+    AFTER UPDATE OF codice_fiscale, casella_id ON mailboxes_richiedente BEGIN
+        UPDATE mailboxes_casella SET search_text = ''
+        WHERE id IN (OLD.casella_id, NEW.casella_id);
+    END
     """,
     "DROP TRIGGER IF EXISTS mb_requester_search_delete",
-    f"""
-    CREATE TRIGGER mb_requester_search_delete AFTER DELETE ON {REQUESTER}
-    BEGIN UPDATE {BOX} SET search_text = '' WHERE id = OLD.casella_id; END
+    """
+    CREATE TRIGGER mb_requester_search_delete AFTER DELETE ON mailboxes_richiedente BEGIN
+        UPDATE mailboxes_casella SET search_text = '' WHERE id = OLD.casella_id;
+    END
     """,
 ]
 
@@ -134,9 +150,9 @@ SQLITE = [
 # 'w%' (a pattern btree, whatever the database's collation).
 INDEXES = [
     "CREATE EXTENSION IF NOT EXISTS pg_trgm",
-    f"CREATE INDEX IF NOT EXISTS mb_box_search_trgm ON {BOX} "
+    "CREATE INDEX IF NOT EXISTS mb_box_search_trgm ON mailboxes_casella "
     "USING gin (search_text gin_trgm_ops) WITH (fastupdate = off)",
-    f"CREATE INDEX IF NOT EXISTS mb_box_requester_cf_idx ON {BOX} "
+    "CREATE INDEX IF NOT EXISTS mb_box_requester_cf_idx ON mailboxes_casella "
     "(richiedente_cf text_pattern_ops)",
 ]
 
@@ -161,8 +177,10 @@ def uninstall(connection) -> None:
     names = ["mb_box_search", "mb_holder_search", "mb_requester_search"]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            for name, table in zip(names, (BOX, HOLDER, REQUESTER), strict=True):
-                cursor.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
+            for sql in POSTGRESQL:
+                if sql.startswith("DROP"):
+                    cursor.execute(sql)
+            for name in names:
                 cursor.execute(f"DROP FUNCTION IF EXISTS {name}()")
         elif connection.vendor == "sqlite":
             for sql in SQLITE:
@@ -173,4 +191,4 @@ def uninstall(connection) -> None:
 def fill(connection) -> None:
     """Compute both columns of every box (the triggers do it on the touch)."""
     with connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {BOX} SET search_text = ''")
+        cursor.execute("UPDATE mailboxes_casella SET search_text = ''")

@@ -18,7 +18,7 @@ from portal import search
 from portal.remote_calls import OPEN_STATES
 
 from .choices import NEEDS_ACTION
-from .models import CallKind, Casella, Documento, Richiedente, Stato, Titolare
+from .models import CallKind, Casella, Documento, Stato, Titolare
 
 SORTS = {
     "indirizzo": "casella_pec",

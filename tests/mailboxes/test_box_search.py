@@ -137,7 +137,10 @@ def test_words_in_any_order_accents_case_codice_fiscale_and_address(portfolio, o
     assert _found(office_client, "cantù") == nicolo
     # the requester's codice fiscale by its start, the holder's anywhere in the holder's text
     assert _found(office_client, "rssmra85") == {"edilnord.1@legalmail.it"}
-    assert _found(office_client, "RSSMRA") == {"edilnord.1@legalmail.it", "rssmra.studio@legalmail.it"}
+    assert _found(office_client, "RSSMRA") == {
+        "edilnord.1@legalmail.it",
+        "rssmra.studio@legalmail.it",
+    }
     assert _found(office_client, "85T10") == set()
     assert _found(office_client, "00000000002") == {
         "nordimpianti@legalmail.it",
@@ -150,9 +153,7 @@ def test_words_in_any_order_accents_case_codice_fiscale_and_address(portfolio, o
 
 def test_the_search_follows_the_holder_the_box_and_the_requester(portfolio, office_user):
     def found(q):
-        return set(
-            selectors.search_caselle(office_user, q=q).values_list("casella_pec", flat=True)
-        )
+        return set(selectors.search_caselle(office_user, q=q).values_list("casella_pec", flat=True))
 
     edil = Titolare.objects.get(denominazione="Edil Nord Rossi Srl")
     # the holder renamed: its boxes are found by the new name only
