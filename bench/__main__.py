@@ -66,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0, skip_checks=True)
-    from . import deployed, figures, latency, load
+    from . import cockpit, deployed, figures, latency, load
 
     q = args.quick
     sizes = args.sizes
@@ -89,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
             "P4": lambda: figures.p4(sandbox, env, sync_sizes or [10_000 if q else 100_000]),
             "P5": lambda: figures.p5(env),
             "P6": lambda: figures.p6(sandbox, env, 50 if q else 1000),
-            "P7": lambda: figures.p7(
+            "P7": lambda: cockpit.p7(
                 sizes or ((1_000, 10_000) if q else (10_000, 100_000)), 15 if q else 40
             ),
             "P8": lambda: deployed.p8(env, 20.0 if q else 60.0),
