@@ -91,6 +91,11 @@ class Campaign(models.Model):
     )
     created_at = models.DateTimeField(_("creata"), auto_now_add=True)
     price_each = models.DecimalField(max_digits=10, decimal_places=2, default=0)
+    #: The type of the directors' boxes the campaign registers, and the price of each.
+    tipo_casella = models.CharField(max_length=20, blank=True)
+    box_price = models.DecimalField(max_digits=10, decimal_places=2, default=0)
+    #: Whether Openapi renews the directors' boxes at each expiry (charging the yearly price).
+    autorinnovo = models.BooleanField(_("rinnovo automatico"), default=False)
 
     class Meta:
         verbose_name = _("campagna PEC amministratori")
@@ -105,6 +110,9 @@ class CampaignItem(models.Model):
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="items")
     titolare = models.ForeignKey(Titolare, on_delete=models.CASCADE, related_name="+")
     richiesta = optional_link(RichiestaComunicazione)
+    #: The director's box the campaign registers (POST /pec) when the director had none; the
+    #: comunica request follows once it is active.
+    casella = optional_link(Casella)
     #: Why no request was made for this company.
     problem = models.CharField(max_length=300, blank=True)
 
@@ -130,6 +138,9 @@ class Monitor(models.Model):
     remote_id = models.CharField(max_length=40, null=True, blank=True, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
     last_change_at = models.DateTimeField(null=True, blank=True)
+    #: When Openapi stopped watching at the office's request (DELETE /monitor/{id}); watching
+    #: again later is a new paid intent on the same row.
+    stopped_at = models.DateTimeField(_("sorveglianza terminata il"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("sorveglianza Registro Imprese")
@@ -143,7 +154,8 @@ class Monitor(models.Model):
 
 
 class MonitorCall(RemoteCall):
-    """The at-most-once POST /monitor of a Monitor (paid)."""
+    """An at-most-once call on a Monitor: POST /monitor (``create``, paid) or
+    DELETE /monitor/{id} (``stop``)."""
 
     monitor = models.ForeignKey(Monitor, on_delete=models.CASCADE, related_name="calls")
 

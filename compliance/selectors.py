@@ -9,9 +9,10 @@ from urllib.parse import urlencode
 from django.urls import reverse
 
 from mailboxes import selectors as mailbox_selectors
+from portal.remote_calls import OPEN_STATES
 
 from .choices import Kind
-from .models import CompanyCheck, Finding
+from .models import CompanyCheck, Finding, MonitorCall
 from .services.checks import company_holders
 
 
@@ -85,4 +86,13 @@ def company_holders_for(user):
 
 
 def monitors_of(titolare):
-    return list(titolare.compliance_monitors.order_by("dataset"))
+    """The company's monitors being watched, each with ``stopping`` (a stop being sent)."""
+    stopping = set(
+        MonitorCall.objects.filter(
+            monitor__titolare=titolare, kind="stop", state__in=OPEN_STATES
+        ).values_list("monitor", flat=True)
+    )
+    rows = list(titolare.compliance_monitors.filter(stopped_at=None).order_by("dataset"))
+    for m in rows:
+        m.stopping = m.pk in stopping
+    return rows

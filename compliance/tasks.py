@@ -8,7 +8,7 @@ from portal.remote_calls import Intents, register_intents
 
 from .company import enabled
 from .models import MonitorCall
-from .services import checks, findings, monitors
+from .services import checks, filing, findings, monitors
 
 register_intents(Intents(MonitorCall, monitors.handler_for))
 
@@ -29,6 +29,12 @@ def recompute() -> dict:
     if not enabled():
         return {}
     return findings.compute_findings()
+
+
+@shared_task(name="compliance.advance_campaigns")
+def advance_campaigns() -> int:
+    """File the comunica of each campaign director whose new box is now active (once)."""
+    return filing.advance()
 
 
 @shared_task(name="compliance.check_holder")

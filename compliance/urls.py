@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_campaign
 
 app_name = "compliance"
 urlpatterns = [
@@ -10,9 +10,10 @@ urlpatterns = [
     path("impresa/<int:pk>/verifica/", views.refresh_holder, name="refresh_holder"),
     path("impresa/<int:pk>/amministratore/", views.director_holder, name="director_holder"),
     path("impresa/<int:pk>/amministratore/comunica/", views.director_file, name="director_file"),
-    path("campagna/", views.campaign_new, name="campaign_new"),
-    path("campagna/<int:pk>/", views.campaign, name="campaign"),
+    path("campagna/", views_campaign.campaign_new, name="campaign_new"),
+    path("campagna/<int:pk>/", views_campaign.campaign, name="campaign"),
     path("impresa/<int:pk>/sorveglia/", views.watch, name="watch"),
+    path("impresa/<int:pk>/sorveglia/termina/", views.unwatch, name="unwatch"),
     path(
         "sorveglianza/<int:pk>/callback/<str:token>/",
         views.monitor_callback,

@@ -4,7 +4,6 @@ filing, through the portal's own registration and comunica flows."""
 
 from __future__ import annotations
 
-import uuid
 from functools import wraps
 from urllib.parse import urlencode
 
@@ -29,7 +28,6 @@ from portal.views_callback import CALLBACK_MAX_BYTES
 
 from . import selectors
 from .company import enabled
-from .models import Campaign
 from .services import filing, monitors
 
 
@@ -194,70 +192,6 @@ def director_file(request, pk):
 
 
 @office_required
-@_enabled_only
-def campaign_new(request):
-    """Many directors' PECs filed at once: choose the companies, see the total, confirm."""
-    holders = selectors.company_holders_for(request.user)
-    filings = filing.candidates(holders)
-    chosen = {int(p) for p in request.POST.getlist("imprese") if p.isdigit()}
-    selected = [f for f in filings if f.ok and f.titolare.pk in chosen]
-    if request.method == "POST" and selected:
-        if "conferma" in request.POST:
-            key = request.POST.get("key", "")
-            try:
-                key = str(uuid.UUID(key))
-            except ValueError:
-                return redirect("compliance:campaign_new")
-            campaign = filing.start_campaign(
-                titolari=[f.titolare for f in selected], user=request.user, key=key
-            )
-            return redirect("compliance:campaign", pk=campaign.pk)
-        return render(
-            request,
-            "compliance/campaign_confirm.html",
-            {
-                "selected": selected,
-                "price": creation.price(),
-                "total": filing.total_cost(len(selected)),
-                "key": uuid.uuid4(),
-            },
-        )
-    if request.method == "POST":
-        messages.error(request, _("Scegliere almeno un'impresa."))
-    return render(
-        request,
-        "compliance/campaign_new.html",
-        {"filings": filings, "price": creation.price()},
-    )
-
-
-@office_required
-@require_GET
-def campaign(request, pk):
-    """A campaign's progress: each company's request and its status."""
-    campaign = get_object_or_404(Campaign, pk=pk)
-    visible = selectors.company_holders_for(request.user).values("pk")
-    items = list(
-        campaign.items.filter(titolare__in=visible).select_related("titolare", "richiesta")
-    )
-    sent = [i for i in items if i.richiesta_id]
-    done = [i for i in sent if i.richiesta.is_done]
-    template = "compliance/_campaign_items.html" if request.htmx else "compliance/campaign.html"
-    return render(
-        request,
-        template,
-        {
-            "campaign": campaign,
-            "items": items,
-            "sent": len(sent),
-            "done": len(done),
-            "total": campaign.price_each * len(sent),
-            "moving": any(i.richiesta.is_moving for i in sent),
-        },
-    )
-
-
-@office_required
 @require_POST
 @_holder_view
 def watch(request, titolare):
@@ -273,6 +207,27 @@ def watch(request, titolare):
         return redirect("compliance:holder", pk=titolare.pk)
     monitors.watch(titolare, user=request.user)
     messages.success(request, _("Sorveglianza richiesta: i cambi arriveranno da Openapi."))
+    return redirect("compliance:holder", pk=titolare.pk)
+
+
+@office_required
+@require_POST
+@_holder_view
+def unwatch(request, titolare):
+    """Stop watching: Openapi deletes the company's monitors (at most once each)."""
+    calls, busy = monitors.stop(titolare, user=request.user)
+    if busy:
+        messages.warning(
+            request,
+            _(
+                "Sorveglianza ancora in attivazione: la si può terminare "
+                "quando Openapi la conferma."
+            ),
+        )
+    elif calls:
+        messages.success(request, _("Sorveglianza in chiusura: Openapi smette di avvisare."))
+    else:
+        messages.info(request, _("L'impresa non è sorvegliata."))
     return redirect("compliance:holder", pk=titolare.pk)
 
 

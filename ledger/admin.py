@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from portal.admin_base import ReadOnlyAdmin
+
 from .models import Addebito, LetturaConto, MovimentoConto, Ricarico
 
 
@@ -14,7 +16,7 @@ class RicaricoAdmin(admin.ModelAdmin):
 
 
 @admin.register(Addebito)
-class AddebitoAdmin(admin.ModelAdmin):
+class AddebitoAdmin(ReadOnlyAdmin):
     """The ledger is written by the intents: read only here."""
 
     list_display = ("addebitato_il", "titolare", "indirizzo", "operazione", "prezzo", "movimento")
@@ -23,32 +25,14 @@ class AddebitoAdmin(admin.ModelAdmin):
     search_fields = ("indirizzo", "titolare__denominazione", "titolare__codice_fiscale")
     list_select_related = ("titolare", "movimento")
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(MovimentoConto)
-class MovimentoContoAdmin(admin.ModelAdmin):
+class MovimentoContoAdmin(ReadOnlyAdmin):
     list_display = ("at", "importo", "descrizione", "remote_id")
     date_hierarchy = "at"
     search_fields = ("remote_id", "descrizione")
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(LetturaConto)
-class LetturaContoAdmin(admin.ModelAdmin):
+class LetturaContoAdmin(ReadOnlyAdmin):
     list_display = ("dal", "al", "movimenti")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False

@@ -15,6 +15,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from mailboxes.models import Casella, Titolare
+from openapi_pec.prices import Operation
+from portal.fields import optional_link
 
 
 class Fonte(models.TextChoices):
@@ -25,15 +27,15 @@ class Fonte(models.TextChoices):
 
 
 class Operazione(models.TextChoices):
-    """The paid operations, as openapi_pec.prices names them."""
+    """The paid operations, named as openapi_pec.prices names them."""
 
-    REGISTRAZIONE = "registrazione", _("Registrazione")
-    RINNOVO = "rinnovo", _("Rinnovo")
-    MODIFICA = "modifica", _("Modifica spazio")
-    CONSERVAZIONE = "conservazione", _("Conservazione")
-    TRASFORMAZIONE = "trasformazione", _("Trasformazione")
-    MULTIUTENZA = "multiutenza", _("Multiutenza")
-    COMUNICA = "comunica", _("Comunicazione al Registro Imprese")
+    REGISTRAZIONE = Operation.REGISTRAZIONE.value, _("Registrazione")
+    RINNOVO = Operation.RINNOVO.value, _("Rinnovo")
+    MODIFICA = Operation.MODIFICA.value, _("Modifica spazio")
+    CONSERVAZIONE = Operation.CONSERVAZIONE.value, _("Conservazione")
+    TRASFORMAZIONE = Operation.TRASFORMAZIONE.value, _("Trasformazione")
+    MULTIUTENZA = Operation.MULTIUTENZA.value, _("Multiutenza")
+    COMUNICA = Operation.COMUNICA.value, _("Comunicazione al Registro Imprese")
 
 
 class MovimentoConto(models.Model):
@@ -64,22 +66,8 @@ class Addebito(models.Model):
     fonte = models.CharField(_("origine"), max_length=10, choices=Fonte.choices)
     call_id = models.PositiveBigIntegerField(_("intento"))
     operazione = models.CharField(_("operazione"), max_length=20, choices=Operazione.choices)
-    titolare = models.ForeignKey(
-        Titolare,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="addebiti",
-        verbose_name=_("titolare"),
-    )
-    casella = models.ForeignKey(
-        Casella,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="addebiti",
-        verbose_name=_("casella"),
-    )
+    titolare = optional_link(Titolare, _("titolare"), related_name="addebiti")
+    casella = optional_link(Casella, _("casella"), related_name="addebiti")
     #: The box's address (or the comunica's), kept if the box is deleted.
     indirizzo = models.CharField(_("indirizzo"), max_length=254, blank=True)
     prezzo = models.DecimalField(_("prezzo di listino"), max_digits=10, decimal_places=2)

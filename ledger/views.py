@@ -28,7 +28,9 @@ PAGE = 500
 
 
 def _periodo(request) -> tuple[PeriodoForm, statement.Periodo]:
+    """The period the page asks for; the charges are recorded up to now before it is read."""
     form = PeriodoForm(request.GET or None)
+    recording.record_charges()
     return form, form.periodo()
 
 
@@ -60,7 +62,6 @@ def _pdf_response(content: bytes, name: str) -> HttpResponse:
 def index(request):
     """The clients charged something in the period, with the list total of each."""
     form, periodo = _periodo(request)
-    recording.record_charges()
     holders = list(selectors.holders_with_costs(request.user, periodo)[:1000])
     return render(
         request,
@@ -80,7 +81,6 @@ def index(request):
 def registro(request):
     """Every charge of the period, reconciled with the wallet's movements."""
     form, periodo = _periodo(request)
-    recording.record_charges()
     titolare = object_id(request.GET.get("titolare"))
     solo = request.GET.get("solo", "")
     qs = selectors.ledger(request.user, periodo, titolare=titolare, solo=solo)
@@ -140,18 +140,18 @@ def riconcilia(request):
     return redirect(f"{reverse('ledger:registro')}?{_period_query(periodo)}")
 
 
-def _holder(request, pk: int):
-    return get_object_or_404(selectors.titolari_for(request.user), pk=pk)
+def _statement(request, pk: int):
+    """The client (if the user may see it), the period asked for and the client's statement."""
+    titolare = get_object_or_404(selectors.titolari_for(request.user), pk=pk)
+    form, periodo = _periodo(request)
+    return titolare, form, periodo, statement.prospetto(titolare, periodo)
 
 
 @portal_user_required
 @require_GET
 def prospetto(request, pk: int):
     """A client's statement for the period: page, CSV, XLSX or PDF (``formato``)."""
-    titolare = _holder(request, pk)
-    form, periodo = _periodo(request)
-    recording.record_charges()
-    p = statement.prospetto(titolare, periodo)
+    titolare, form, periodo, p = _statement(request, pk)
     formato = request.GET.get("formato")
     name = (
         f"prospetto-{slugify(titolare.display_name)[:40]}-{periodo.dal:%Y%m%d}-{periodo.al:%Y%m%d}"
@@ -172,9 +172,6 @@ def prospetto(request, pk: int):
 @require_GET
 def riepilogo(request, pk: int):
     """The printable client summary (PDF): boxes, what is left to sign, the period's costs."""
-    titolare = _holder(request, pk)
-    _form, periodo = _periodo(request)
-    recording.record_charges()
-    p = statement.prospetto(titolare, periodo)
+    titolare, _form, _period, p = _statement(request, pk)
     content = pdf.summary_pdf(p, selectors.boxes_of(titolare), selectors.to_sign(titolare))
     return _pdf_response(content, f"riepilogo-{slugify(titolare.display_name)[:40]}")

@@ -1,7 +1,13 @@
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
-from portal.admin_base import ReadOnlyInline, RemoteCallAdmin, RemoteCallInline, refresh_action
+from portal.admin_base import (
+    ReadOnlyAdmin,
+    ReadOnlyInline,
+    RemoteCallAdmin,
+    RemoteCallInline,
+    refresh_action,
+)
 from portal.mirror import SYNC_FIELDS
 
 from . import admin_operations, tasks
@@ -147,7 +153,7 @@ class DocumentoAdmin(admin.ModelAdmin):
 
 
 @admin.register(Evento)
-class EventoAdmin(admin.ModelAdmin):
+class EventoAdmin(ReadOnlyAdmin):
     list_display = ("at", "casella", "tipo", "da_stato", "a_stato", "testo", "user")
     list_filter = ("tipo", "a_stato")
     search_fields = ("casella__casella_pec", "messaggio")
@@ -155,12 +161,6 @@ class EventoAdmin(admin.ModelAdmin):
     date_hierarchy = "at"
     readonly_fields = ("casella", "at", "tipo", "da_stato", "a_stato", "testo", "dati", "user")
     fields = readonly_fields  # the line's text, not its stored msgid and parameters
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(CasellaCall)

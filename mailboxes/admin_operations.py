@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 
+from portal.admin_base import ReadOnlyAdmin
 from portal.remote_calls import repeat_message
 
 from .models import PromemoriaScadenza
@@ -125,15 +126,9 @@ def actions() -> tuple:
 
 
 @admin.register(PromemoriaScadenza)
-class PromemoriaScadenzaAdmin(admin.ModelAdmin):
+class PromemoriaScadenzaAdmin(ReadOnlyAdmin):
     list_display = ("casella", "soglia", "data_scadenza", "sent_at", "destinatari")
     list_filter = ("soglia",)
     search_fields = ("casella__casella_pec",)
     list_select_related = ("casella",)
     readonly_fields = ("casella", "soglia", "data_scadenza", "sent_at", "destinatari")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False

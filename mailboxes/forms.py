@@ -126,15 +126,26 @@ def price_label(amount) -> str:
     return gettext("%(price)s € + IVA") % {"price": number_format(amount, 2)}
 
 
+def autorinnovo_field() -> forms.BooleanField:
+    """The choice of automatic renewal, as every registration asks it (the form of a new box,
+    the compliance campaign's directors' boxes): unticked unless the office ticks it."""
+    return forms.BooleanField(
+        label=_("Rinnovo automatico alla scadenza (addebitato sul credito Openapi)"),
+        help_text=_(
+            "Alla scadenza Openapi rinnova la casella per un anno e addebita il prezzo annuale "
+            "del tipo scelto (indicato accanto al tipo) sul credito Openapi."
+        ),
+        required=False,
+    )
+
+
 class IndirizzoForm(forms.Form):
     """The first part of a new box: holder, type and address (checked live as you type)."""
 
     titolare = forms.ModelChoiceField(queryset=Titolare.objects.none(), label=_("Titolare"))
     tipo_casella = forms.ChoiceField(choices=TipoCasellaChoices.choices, label=_("Tipo di casella"))
     casella_pec = forms.CharField(label=_("Indirizzo della casella"), max_length=254)
-    autorinnovo = forms.BooleanField(
-        label=_("Rinnovo automatico alla scadenza (addebitato sul credito Openapi)"), required=False
-    )
+    autorinnovo = autorinnovo_field()
 
     def __init__(self, *args, titolari=None, check_remote=True, **kwargs):
         super().__init__(*args, **kwargs)
@@ -144,10 +155,6 @@ class IndirizzoForm(forms.Form):
             (code, f"{label} — {price_label(prices.price(prices.Operation.RINNOVO, code))}")
             for code, label in TipoCasellaChoices.choices
         ]
-        self.fields["autorinnovo"].help_text = _(
-            "Alla scadenza Openapi rinnova la casella per un anno e addebita il prezzo annuale "
-            "del tipo scelto (indicato accanto al tipo) sul credito Openapi."
-        )
         self.fields["titolare"].queryset = (
             titolari if titolari is not None else Titolare.objects.all()
         )

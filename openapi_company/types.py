@@ -12,7 +12,7 @@ import datetime as dt
 import json
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, Self
 from urllib.parse import parse_qs
 
 from openapi_pec.types import parse_timestamp
@@ -95,6 +95,32 @@ def _first(data: Any) -> dict:
     return items[0] if items else {}
 
 
+@dataclass(frozen=True)
+class Lookup:
+    """What every lookup (GET /IT-…/{code}) gives: the code asked about, when Openapi answered
+    (the answer may come from the client's cache) and the record as received.  A lookup type
+    declares its own fields and reads them from the record in ``_fields``."""
+
+    code: str
+    fetched_at: dt.datetime | None = field(default=None, compare=False, kw_only=True)
+    raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False, kw_only=True)
+
+    @classmethod
+    def from_raw(cls, code: str, data: Any, fetched_at: float | None = None) -> Self:
+        record = cls._record(data)
+        return cls(
+            code=code, **cls._fields(record), fetched_at=parse_timestamp(fetched_at), raw=record
+        )
+
+    @staticmethod
+    def _record(data: Any) -> dict:
+        return _first(data)
+
+    @classmethod
+    def _fields(cls, record: dict) -> dict[str, Any]:
+        raise NotImplementedError
+
+
 # --------------------------------------------------------------------------- IT-pec
 
 
@@ -107,91 +133,67 @@ class PecChange:
 
 
 @dataclass(frozen=True)
-class RegisteredPec:
+class RegisteredPec(Lookup):
     """GET /IT-pec/{code}: the PEC registered at the Registro Imprese ("" when none) and the
     ones it replaced, newest first."""
 
-    code: str
     pec: str
     history: tuple[PecChange, ...] = ()
-    fetched_at: dt.datetime | None = field(default=None, compare=False)
-    raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
-    def from_raw(cls, code: str, data: Any, fetched_at: float | None = None) -> RegisteredPec:
-        first = _first(data)
+    def _fields(cls, record: dict) -> dict[str, Any]:
         history = [
             PecChange(pec=_str(h.get("pec")), until=parse_timestamp(h.get("timestamp")))
-            for h in _dicts(first.get("history"))
+            for h in _dicts(record.get("history"))
         ]
         history.sort(key=lambda h: h.until or dt.datetime.min.replace(tzinfo=dt.UTC), reverse=True)
-        return cls(
-            code=code,
-            pec=_str(first.get("pec")).strip(),
-            history=tuple(history),
-            fetched_at=parse_timestamp(fetched_at),
-            raw=first,
-        )
+        return {"pec": _str(record.get("pec")).strip(), "history": tuple(history)}
 
 
 # --------------------------------------------------------------------------- IT-closed
 
 
 @dataclass(frozen=True)
-class Closure:
+class Closure(Lookup):
     """GET /IT-closed/{code}: whether the Tax Office has the code as ceased."""
 
-    code: str
     ceased: bool
     company_id: str = ""
-    fetched_at: dt.datetime | None = field(default=None, compare=False)
-    raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
-    def from_raw(cls, code: str, data: Any, fetched_at: float | None = None) -> Closure:
-        first = _first(data)
-        return cls(
-            code=code,
-            ceased=first.get("taxCodeCeased") is True,
-            company_id=_str(first.get("id")),
-            fetched_at=parse_timestamp(fetched_at),
-            raw=first,
-        )
+    def _fields(cls, record: dict) -> dict[str, Any]:
+        return {
+            "ceased": record.get("taxCodeCeased") is True,
+            "company_id": _str(record.get("id")),
+        }
 
 
 # --------------------------------------------------------------------------- IT-advanced
 
 
 @dataclass(frozen=True)
-class CompanyProfile:
+class CompanyProfile(Lookup):
     """GET /IT-advanced/{code}, the parts the portal reads: the detailed legal form (the
     Chambers' code, e.g. ``SR`` for an srl), the activity status and the registered PEC."""
 
-    code: str
     company_name: str = ""
     legal_form: str = ""
     legal_form_description: str = ""
     activity_status: str = ""
     ceased: bool = False
     pec: str = ""
-    fetched_at: dt.datetime | None = field(default=None, compare=False)
-    raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
-    def from_raw(cls, code: str, data: Any, fetched_at: float | None = None) -> CompanyProfile:
-        first = _first(data)
-        form = _dict(first.get("detailedLegalForm"))
-        return cls(
-            code=code,
-            company_name=_str(first.get("companyName")),
-            legal_form=_str(form.get("code")).upper(),
-            legal_form_description=_str(form.get("description")),
-            activity_status=_str(first.get("activityStatus")).upper(),
-            ceased=first.get("taxCodeCeased") is True,
-            pec=_str(first.get("pec")).strip(),
-            fetched_at=parse_timestamp(fetched_at),
-            raw=first,
-        )
+    def _fields(cls, record: dict) -> dict[str, Any]:
+        form = _dict(record.get("detailedLegalForm"))
+        return {
+            "company_name": _str(record.get("companyName")),
+            "legal_form": _str(form.get("code")).upper(),
+            "legal_form_description": _str(form.get("description")),
+            "activity_status": _str(record.get("activityStatus")).upper(),
+            "ceased": record.get("taxCodeCeased") is True,
+            "pec": _str(record.get("pec")).strip(),
+        }
 
 
 # --------------------------------------------------------------------------- IT-stakeholders
@@ -260,37 +262,34 @@ class Manager:
 
 
 @dataclass(frozen=True)
-class Stakeholders:
+class Stakeholders(Lookup):
     """GET /IT-stakeholders/{code}: the company's details and its managers with their roles."""
 
-    code: str
     company_name: str
     tax_code: str
     vat_code: str
     managers: tuple[Manager, ...]
     rea_code: str = ""
     cciaa: str = ""
-    fetched_at: dt.datetime | None = field(default=None, compare=False)
-    raw: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def with_role(self, code: RoleCode | str) -> list[Manager]:
         return [m for m in self.managers if m.has_role(code)]
 
+    @staticmethod
+    def _record(data: Any) -> dict:
+        return _dict(data)  # an object, not a list of one
+
     @classmethod
-    def from_raw(cls, code: str, data: Any, fetched_at: float | None = None) -> Stakeholders:
-        raw = _dict(data)
-        details = _dict(raw.get("companyDetails"))
-        return cls(
-            code=code,
-            company_name=_str(details.get("companyName")),
-            tax_code=_str(details.get("taxCode")),
-            vat_code=_str(details.get("vatCode")),
-            managers=tuple(Manager.from_raw(m) for m in _dicts(raw.get("managers"))),
-            rea_code=_str(details.get("reaCode")),
-            cciaa=_str(details.get("cciaa")),
-            fetched_at=parse_timestamp(fetched_at),
-            raw=raw,
-        )
+    def _fields(cls, record: dict) -> dict[str, Any]:
+        details = _dict(record.get("companyDetails"))
+        return {
+            "company_name": _str(details.get("companyName")),
+            "tax_code": _str(details.get("taxCode")),
+            "vat_code": _str(details.get("vatCode")),
+            "managers": tuple(Manager.from_raw(m) for m in _dicts(record.get("managers"))),
+            "rea_code": _str(details.get("reaCode")),
+            "cciaa": _str(details.get("cciaa")),
+        }
 
 
 # --------------------------------------------------------------------------- monitor

@@ -1,5 +1,5 @@
-"""What the apps' admin pages of mirrored Openapi objects share: read-only inlines (history,
-documents, calls), the calls' own page and the "refresh from Openapi" action."""
+"""What the apps' admin pages share: read-only pages and inlines (history, documents, calls),
+the calls' own page and the "refresh from Openapi" action."""
 
 from __future__ import annotations
 
@@ -22,6 +22,17 @@ class ReadOnlyInline(admin.TabularInline):
         return self.fields
 
     def has_add_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows the portal writes (the ledger, the history, the reminders sent): listed and shown
+    here, never added or changed."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False
 
 

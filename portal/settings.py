@@ -216,6 +216,7 @@ CELERY_BEAT_SCHEDULE = {
     "mailboxes-sync-account": _every("mailboxes.sync_account", 15 * 60.0, 14 * 60),
     "mailboxes-expiry-reminders": _every("mailboxes.send_expiry_reminders", 60 * 60.0, 59 * 60),
     "mailboxes-purge-documents": _every("mailboxes.purge_documents", 60 * 60.0, 59 * 60),
+    "signing-purge-links": _every("signing.purge_links", 60 * 60.0, 59 * 60),
     "portal-sweep-private-files": _every("portal.sweep_private_files", 6 * 60 * 60.0, 5 * 60 * 60),
     "comunica-sync-account": _every("comunica.sync_account", 15 * 60.0, 14 * 60),
     # The compliance page's checks (nothing when COMPANY_API_ENABLED is off; the Company API's
@@ -223,6 +224,9 @@ CELERY_BEAT_SCHEDULE = {
     # and hourly the findings from the stored checks (no Company API call).
     "compliance-refresh": _every("compliance.refresh", 24 * 60 * 60.0, 23 * 60 * 60),
     "compliance-recompute": _every("compliance.recompute", 60 * 60.0, 59 * 60),
+    # A campaign's director whose new box became active gets their comunica filed (database
+    # only; the filing is an at-most-once intent).
+    "compliance-advance-campaigns": _every("compliance.advance_campaigns", 60.0, 55),
     # The cost ledger paired with the wallet's movements (ledger/services/reconcile.py).
     "ledger-reconcile": _every("ledger.reconcile", 60 * 60.0, 59 * 60),
 }
@@ -464,6 +468,8 @@ PORTAL_LINK_URL = PORTAL_PUBLIC_URL or (
 OFFICE_NAME = _read(env.str, "OFFICE_NAME", "")
 # Days a link stays valid (unless revoked or used first).
 SIGNING_LINK_DAYS = _read(env.int, "SIGNING_LINK_DAYS", 7)
+# Days a link is kept after it was used, revoked or expired (it names a person's e-mail).
+SIGNING_LINK_RETENTION_DAYS = _read(env.int, "SIGNING_LINK_RETENTION_DAYS", 30)
 # Requests to the link pages per link and per client address in 10 minutes (beyond: 429).
 SIGNING_LINK_RATE = _read(env.int, "SIGNING_LINK_RATE", 30)
 

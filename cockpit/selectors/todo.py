@@ -58,29 +58,39 @@ def todo(user, *, now: dt.datetime | None = None, both: common.Shared | None = N
     def since_change(c):
         return c.ts_ultima_modifica or c.updated_at
 
+    def in_status(stato, key, label, action, *, among=boxes, **add) -> Kind:
+        """The boxes of one status: counted, the oldest few of ``among`` in that status, all of
+        them in the boxes list filtered by it."""
+        return entries.kind(
+            key,
+            label,
+            counts[stato],
+            among.filter(stato=stato),
+            action,
+            all_url=boxes_list_url(stato=stato),
+            **add,
+        )
+
     groups = {t: Group(t, Turno(t).label, GROUP_HINTS[t]) for t in GROUPS}
 
     ufficio = groups[Turno.UFFICIO].kinds
     ufficio.append(
-        entries.kind(
+        in_status(
+            Stato.NON_REGISTRATA,
             "non_registrata",
             _("Registrazioni non riuscite"),
-            counts[Stato.NON_REGISTRATA],
-            boxes.filter(stato=Stato.NON_REGISTRATA),
             lambda c, m: _("Leggi il motivo, correggi e riprova la registrazione."),
             since=lambda c: c.updated_at,
-            all_url=boxes_list_url(stato=Stato.NON_REGISTRATA),
         )
     )
     ufficio.append(
-        entries.kind(
+        in_status(
+            Stato.DOCUMENTI_ERRATI,
             "documenti_errati",
             _("Documenti rifiutati da Openapi"),
-            counts[Stato.DOCUMENTI_ERRATI],
-            idle.filter(stato=Stato.DOCUMENTI_ERRATI),
             lambda c, m: _("Carica di nuovo il modulo firmato e il documento d'identità."),
+            among=idle,
             since=since_change,
-            all_url=boxes_list_url(stato=Stato.DOCUMENTI_ERRATI),
         )
     )
     ufficio.append(
@@ -146,27 +156,23 @@ def todo(user, *, now: dt.datetime | None = None, both: common.Shared | None = N
 
     openapi = groups[Turno.OPENAPI].kinds
     openapi.append(
-        entries.kind(
+        in_status(
+            Stato.NUOVA,
             "in_registrazione",
             _("Registrazioni in corso"),
-            counts[Stato.NUOVA],
-            boxes.filter(stato=Stato.NUOVA),
             lambda c, m: _("Openapi registra la casella (da %(age)s).") % {"age": age(m, now)},
             since=lambda c: c.created_at,
             normal=NORMAL_WAIT["registrazione"],
-            all_url=boxes_list_url(stato=Stato.NUOVA),
         )
     )
     openapi.append(
-        entries.kind(
+        in_status(
+            Stato.IN_EVASIONE,
             "in_evasione",
             _("Documenti in lavorazione"),
-            counts[Stato.IN_EVASIONE],
-            boxes.filter(stato=Stato.IN_EVASIONE),
             lambda c, m: _("Openapi verifica i documenti (da %(age)s).") % {"age": age(m, now)},
             since=since_change,
             normal=NORMAL_WAIT["in_evasione"],
-            all_url=boxes_list_url(stato=Stato.IN_EVASIONE),
         )
     )
     openapi.append(

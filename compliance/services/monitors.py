@@ -16,7 +16,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from openapi_company import normalize_code, types
+from openapi_company import errors, normalize_code, types
 from portal import remote_calls
 from portal.callbacks import (
     REFRESH_QUEUED_SECONDS,
@@ -24,7 +24,13 @@ from portal.callbacks import (
     check_callback_token,
     public_url,
 )
-from portal.remote_calls import CallHandler, Confirmed, NotPerformed, enqueue_on_commit
+from portal.remote_calls import (
+    CallHandler,
+    CallState,
+    Confirmed,
+    NotPerformed,
+    enqueue_on_commit,
+)
 
 from ..company import get_company_client
 from ..models import CompanyCheck, Monitor, MonitorCall
@@ -36,6 +42,8 @@ WATCHED = {types.Dataset.IT_PEC.value: ["pec"], types.Dataset.IT_CLOSED.value: [
 #: The callbacks' secret is portal/callbacks.py's, under this name.
 RESOURCE = SimpleNamespace(name="compliance_monitor")
 KIND = "create"
+#: DELETE /monitor/{id}: the office stops watching.
+STOP = "stop"
 
 
 def callbacks_possible() -> bool:
@@ -52,6 +60,13 @@ def callback_url(monitor: Monitor) -> str:
     return base + reverse("compliance:monitor_callback", args=[monitor.pk, token])
 
 
+def _create_key(monitor: Monitor) -> str:
+    """The POST /monitor intent of the monitor's current round: one per company and dataset,
+    and one more after each stop (watching again is a new, paid request)."""
+    stop = monitor.calls.filter(kind=STOP, state=CallState.DONE).order_by("-pk").first()
+    return f"compliance:monitor:{monitor.pk}" + (f":after:{stop.pk}" if stop else "")
+
+
 def watch(titolare, *, user) -> list[MonitorCall]:
     """Ask Openapi to watch the company's PEC and closure (once per company and dataset,
     whatever the clicks): one paid intent each, sent by a task."""
@@ -62,10 +77,13 @@ def watch(titolare, *, user) -> list[MonitorCall]:
                 monitor, _created = Monitor.objects.get_or_create(
                     titolare=titolare, dataset=dataset
                 )
+                monitor = Monitor.objects.select_for_update().get(pk=monitor.pk)
                 call, new = MonitorCall.objects.get_or_create(
-                    intent_key=f"compliance:monitor:{monitor.pk}",
+                    intent_key=_create_key(monitor),
                     defaults={"monitor": monitor, "kind": KIND, "requested_by": user},
                 )
+                if new and monitor.stopped_at is not None:
+                    Monitor.objects.filter(pk=monitor.pk).update(stopped_at=None)
         except IntegrityError:
             continue
         if new:
@@ -75,7 +93,40 @@ def watch(titolare, *, user) -> list[MonitorCall]:
 
 
 def watched(titolare) -> bool:
-    return Monitor.objects.filter(titolare=titolare).exists()
+    return Monitor.objects.filter(titolare=titolare, stopped_at=None).exists()
+
+
+def stop(titolare, *, user) -> tuple[list[MonitorCall], bool]:
+    """Stop watching the company (DELETE /monitor/{id} of each of its monitors, once per
+    monitor and round whatever the clicks). Returns the stop intents and whether a monitor
+    still being created was left alone (it can be stopped once Openapi has it)."""
+    calls, busy = [], False
+    for monitor in Monitor.objects.filter(titolare=titolare, stopped_at=None):
+        with transaction.atomic():
+            m = Monitor.objects.select_for_update().get(pk=monitor.pk)
+            if m.stopped_at is not None:
+                continue
+            created = m.calls.filter(kind=KIND).order_by("-pk").first()
+            if created is not None and created.is_open:
+                busy = True
+                continue
+            if not m.remote_id:
+                # never created at Openapi (refused): nothing to delete there
+                Monitor.objects.filter(pk=m.pk).update(stopped_at=timezone.now())
+                continue
+            call, new = MonitorCall.objects.get_or_create(
+                intent_key=f"compliance:monitor:{m.pk}:stop:{created.pk if created else 0}",
+                defaults={
+                    "monitor": m,
+                    "kind": STOP,
+                    "requested_by": user,
+                    "params": {"remote_id": m.remote_id},
+                },
+            )
+        if new:
+            remote_calls.enqueue_call(call)
+        calls.append(call)
+    return calls, busy
 
 
 class CreateMonitorHandler(CallHandler):
@@ -113,8 +164,34 @@ class CreateMonitorHandler(CallHandler):
         Monitor.objects.filter(pk=call.monitor_id).update(remote_id=result.id)
 
 
+class StopMonitorHandler(CallHandler):
+    """DELETE /monitor/{id} (free). A monitor Openapi no longer has (deleted from its console,
+    or by an attempt whose answer was lost) is stopped all the same."""
+
+    def perform(self, call):
+        try:
+            return get_company_client().delete_monitor(call.params["remote_id"])
+        except errors.NotFound:
+            return "gone"
+
+    def confirm(self, call):
+        try:
+            get_company_client().get_monitor(call.params["remote_id"])
+        except errors.NotFound:
+            return Confirmed("gone")
+        return NotPerformed()
+
+    def apply(self, call, result):
+        Monitor.objects.filter(pk=call.monitor_id, remote_id=call.params["remote_id"]).update(
+            remote_id=None, stopped_at=timezone.now()
+        )
+
+
+HANDLERS = {KIND: CreateMonitorHandler(), STOP: StopMonitorHandler()}
+
+
 def handler_for(kind: str) -> CallHandler:
-    return CreateMonitorHandler()
+    return HANDLERS[kind]
 
 
 # --- Callbacks ---------------------------------------------------------------------------------

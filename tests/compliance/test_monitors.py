@@ -102,3 +102,43 @@ def test_no_monitor_without_a_public_url(company_api, holder, settings, office, 
     assert "PORTAL_PUBLIC_URL" in page and 'id="sorveglia"' not in page
     client.post(reverse("compliance:watch", args=[company.pk]))
     assert not Monitor.objects.exists() and not MonitorCall.objects.exists()
+
+
+def test_stop_watching_deletes_each_monitor_once_even_when_the_answer_is_lost(
+    watched, company_api, client, office, queued
+):
+    company, calls = watched
+    for c in calls:
+        run_intent("compliance.MonitorCall", c.pk)
+    remote_ids = set(Monitor.objects.values_list("remote_id", flat=True))
+    client.force_login(office)
+    page = client.get(reverse("compliance:holder", args=[company.pk])).content.decode()
+    assert 'id="smetti-sorveglianza"' in page and 'id="sorveglia"' not in page
+    url = reverse("compliance:unwatch", args=[company.pk])
+    client.post(url)
+    client.post(url)  # a double submit: the same two intents
+    stops = list(MonitorCall.objects.filter(kind=monitors.STOP))
+    assert len(stops) == 2
+    page = client.get(reverse("compliance:holder", args=[company.pk])).content.decode()
+    assert "in chiusura" in page
+    company_api.set_faults(lost_next=1, methods=["DELETE"])
+    states = [run_intent("compliance.MonitorCall", c.pk) for c in stops]
+    assert sorted(states) == [CallState.DONE, CallState.UNCLEAR]
+    later = timezone.now() + settle_grace() + dt.timedelta(seconds=1)
+    for c in stops:
+        assert run_intent("compliance.MonitorCall", c.pk, now=later) == CallState.DONE
+    deletes = [c for c in company_api.calls() if c["method"] == "DELETE"]
+    assert len(deletes) == 2  # the lost one was found gone at Openapi, not sent again
+    assert company_api.company_client().list_monitors() == []
+    assert all(m.stopped_at and not m.remote_id for m in Monitor.objects.all())
+    page = client.get(reverse("compliance:holder", args=[company.pk])).content.decode()
+    assert 'id="sorveglia"' in page and 'id="monitors"' not in page
+    # a late callback of a stopped monitor is refused
+    assert _callback(client, Monitor.objects.first()).status_code == 403
+    # watching again is a new (paid) request
+    again = monitors.watch(company, user=office)
+    assert len(again) == 2 and not {c.pk for c in again} & {c.pk for c in calls}
+    for c in again:
+        assert run_intent("compliance.MonitorCall", c.pk) == CallState.DONE
+    assert _monitor_charges(company_api) == 4
+    assert not set(Monitor.objects.values_list("remote_id", flat=True)) & remote_ids

@@ -333,3 +333,12 @@ def test_imported_box_page_renders_without_holder_or_requester(office_client):
     assert "registrata fuori dal portale" in page.content.decode()
     listing = office_client.get(reverse("mailboxes:casella_list")).content.decode()
     assert "importata" in listing
+
+
+def test_sync_button_explains_itself_in_the_readers_language(pec, office_client):
+    url = reverse("mailboxes:casella_list")
+    italian = office_client.get(url, HTTP_ACCEPT_LANGUAGE="it").content.decode()
+    assert "GET /pec" not in italian
+    assert 'title="Chiede subito a Openapi lo stato aggiornato di tutte le caselle' in italian
+    english = office_client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'title="Asks Openapi now for the current status of every box' in english

@@ -170,3 +170,15 @@ def test_a_real_worker_survives_stray_files_and_runs_the_next_task(tmp_path):
                 worker.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 os.killpg(worker.pid, signal.SIGKILL)
+
+
+def test_the_demo_broker_connects_without_warning_about_a_host(tmp_path, caplog):
+    # Each process of `make run` used to log "No hostname was supplied. Reverting to default
+    # 'localhost'": a warning about a host the file broker does not have.
+    with caplog.at_level(logging.WARNING, logger="kombu"), demo_connection(tmp_path) as conn:
+        conn.connect()
+        conn.info()  # what Celery's banner and its consumers ask of the connection
+        with conn.SimpleQueue("hello") as queue:
+            queue.put({"n": 1})
+            assert queue.get(timeout=2).payload == {"n": 1}
+    assert not [r for r in caplog.records if "hostname" in r.getMessage()]
