@@ -24,20 +24,6 @@ def naive_cockpit_counts(user) -> dict[str, int]:
     return counts
 
 
-def _accountants(holder_rows, share: int = 3) -> None:
-    """One holder in ``share`` gets an accountant (their waiting boxes are the accountant's)."""
-    from django.contrib.auth import get_user_model
-
-    from mailboxes.models import Titolare
-
-    User = get_user_model()
-    accountant, _new = User.objects.get_or_create(username="bench-accountant")
-    through = Titolare.commercialisti.through
-    through.objects.all().delete()
-    links = (through(titolare_id=pk, user_id=accountant.pk) for pk, *_r in holder_rows[::share])
-    data.copy(through, links)
-
-
 def _queries_of(fn, *args) -> int:
     from django.db import connection
 
@@ -60,7 +46,7 @@ def p7(sizes, repeat: int) -> list[Row]:
     from django.test import Client, override_settings
 
     h = holders_for(sizes)
-    _accountants(data.ensure(h, sizes[0], sizes[-1]))
+    data.accountants(data.ensure(h, sizes[0], sizes[-1]))
     user = _superuser()
     client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(user)

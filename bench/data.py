@@ -341,6 +341,20 @@ def ensure(holders_n: int, n: int, total: int):
     return _built["rows"]
 
 
+def accountants(holder_rows, share: int = 3) -> None:
+    """One holder in ``share`` gets an accountant (their waiting boxes are the accountant's)."""
+    from django.contrib.auth import get_user_model
+
+    from mailboxes.models import Titolare
+
+    User = get_user_model()
+    accountant, _new = User.objects.get_or_create(username="bench-accountant")
+    through = Titolare.commercialisti.through
+    through.objects.all().delete()
+    links = (through(titolare_id=pk, user_id=accountant.pk) for pk, *_r in holder_rows[::share])
+    copy(through, links)
+
+
 def _adopt(holders_n: int, n: int) -> None:
     """Keep the holders and boxes a kept database already has (``--reuse``), when they are the
     numbers asked for."""

@@ -9,8 +9,9 @@ import json
 from dataclasses import dataclass
 
 from django.db import models
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts import roles
@@ -76,9 +77,21 @@ def _search_filter(q: str) -> Q:
 
 def with_turno(qs: QuerySet[Casella]) -> QuerySet[Casella]:
     """Boxes annotated with whether their holder has an accountant (whose move it is, see
-    ``Casella.turno``), without a query per row."""
-    assigned = Titolare.commercialisti.through.objects.filter(titolare_id=OuterRef("titolare_id"))
-    return qs.annotate(con_commercialista=Exists(assigned))
+    ``Casella.turno``), without a query per row.
+
+    A scalar subquery looked up for each box of the page (one index probe each), not EXISTS:
+    PostgreSQL turns an EXISTS into a hash of every holder-accountant link, built before the
+    page's first row (66,000 links, 12–40 ms per page at a million boxes)."""
+    assigned = (
+        Titolare.commercialisti.through.objects.filter(titolare_id=OuterRef("titolare_id"))
+        .annotate(yes=Value(True, output_field=models.BooleanField()))
+        .values("yes")[:1]
+    )
+    return qs.annotate(
+        con_commercialista=Coalesce(
+            Subquery(assigned), Value(False), output_field=models.BooleanField()
+        )
+    )
 
 
 def needs_action_filter() -> Q:
