@@ -2,6 +2,7 @@ import os
 
 import pytest
 from django.conf import settings
+from django.utils import translation
 
 pytest_plugins = [
     "tests.plugins.sandbox",
@@ -100,3 +101,13 @@ def _client_links_not_throttled(settings):
     (Redis under CI, kept across tests), and every test client is 127.0.0.1: a test of the
     pages would be throttled by the tests before it. The throttle's own tests set their rate."""
     settings.SIGNING_LINK_RATE = 1_000_000
+
+
+@pytest.fixture(autouse=True)
+def _each_test_starts_in_the_portals_language():
+    """A request in English through the test client leaves English active in the test's
+    thread (LocaleMiddleware activates it and nothing deactivates it), so a later test that
+    reads what a background job wrote would find it in English or Italian by test order."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.deactivate()
