@@ -38,6 +38,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--json", default="", help="also write the rows to this JSON file")
     parser.add_argument("--keep", action="store_true", help="keep the bench database")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="use the bench database a --keep run left (migrated again; P3/P7 keep its holders "
+        "and boxes when their numbers match) instead of building it again",
+    )
     args = parser.parse_args(argv)
     only = [f.strip().upper() for f in args.only.split(",") if f.strip()] or list(FIGURES)
     unknown = set(only) - set(FIGURES) - set(EXTRA)
@@ -52,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 2
     data_dir = core.make_data_dir()
-    url = core.pg_recreate()
+    url = core.pg_url() if args.reuse and core.pg_exists() else core.pg_recreate()
     sandbox = core.Sandbox(evasione_seconds=1.0)
     env = core.environment(url, data_dir, sandbox.url)
     os.environ.update(env)
@@ -60,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0, skip_checks=True)
-    from . import deployed, figures, latency, load
+    from . import cockpit, deployed, figures, latency, load
 
     q = args.quick
     sizes = args.sizes
@@ -83,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
             "P4": lambda: figures.p4(sandbox, env, sync_sizes or [10_000 if q else 100_000]),
             "P5": lambda: figures.p5(env),
             "P6": lambda: figures.p6(sandbox, env, 50 if q else 1000),
-            "P7": lambda: figures.p7(
+            "P7": lambda: cockpit.p7(
                 sizes or ((1_000, 10_000) if q else (10_000, 100_000)), 15 if q else 40
             ),
             "P8": lambda: deployed.p8(env, 20.0 if q else 60.0),

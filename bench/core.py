@@ -44,6 +44,17 @@ def pg_recreate(name: str = DB_NAME) -> str:
     return f"{PG_BASE}/{name}"
 
 
+def pg_exists(name: str = DB_NAME) -> bool:
+    import psycopg
+
+    with psycopg.connect(f"{PG_BASE}/postgres", autocommit=True) as conn:
+        return bool(conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone())
+
+
+def pg_url(name: str = DB_NAME) -> str:
+    return f"{PG_BASE}/{name}"
+
+
 def pg_drop(name: str = DB_NAME) -> None:
     import psycopg
 

@@ -232,15 +232,16 @@ def boxes(n: int, holder_rows, *, start: int = 0, seed: int = 2, total: int | No
     print(f"#      ({n:,} boxes written in {time.monotonic() - t0:.0f} s)", flush=True)
 
 
-def analyze() -> None:
+def analyze(*tables: str) -> None:
+    """VACUUM ANALYZE ``tables`` (the boxes and holders by default): what autovacuum does on a
+    live database (statistics and the visibility map)."""
     from django.db import connection
 
     if connection.vendor != "postgresql":
         return
     with connection.cursor() as cur:
-        # What autovacuum does on a live database: statistics and the visibility map.
-        cur.execute("VACUUM ANALYZE mailboxes_casella")
-        cur.execute("VACUUM ANALYZE mailboxes_titolare")
+        for table in tables or ("mailboxes_casella", "mailboxes_titolare"):
+            cur.execute(f'VACUUM ANALYZE "{table}"')
 
 
 # Above this many new rows the table's secondary indexes are dropped and built again after the
@@ -330,6 +331,8 @@ _built: dict = {"holders": 0, "rows": None, "boxes": 0}
 def ensure(holders_n: int, n: int, total: int):
     """``holders_n`` holders and ``n`` boxes in the tables (adding to what is there when it is a
     prefix of it, else from scratch); the holder rows."""
+    if _built["rows"] is None:
+        _adopt(holders_n, n)
     if _built["holders"] != holders_n or _built["boxes"] > n:
         wipe()
         _built.update(holders=holders_n, rows=holders(holders_n), boxes=0)
@@ -337,6 +340,35 @@ def ensure(holders_n: int, n: int, total: int):
         boxes(n - _built["boxes"], _built["rows"], start=_built["boxes"], total=total)
         _built["boxes"] = n
     return _built["rows"]
+
+
+def accountants(holder_rows, share: int = 3) -> None:
+    """One holder in ``share`` gets an accountant (their waiting boxes are the accountant's)."""
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+
+    from mailboxes.models import Titolare
+
+    User = get_user_model()
+    accountant, _new = User.objects.get_or_create(username="bench-accountant")
+    through = Titolare.commercialisti.through
+    with connection.cursor() as cur:  # not DELETE: P3 and P7 each write them, no bloat left
+        cur.execute(f'TRUNCATE "{through._meta.db_table}"')
+    links = (through(titolare_id=pk, user_id=accountant.pk) for pk, *_r in holder_rows[::share])
+    copy(through, links)
+    analyze(through._meta.db_table)
+
+
+def _adopt(holders_n: int, n: int) -> None:
+    """Keep the holders and boxes a kept database already has (``--reuse``), when they are the
+    numbers asked for."""
+    from mailboxes.models import Casella, Titolare
+
+    if Titolare.objects.count() != holders_n or Casella.objects.count() != n:
+        return
+    rows = Titolare.objects.order_by("pk").values_list("pk", "denominazione", "cognome", "nome")
+    _built.update(holders=holders_n, rows=list(rows), boxes=n)
+    print(f"#      (reusing {holders_n:,} holders and {n:,} boxes)", flush=True)
 
 
 def wipe() -> None:

@@ -109,7 +109,7 @@ def _wait_http(url: str, what: str, proc: subprocess.Popen, log: Path, timeout=6
 
 
 class DeployedShape:
-    """gunicorn (three sync workers, as in the compose file), and in front of it, unless
+    """gunicorn (deploy/gunicorn.conf.py, as in the compose file), and in front of it, unless
     ``proxy=False`` (the naive peer: gunicorn published as it was), nginx."""
 
     def __init__(self, env: dict[str, str], *, proxy: bool = True, folder: Path | None = None):

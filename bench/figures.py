@@ -193,7 +193,8 @@ def p3(sizes, repeat: int) -> list[Row]:
     rows = []
     queries: dict[str, dict[int, int]] = {}
     for n in sizes:
-        data.ensure(h, n, sizes[-1])
+        # holders with an accountant, as in an office (the list shows whose move it is)
+        data.accountants(data.ensure(h, n, sizes[-1]))
         for name, (url, admin_url) in _list_cases(n).items():
             q_portal, t_portal = _measure(client, url, repeat)
             admin_repeat = max(5, repeat // 3) if n <= NAIVE_MAX else 3
@@ -215,106 +216,6 @@ def p3(sizes, repeat: int) -> list[Row]:
             f"query count per page the same at {sizes[0]:,} and {sizes[-1]:,} boxes",
             "yes" if same else f"NO: {queries}",
             "admin: the same, but with COUNT(*) and OFFSET",
-            "",
-        )
-    )
-    return rows
-
-
-# --------------------------------------------------------------------------- P7
-
-
-def naive_cockpit_counts(user) -> dict[str, int]:
-    """The "Da fare" counters the naive way: one query per box state loading its boxes, and
-    each box asked whose move it is (``Casella.turno``: a query per waiting box for its
-    accountants)."""
-    from mailboxes import selectors
-    from mailboxes.models import Stato
-
-    counts: dict[str, int] = {}
-    for stato in Stato.values:
-        for box in selectors.caselle_for(user).filter(stato=stato):
-            turno = box.turno
-            counts[turno] = counts.get(turno, 0) + 1
-    return counts
-
-
-def _accountants(holder_rows, share: int = 3) -> None:
-    """One holder in ``share`` gets an accountant (their waiting boxes are the accountant's)."""
-    from django.contrib.auth import get_user_model
-
-    from mailboxes.models import Titolare
-
-    User = get_user_model()
-    accountant, _new = User.objects.get_or_create(username="bench-accountant")
-    through = Titolare.commercialisti.through
-    through.objects.all().delete()
-    links = (through(titolare_id=pk, user_id=accountant.pk) for pk, *_r in holder_rows[::share])
-    data.copy(through, links)
-
-
-def _queries_of(fn, *args) -> int:
-    from django.db import connection
-
-    count = [0]
-
-    def counter(execute, sql, params, many, context):
-        count[0] += 1
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(counter):
-        fn(*args)
-    return count[0]
-
-
-def p7(sizes, repeat: int) -> list[Row]:
-    """The cockpit's server time (the whole page through Django) against the same counters
-    computed with one query per box state."""
-    from django.test import Client
-
-    h = holders_for(sizes)
-    _accountants(data.ensure(h, sizes[0], sizes[-1]))
-    user = _superuser()
-    client = Client(HTTP_HOST="127.0.0.1")
-    client.force_login(user)
-    rows, queries = [], {}
-    for n in sizes:
-        data.ensure(h, n, sizes[-1])
-        q_portal, t_portal = _measure(client, "/", repeat)
-        queries[n] = q_portal
-        if n > NAIVE_MAX:
-            rows.append(
-                (
-                    "P7",
-                    f"cockpit (home page), {n:,} boxes / {h:,} holders",
-                    core.latency(q_portal, t_portal),
-                    f"per-state queries: not run above {NAIVE_MAX:,} boxes (grows with them)",
-                    "",
-                )
-            )
-            continue
-        naive_queries = _queries_of(naive_cockpit_counts, user)
-        t_naive = []
-        for _ in range(max(3, repeat // 8)):
-            t0 = time.perf_counter()
-            naive_cockpit_counts(user)
-            t_naive.append(time.perf_counter() - t0)
-        rows.append(
-            _versus(
-                "P7",
-                f"cockpit (home page), {n:,} boxes / {h:,} holders",
-                (q_portal, t_portal),
-                f"per-state queries: {core.latency(f'{naive_queries:,}', t_naive, digits=0)}",
-                t_naive,
-            )
-        )
-    same = len(set(queries.values())) == 1
-    rows.append(
-        (
-            "P7",
-            f"cockpit query count the same at {sizes[0]:,} and {sizes[-1]:,} boxes",
-            "yes" if same else f"NO: {queries}",
-            "naive: grows with the waiting boxes",
             "",
         )
     )

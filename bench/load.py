@@ -105,6 +105,11 @@ def _locust(host: str, users: int, seconds: float, prepared: dict, folder: Path)
         "rps": float(total["Requests/s"]),
         "confirmed": int(confirmed["Request Count"]) if confirmed else 0,
         "errors": [f"{r['Name']}: {r['Error']} ×{r['Occurrences']}" for r in failures][:5],
+        "pages": [
+            (r["Name"], int(r["Request Count"]), float(r["50%"]), float(r["95%"]))
+            for r in rows
+            if r["Name"] != "Aggregated"
+        ],
     }
 
 
@@ -251,6 +256,14 @@ def _wait() -> str:
     return os.environ.get("R8_WAIT", "3,10").replace(",", "–")
 
 
+def _pages(fig: dict) -> list:
+    """One row per page of the run, slowest p95 first."""
+    return [
+        ("R8", f"  {name}", f"p50 {p50:.0f} ms, p95 {p95:.0f} ms / {n:,} requests", "", "")
+        for name, n, p50, p95 in sorted(fig["pages"], key=lambda page: -page[3])
+    ]
+
+
 def r8(sandbox, env, *, users: int = 50, demo_users: int = 10, seconds: float = 60) -> list:
     boxes = 20_000
     pg = r8_postgres(sandbox, env, users, seconds, boxes)
@@ -265,8 +278,11 @@ def r8(sandbox, env, *, users: int = 50, demo_users: int = 10, seconds: float = 
             "",
         )
     ]
+    rows.extend(_pages(pg))
     for error in pg["errors"]:
         rows.append(("R8", "  error", error, "", ""))
+    if os.environ.get("R8_DEMO", "1") == "0":  # the PostgreSQL part only
+        return rows
     demo = r8_demo(demo_users, seconds, 5_000)
     stock = r8_demo(demo_users, seconds, 5_000, naive=True)
     bad, stock_bad = demo["locked"] + demo["failures"], stock["locked"] + stock["failures"]

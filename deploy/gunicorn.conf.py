@@ -2,7 +2,14 @@
 Dockerfile's CMD (``gunicorn -c deploy/gunicorn.conf.py portal.wsgi:application``).
 
 gunicorn listens only on the compose network, behind the proxy of deploy/nginx.conf.template,
-which hands it whole requests: three sync workers are then busy only while Django works.
+which hands it whole requests: a worker is then busy only while Django works.
+
+Three worker processes of four threads each (gthread): a request waiting on PostgreSQL or Redis
+leaves its process to another one, and a short page is not queued behind a long one in the
+kernel's accept queue, as it was behind three sync workers (R8: 50 staff at once). Each thread
+keeps its own database connection (CONN_MAX_AGE with health checks, portal/settings.py): twelve
+connections at most, well under PostgreSQL's 100. The compose file and the bench's deployed
+shape (bench/deployed.py) both read this file: one configuration.
 """
 
 import os
@@ -12,7 +19,8 @@ from gunicorn.glogging import Logger
 
 bind = "0.0.0.0:8000"
 workers = 3
-worker_class = "sync"
+worker_class = "gthread"
+threads = 4
 timeout = 30
 # No admin socket (gunicornc): nothing uses it, and two instances on one host would share it.
 control_socket_disable = True

@@ -160,6 +160,11 @@ class Casella(ByStatus, RemoteMirror):
         _("registrata fuori dal portale"), default=False, help_text=_("Importata da GET /pec.")
     )
     registered_by = user_link(_("registrata da"), related_name="caselle_registrate")
+    #: What the boxes list's search reads, in this row: the address in lower case and the
+    #: holder's search_text; the requester's codice fiscale in lower case. Written by database
+    #: triggers on every change of the box, its holder or its requester (mailboxes/box_search.py).
+    search_text = models.TextField(editable=False, blank=True, default="")
+    richiedente_cf = models.CharField(max_length=16, editable=False, blank=True, default="")
 
     class Meta:
         verbose_name = _("casella PEC")
@@ -186,6 +191,13 @@ class Casella(ByStatus, RemoteMirror):
             # The cockpit's counters: boxes per status, with or without a holder or an
             # accountant, read from the index alone.
             models.Index(fields=["stato", "titolare"], name="mb_box_stato_holder_idx"),
+            # The cockpit's renewals of other providers' boxes, in the list's order: a few
+            # rows, where filtering the expiring boxes on gestore read them all.
+            models.Index(
+                fields=["data_scadenza", "casella_pec", "id"],
+                condition=~Q(gestore="openapi"),
+                name="mb_box_other_expiry_idx",
+            ),
         ]
         constraints = [
             # One live registration per address (a refused one may be tried again).

@@ -9,8 +9,9 @@ import json
 from dataclasses import dataclass
 
 from django.db import models
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts import roles
@@ -18,7 +19,7 @@ from portal import search
 from portal.remote_calls import OPEN_STATES
 
 from .choices import NEEDS_ACTION
-from .models import CallKind, Casella, Documento, Richiedente, Stato, Titolare
+from .models import CallKind, Casella, Documento, Stato, Titolare
 
 SORTS = {
     "indirizzo": "casella_pec",
@@ -62,33 +63,35 @@ def _search_filter(q: str) -> Q:
     """Boxes for which every word of ``q`` is in the address, in the holder's searchable text
     or starts the requester's codice fiscale.
 
-    Per word, one UNION of per-table searches (each served by its own trigram or upper() index
-    on PostgreSQL), not one OR over a three-table join, which no index can serve."""
+    Each box carries those in its own row (``search_text``, ``richiedente_cf``: see
+    mailboxes/box_search.py), so each word is one condition on the boxes table, served by its
+    trigram index on PostgreSQL, and the words' conditions are ANDed on the same rows."""
     cond = Q()
     for word in search.words(q):
-        parts = [
-            Casella.objects.filter(
-                titolare_id__in=Titolare.objects.filter(search_text__contains=word).values("pk")
-            )
-            .values("pk")
-            .order_by(),
-            Casella.objects.filter(casella_pec__icontains=word).values("pk").order_by(),
-        ]
+        found = Q(search_text__contains=word)
         if word.isalnum():
-            parts.append(
-                Richiedente.objects.filter(codice_fiscale__istartswith=word)
-                .values("casella_id")
-                .order_by()
-            )
-        cond &= Q(pk__in=parts[0].union(*parts[1:]))
+            found |= Q(richiedente_cf__startswith=word)
+        cond &= found
     return cond
 
 
 def with_turno(qs: QuerySet[Casella]) -> QuerySet[Casella]:
     """Boxes annotated with whether their holder has an accountant (whose move it is, see
-    ``Casella.turno``), without a query per row."""
-    assigned = Titolare.commercialisti.through.objects.filter(titolare_id=OuterRef("titolare_id"))
-    return qs.annotate(con_commercialista=Exists(assigned))
+    ``Casella.turno``), without a query per row.
+
+    A scalar subquery looked up for each box of the page (one index probe each), not EXISTS:
+    PostgreSQL turns an EXISTS into a hash of every holder-accountant link, built before the
+    page's first row (66,000 links, 12–40 ms per page at a million boxes)."""
+    assigned = (
+        Titolare.commercialisti.through.objects.filter(titolare_id=OuterRef("titolare_id"))
+        .annotate(yes=Value(True, output_field=models.BooleanField()))
+        .values("yes")[:1]
+    )
+    return qs.annotate(
+        con_commercialista=Coalesce(
+            Subquery(assigned), Value(False), output_field=models.BooleanField()
+        )
+    )
 
 
 def needs_action_filter() -> Q:

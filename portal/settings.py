@@ -284,6 +284,10 @@ ID_DOCUMENT_RETENTION_DAYS = _read(env.int, "ID_DOCUMENT_RETENTION_DAYS", 30)
 # while Openapi may still need them: activation being sent, or the box in_evasione).
 ID_DOCUMENT_MAX_AGE_DAYS = _read(env.int, "ID_DOCUMENT_MAX_AGE_DAYS", 90)
 EXPIRY_REMINDER_DAYS = _read(env.list, "EXPIRY_REMINDER_DAYS", [60, 30, 7], cast=int)
+# Seconds the cockpit's office-wide totals (boxes per status, renewal plan, expiry buckets) are
+# kept in the shared cache: at a million boxes they read ~700,000 index entries per page
+# (cockpit/selectors/common.py); 0: read on every page.
+COCKPIT_CACHE_SECONDS = _read(env.int, "COCKPIT_CACHE_SECONDS", 30)
 # The IVA (percent) on Openapi's net prices and on the clients' statements: every paid
 # confirmation (mailboxes/operations/pricing.py) and the ledger (ledger/services/markup.py).
 IVA_PERCENT = _read(env.float, "IVA_PERCENT", 22.0)

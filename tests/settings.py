@@ -25,6 +25,9 @@ from portal.settings import *  # noqa: F403
 # A test-only app with a concrete RemoteCall, to test the runner on its own.
 INSTALLED_APPS = [*INSTALLED_APPS, "tests.remote_calls_app"]  # noqa: F405
 
+# The cockpit's totals are counted on every page (tests/cockpit/test_cache.py turns the cache on).
+COCKPIT_CACHE_SECONDS = 0
+
 # The test servers (live_server for the browser) speak plain http.
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = False
 

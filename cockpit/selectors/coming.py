@@ -75,23 +75,28 @@ def renewal_plan(
 
 def expiry_buckets(user, today: dt.date) -> list[tuple[str, str, int]]:
     """(key, label, count) of the expiry page's buckets (already expired, 30, 60, 90 days): one
-    query."""
+    query (office-wide: see common.office_wide)."""
     qs = expiry.expiring(user, within=max(expiry.WINDOWS), today=today).order_by()
     bounds = {"30": 30, "60": 60, "90": 90}
-    agg = qs.aggregate(
-        # counted on a column of the renewals index: read from the index alone
-        scadute=Count("data_scadenza", filter=Q(data_scadenza__lt=today)),
-        **{
-            key: Count(
-                "data_scadenza",
-                filter=Q(
-                    data_scadenza__gte=today + dt.timedelta(days=(0 if days == 30 else days - 29)),
-                    data_scadenza__lte=today + dt.timedelta(days=days),
-                ),
-            )
-            for key, days in bounds.items()
-        },
-    )
+
+    def counts() -> dict[str, int]:
+        return qs.aggregate(
+            # counted on a column of the renewals index: read from the index alone
+            scadute=Count("data_scadenza", filter=Q(data_scadenza__lt=today)),
+            **{
+                key: Count(
+                    "data_scadenza",
+                    filter=Q(
+                        data_scadenza__gte=today
+                        + dt.timedelta(days=(0 if days == 30 else days - 29)),
+                        data_scadenza__lte=today + dt.timedelta(days=days),
+                    ),
+                )
+                for key, days in bounds.items()
+            },
+        )
+
+    agg = common.office_wide(user, f"expiry-buckets:{today}", counts)
     return [(key, label, agg[key]) for key, label in expiry.BUCKET_LABELS.items()]
 
 

@@ -15,6 +15,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Count
 
 from accounts import roles
@@ -30,6 +32,17 @@ from .. import wallet
 SHOWN = 8
 #: Months of the renewal plan and of the trends.
 MONTHS = 12
+
+
+def office_wide(user, key: str, compute):
+    """``compute()``, the same for every member of the office (their scope is the whole
+    office): kept in the shared cache for COCKPIT_CACHE_SECONDS, so that fifty staff opening
+    the cockpit count a million boxes once, not fifty times. An accountant's (their holders'
+    boxes only) is read each time. The entries shown under the counters are always read."""
+    seconds = settings.COCKPIT_CACHE_SECONDS
+    if seconds <= 0 or not roles.is_office(user):
+        return compute()
+    return cache.get_or_set(f"cockpit:{key}", compute, seconds)
 
 
 def _watched(user):
@@ -111,5 +124,7 @@ def shared(user, today: dt.date, *, renewals: bool = True) -> Shared:
     return Shared(
         credit=wallet.credit(),
         comunica=comunica,
-        renewals=_renewals(user, today) if renewals else None,
+        renewals=office_wide(user, f"renewals:{today}", lambda: _renewals(user, today))
+        if renewals
+        else None,
     )

@@ -47,7 +47,7 @@ def todo(user, *, now: dt.datetime | None = None, both: common.Shared | None = N
     if both is None:
         both = common.shared(user, timezone.localdate(now), renewals=False)
     boxes = mailbox_selectors.caselle_for(user)
-    counts = box_counts(boxes)
+    counts = common.office_wide(user, "box-counts", lambda: box_counts(boxes))
     idle = boxes.filter(~Exists(sending_call()))
     waiting = idle.filter(stato=Stato.REGISTRATA)
     entries = BoxEntries(now)

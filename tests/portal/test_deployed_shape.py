@@ -1,7 +1,7 @@
 """The deployed shape of docker-compose.yml, run as local processes (there is no Docker engine
 here): Debian's nginx with deploy/nginx.conf.template in front of gunicorn with
-deploy/gunicorn.conf.py (three sync workers), production settings, on this suite's database and
-broker (under CI: PostgreSQL and Redis; .ci/run installs nginx)."""
+deploy/gunicorn.conf.py (three processes of four threads), production settings, on this suite's
+database and broker (under CI: PostgreSQL and Redis; .ci/run installs nginx)."""
 
 import os
 import re
