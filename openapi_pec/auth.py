@@ -18,6 +18,7 @@ import os
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
@@ -289,6 +290,34 @@ class TokenProvider:
                 raise
             logger.info("openapi_pec: 401 on %s %s, renewing the token once", method, exc.path)
             return send(f"Bearer {self.renew(rejected=token)}")
+
+    def items(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: dict[str, Any] | None = None,
+        retry: bool = False,
+    ) -> Iterator[dict[str, Any]]:
+        """A list answer's items as they arrive (:meth:`Transport.items`), with the Bearer
+        token; a 401 (always before any item) leads to one renewal and one more try."""
+        token = self.token()
+        try:
+            yield from self._transport.items(
+                method, url, authorization=f"Bearer {token}", params=params, retry=retry
+            )
+            return
+        except errors.AuthError as exc:
+            if exc.status != 401 or not self.can_mint:
+                raise
+            logger.info("openapi_pec: 401 on %s %s, renewing the token once", method, exc.path)
+        yield from self._transport.items(
+            method,
+            url,
+            authorization=f"Bearer {self.renew(rejected=token)}",
+            params=params,
+            retry=retry,
+        )
 
     def _mint(self) -> str:
         body = {"scopes": self.scopes, "ttl": self.token_ttl, "name": "pec-portal"}

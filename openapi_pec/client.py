@@ -4,7 +4,7 @@ of the OAuth v2 service."""
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 from urllib.parse import quote
 
@@ -123,6 +123,16 @@ class PecClient(OpenapiClient):
         """GET /pec's items as the API sends them (objects, unparsed): for a caller that reads
         a few fields of many boxes and parses them on demand (the daily sync of 100,000)."""
         return self._list("/pec")
+
+    def iter_caselle_raw(self) -> Iterator[dict[str, Any]]:
+        """GET /pec's items as list_caselle_raw() gives them, one by one as they arrive: the
+        answer is never held whole (the daily sync of 1,000,000 boxes). 404 -> nothing. Retried
+        like every free read, but only until the first item is handed out; a failure after
+        that raises (a dropped connection OutcomeUnknown, a broken body ProtocolError)."""
+        try:
+            yield from self.auth.items("GET", f"{self.url}/pec", retry=self.RETRY_GETS)
+        except errors.NotFound:
+            return  # the API answers 404 for an empty list
 
     def register_casella(self, req: types.RegistrationRequest) -> types.Casella:
         """POST /pec (paid; never retried)."""

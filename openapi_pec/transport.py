@@ -9,12 +9,13 @@ session's request.
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
 import json
 import logging
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -24,12 +25,15 @@ from requests.adapters import HTTPAdapter
 from urllib3.exceptions import MaxRetryError, NameResolutionError, NewConnectionError
 
 from . import errors
+from .listing import BrokenAnswer, ListParser
 
 logger = logging.getLogger("openapi_pec.transport")
 
 __all__ = ["Answer", "RetryPolicy", "Transport"]
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+#: Bytes read at a time from a streamed list answer.
+STREAM_CHUNK = 65_536
 
 
 @dataclass(frozen=True)
@@ -173,6 +177,44 @@ class Transport:
                 )
                 self._sleep(wait)
 
+    def items(
+        self,
+        method: str,
+        url: str,
+        *,
+        authorization: str | None = None,
+        params: dict[str, Any] | None = None,
+        retry: bool = False,
+    ) -> Iterator[dict[str, Any]]:
+        """The items of a list answer (``data``) one by one as they arrive, never the whole
+        answer in memory. Errors as :meth:`request`'s; retried (``retry=True``) only until the
+        first item is handed out: a failure after that raises (a dropped connection
+        :class:`errors.OutcomeUnknown`, a broken body :class:`errors.ProtocolError`)."""
+        policy = self.retry if retry else NO_RETRY
+        attempt = 0
+        while True:
+            attempt += 1
+            handed = False
+            try:
+                for item in self._items_once(method, url, authorization, params):
+                    handed = True
+                    yield item
+                return
+            except errors.TransientError as exc:
+                if handed or attempt >= policy.max_attempts:
+                    raise
+                wait = policy.delay(attempt, getattr(exc, "retry_after", None))
+                logger.info(
+                    "openapi_pec: %s %s failed (%s), retry %d/%d in %.2fs",
+                    method,
+                    exc.path,
+                    type(exc).__name__,
+                    attempt,
+                    policy.max_attempts - 1,
+                    wait,
+                )
+                self._sleep(wait)
+
     # ------------------------------------------------------------------ internals
 
     def _once(
@@ -192,7 +234,7 @@ class Transport:
         if authorization:
             headers["Authorization"] = authorization
         started = time.monotonic()
-        try:
+        with self._mapped(method, path):
             response = self.session.request(
                 method,
                 url,
@@ -203,33 +245,6 @@ class Transport:
                 allow_redirects=False,
             )
             content = response.content  # read fully here: a drop mid-body is caught below
-        except requests.exceptions.ConnectionError as exc:
-            if _not_performed(exc):
-                raise errors.TransientError(
-                    None, "connection failed (not sent)", method=method, path=path
-                ) from None
-            if isinstance(exc, requests.exceptions.ReadTimeout):
-                raise errors.OutcomeUnknown(
-                    None, f"no answer within {self.timeout:g}s", method=method, path=path
-                ) from None
-            raise errors.OutcomeUnknown(
-                None, "connection dropped before the answer", method=method, path=path
-            ) from None
-        except requests.exceptions.Timeout:
-            raise errors.OutcomeUnknown(
-                None, f"no answer within {self.timeout:g}s", method=method, path=path
-            ) from None
-        except (
-            requests.exceptions.ChunkedEncodingError,
-            requests.exceptions.ContentDecodingError,
-        ):
-            raise errors.OutcomeUnknown(
-                None, "answer interrupted", method=method, path=path
-            ) from None
-        except requests.exceptions.RequestException as exc:
-            raise errors.OpenapiError(
-                None, f"request failed: {type(exc).__name__}", method=method, path=path
-            ) from None
 
         status = response.status_code
         ctype = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
@@ -266,6 +281,100 @@ class Transport:
             )
         self._raise(status, envelope, content, method, path, response)
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _items_once(
+        self, method: str, url: str, authorization: str | None, params: dict[str, Any] | None
+    ) -> Iterator[dict[str, Any]]:
+        path = urlsplit(url).path
+        headers = {"User-Agent": self.user_agent, "Accept": "application/json"}
+        if authorization:
+            headers["Authorization"] = authorization
+        started = time.monotonic()
+        with self._mapped(method, path):
+            response = self.session.request(
+                method,
+                url,
+                headers=headers,
+                params=params,
+                timeout=(self.connect_timeout, self.timeout),
+                allow_redirects=False,
+                stream=True,
+            )
+        with contextlib.closing(response):
+            status = response.status_code
+            ctype = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+            logger.info(
+                "openapi_pec: %s %s -> %s (%.0f ms to the headers)",
+                method,
+                path,
+                status,
+                (time.monotonic() - started) * 1000,
+            )
+            if not 200 <= status < 300:
+                with self._mapped(method, path):
+                    content = response.content
+                self._raise(
+                    status, self._parse_json(content, ctype), content, method, path, response
+                )
+            if status == 204:
+                return
+            binary = ctype in ("application/pdf", "application/octet-stream")
+            parser = ListParser()
+            chunks = response.iter_content(STREAM_CHUNK)
+            try:
+                while True:
+                    with self._mapped(method, path):
+                        chunk = next(chunks, None)
+                    if chunk is None:
+                        break
+                    if binary and chunk.strip():
+                        raise BrokenAnswer("answer is not a JSON object")
+                    yield from parser.feed(chunk)
+                items, envelope = parser.close()
+            except BrokenAnswer as exc:
+                raise errors.ProtocolError(status, str(exc), method=method, path=path) from None
+            yield from items
+            if envelope is None:
+                return
+            if envelope.get("success") is False:
+                self._raise(status, envelope, b"", method, path, response)
+            if envelope["data"] == "other":
+                raise errors.ProtocolError(
+                    status, "expected a list in 'data'", method=method, path=path
+                )
+
+    @contextlib.contextmanager
+    def _mapped(self, method: str, path: str) -> Iterator[None]:
+        """requests' exceptions as :mod:`errors` (sending, or reading the answer)."""
+        try:
+            yield
+        except requests.exceptions.ConnectionError as exc:
+            if _not_performed(exc):
+                raise errors.TransientError(
+                    None, "connection failed (not sent)", method=method, path=path
+                ) from None
+            if isinstance(exc, requests.exceptions.ReadTimeout):
+                raise errors.OutcomeUnknown(
+                    None, f"no answer within {self.timeout:g}s", method=method, path=path
+                ) from None
+            raise errors.OutcomeUnknown(
+                None, "connection dropped before the answer", method=method, path=path
+            ) from None
+        except requests.exceptions.Timeout:
+            raise errors.OutcomeUnknown(
+                None, f"no answer within {self.timeout:g}s", method=method, path=path
+            ) from None
+        except (
+            requests.exceptions.ChunkedEncodingError,
+            requests.exceptions.ContentDecodingError,
+        ):
+            raise errors.OutcomeUnknown(
+                None, "answer interrupted", method=method, path=path
+            ) from None
+        except requests.exceptions.RequestException as exc:
+            raise errors.OpenapiError(
+                None, f"request failed: {type(exc).__name__}", method=method, path=path
+            ) from None
 
     @staticmethod
     def _parse_json(content: bytes, ctype: str) -> Any:

@@ -87,6 +87,9 @@ class FakeClient:
         except ApiError:
             return []
 
+    def iter_caselle_raw(self):
+        return iter(self.list_caselle_raw())
+
     def list_caselle(self):
         from openapi_pec.types import CasellaSummary
 

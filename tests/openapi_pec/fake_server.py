@@ -21,6 +21,7 @@ class Reply:
     content_type: str | None = None
     headers: dict[str, str] = field(default_factory=dict)
     drop: bool = False  # close the connection without answering
+    truncate: int | None = None  # send only these first bytes of the body, then close
     sleep: float = 0.0
 
 
@@ -101,7 +102,12 @@ class FakeServer:
                     self.send_header(k, v)
                 self.end_headers()
                 if payload and reply.status != 204:
-                    self.wfile.write(payload)
+                    self.wfile.write(payload[: reply.truncate])
+                if reply.truncate is not None:
+                    self.wfile.flush()
+                    self.close_connection = True
+                    with contextlib.suppress(OSError):
+                        self.connection.shutdown(socket.SHUT_RDWR)
 
             do_GET = do_POST = do_PATCH = do_DELETE = do_PUT = _handle
 
