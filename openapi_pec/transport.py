@@ -165,17 +165,7 @@ class Transport:
             except errors.TransientError as exc:
                 if attempt >= policy.max_attempts:
                     raise
-                wait = policy.delay(attempt, getattr(exc, "retry_after", None))
-                logger.info(
-                    "openapi_pec: %s %s failed (%s), retry %d/%d in %.2fs",
-                    method,
-                    exc.path,
-                    type(exc).__name__,
-                    attempt,
-                    policy.max_attempts - 1,
-                    wait,
-                )
-                self._sleep(wait)
+                self._wait_to_retry(method, exc, attempt, policy)
 
     def items(
         self,
@@ -203,19 +193,25 @@ class Transport:
             except errors.TransientError as exc:
                 if handed or attempt >= policy.max_attempts:
                     raise
-                wait = policy.delay(attempt, getattr(exc, "retry_after", None))
-                logger.info(
-                    "openapi_pec: %s %s failed (%s), retry %d/%d in %.2fs",
-                    method,
-                    exc.path,
-                    type(exc).__name__,
-                    attempt,
-                    policy.max_attempts - 1,
-                    wait,
-                )
-                self._sleep(wait)
+                self._wait_to_retry(method, exc, attempt, policy)
 
     # ------------------------------------------------------------------ internals
+
+    def _wait_to_retry(
+        self, method: str, exc: errors.TransientError, attempt: int, policy: RetryPolicy
+    ) -> None:
+        """Log the failed attempt and wait the policy's delay (or the server's Retry-After)."""
+        wait = policy.delay(attempt, getattr(exc, "retry_after", None))
+        logger.info(
+            "openapi_pec: %s %s failed (%s), retry %d/%d in %.2fs",
+            method,
+            exc.path,
+            type(exc).__name__,
+            attempt,
+            policy.max_attempts - 1,
+            wait,
+        )
+        self._sleep(wait)
 
     def _once(
         self,
