@@ -104,6 +104,9 @@ ID_URLS: dict[str, Builder] = {
     "conformita/impresa/<int:pk>/sorveglia/": lambda w: (
         f"/conformita/impresa/{w.titolare.pk}/sorveglia/"
     ),
+    "conformita/impresa/<int:pk>/sorveglia/termina/": lambda w: (
+        f"/conformita/impresa/{w.titolare.pk}/sorveglia/termina/"
+    ),
     "conformita/impresa/<int:pk>/amministratore/": lambda w: (
         f"/conformita/impresa/{w.titolare.pk}/amministratore/"
     ),
