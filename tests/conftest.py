@@ -9,6 +9,7 @@ pytest_plugins = [
     "tests.plugins.worker",
     "tests.plugins.browser",
     "tests.plugins.figures",
+    "tests.plugins.flush",
 ]
 
 IN_CI = os.environ.get("CI") == "true"
