@@ -213,6 +213,33 @@ class Transport:
         )
         self._sleep(wait)
 
+    def _send(
+        self,
+        method: str,
+        url: str,
+        authorization: str | None,
+        accept: str,
+        *,
+        params: dict[str, Any] | None,
+        json_body: Any = None,
+        stream: bool = False,
+    ) -> requests.Response:
+        """The one request the session sends (our headers, no redirects, both timeouts);
+        ``stream=True`` leaves the body unread. Call it inside :meth:`_mapped`."""
+        headers = {"User-Agent": self.user_agent, "Accept": accept}
+        if authorization:
+            headers["Authorization"] = authorization
+        return self.session.request(
+            method,
+            url,
+            headers=headers,
+            json=json_body,
+            params=params,
+            timeout=(self.connect_timeout, self.timeout),
+            allow_redirects=False,
+            stream=stream,
+        )
+
     def _once(
         self,
         method: str,
@@ -223,22 +250,11 @@ class Transport:
         binary: bool,
     ) -> Answer:
         path = urlsplit(url).path
-        headers = {
-            "User-Agent": self.user_agent,
-            "Accept": "application/pdf, text/plain, */*" if binary else "application/json",
-        }
-        if authorization:
-            headers["Authorization"] = authorization
         started = time.monotonic()
+        accept = "application/pdf, text/plain, */*" if binary else "application/json"
         with self._mapped(method, path):
-            response = self.session.request(
-                method,
-                url,
-                headers=headers,
-                json=json_body,
-                params=params,
-                timeout=(self.connect_timeout, self.timeout),
-                allow_redirects=False,
+            response = self._send(
+                method, url, authorization, accept, params=params, json_body=json_body
             )
             content = response.content  # read fully here: a drop mid-body is caught below
 
@@ -282,19 +298,10 @@ class Transport:
         self, method: str, url: str, authorization: str | None, params: dict[str, Any] | None
     ) -> Iterator[dict[str, Any]]:
         path = urlsplit(url).path
-        headers = {"User-Agent": self.user_agent, "Accept": "application/json"}
-        if authorization:
-            headers["Authorization"] = authorization
         started = time.monotonic()
         with self._mapped(method, path):
-            response = self.session.request(
-                method,
-                url,
-                headers=headers,
-                params=params,
-                timeout=(self.connect_timeout, self.timeout),
-                allow_redirects=False,
-                stream=True,
+            response = self._send(
+                method, url, authorization, "application/json", params=params, stream=True
             )
         with contextlib.closing(response):
             status = response.status_code
