@@ -240,6 +240,22 @@ class Transport:
             stream=stream,
         )
 
+    @staticmethod
+    def _answered(
+        method: str, path: str, response: requests.Response, started: float, upto: str = ""
+    ) -> str:
+        """Log the answer's status and the time it took (``upto`` says until what); its
+        content type, in lower case and without parameters."""
+        logger.info(
+            "openapi_pec: %s %s -> %s (%.0f ms%s)",
+            method,
+            path,
+            response.status_code,
+            (time.monotonic() - started) * 1000,
+            upto,
+        )
+        return response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+
     def _once(
         self,
         method: str,
@@ -259,14 +275,7 @@ class Transport:
             content = response.content  # read fully here: a drop mid-body is caught below
 
         status = response.status_code
-        ctype = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
-        logger.info(
-            "openapi_pec: %s %s -> %s (%.0f ms)",
-            method,
-            path,
-            status,
-            (time.monotonic() - started) * 1000,
-        )
+        ctype = self._answered(method, path, response, started)
         envelope = self._parse_json(content, ctype)
 
         if 200 <= status < 300:
@@ -305,14 +314,7 @@ class Transport:
             )
         with contextlib.closing(response):
             status = response.status_code
-            ctype = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
-            logger.info(
-                "openapi_pec: %s %s -> %s (%.0f ms to the headers)",
-                method,
-                path,
-                status,
-                (time.monotonic() - started) * 1000,
-            )
+            ctype = self._answered(method, path, response, started, " to the headers")
             if not 200 <= status < 300:
                 with self._mapped(method, path):
                     content = response.content
