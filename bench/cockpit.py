@@ -122,9 +122,11 @@ def _cockpit_old_totals(client, n: int, repeat: int, seconds: int) -> Row:
     from portal.celery import app
 
     later = time.time() + seconds + 1
-    with mock.patch.object(common.time, "time", lambda: later):
-        with mock.patch.object(cache, "add", lambda *a, **kw: True):  # each page queues one
-            measured = _measure(client, "/", repeat)
+    with (
+        mock.patch.object(common.time, "time", lambda: later),
+        mock.patch.object(cache, "add", lambda *a, **kw: True),  # each page queues one
+    ):
+        measured = _measure(client, "/", repeat)
     app.control.purge()  # no worker runs here: the queued recounts are dropped
     label = f"cockpit, {n:,} boxes: the totals older than {seconds} s (shown, recount queued)"
     return ("P7", label, core.latency(*measured), "", "")
