@@ -298,8 +298,12 @@ def _checked_companies(holder, box, numbers):
             titolare=company,
             registered_pec=f"impresa{i}@legalmail.it",
             legal_form="SR",
-            director={"nome": "Mario", "cognome": "Rossi", "codice_fiscale":
-                      director.codice_fiscale, "role": "AUN"},  # fmt: skip
+            director={
+                "nome": "Mario",
+                "cognome": "Rossi",
+                "codice_fiscale": director.codice_fiscale,
+                "role": "AUN",
+            },
             director_obliged=True,
             checked_at=timezone.now(),
         )
