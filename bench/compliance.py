@@ -14,6 +14,9 @@ from .figures import Row, _fmt_s, holders_for
 
 #: The share of the company holders the bench checks (one in this many).
 CHECKED_ONE_IN = 12
+#: Who filed the directors' PECs the bench records as filed.
+FILER = dict(comune="Roma", provincia="RM", nome="Mario", cognome="Rossi", email="m@example.com",
+             cellulare="3331234567")  # fmt: skip
 
 
 # --------------------------------------------------------------------------- the naive peer
@@ -181,23 +184,11 @@ def checks(companies: int, seed: int = 11) -> dict[str, int]:
                               "role": "AUN"}  # fmt: skip
             check.director_obliged = True
             if n % 12 == 1 and cf in person_box:
-                filings.append(
-                    RichiestaComunicazione(
-                        casella_pec=person_box[cf],
-                        pec_amministratore=True,
-                        ragione_sociale=name,
-                        cf_piva=code,
-                        comune="Roma",
-                        provincia="RM",
-                        cf=cf,
-                        nome="Mario",
-                        cognome="Rossi",
-                        qualifica="AMMINISTRATORE",
-                        email="m@example.com",
-                        cellulare="3331234567",
-                        stato="in_attesa_di_documenti",
-                    )
-                )
+                filing = RichiestaComunicazione(
+                    casella_pec=person_box[cf], pec_amministratore=True, ragione_sociale=name,
+                    cf_piva=code, cf=cf, qualifica="AMMINISTRATORE", stato="in_attesa_di_documenti",
+                    **FILER)  # fmt: skip
+                filings.append(filing)
         made.append(check)
     data.copy(CompanyCheck, made)
     RichiestaComunicazione.objects.bulk_create(filings, batch_size=1000)
