@@ -44,7 +44,8 @@ def _address(value: str) -> str:
     return (value or "").strip().lower()
 
 
-#: An address as the findings compare them, in the database (``_address`` in Python).
+#: An address as the findings compare them, in the database (``_address`` in Python); the
+#: boxes are indexed on it (mb_box_address_folded_idx).
 ADDRESS = Lower(Trim("casella_pec"))
 #: What the findings read of a box, a company holder and its check.
 BOX_FIELDS = ("titolare", "casella_pec", "stato", "data_scadenza")
@@ -128,7 +129,7 @@ class Portfolio:
     def company_pecs(self) -> set[str]:
         """The company PECs a director's box may not be: the registered ones and the addresses
         of every company holder's boxes (only those a director's box has are read)."""
-        directors = self._director_boxes().annotate(address=ADDRESS).values("address")
+        directors = self._director_boxes().annotate(address=ADDRESS).values("address").order_by()
         owned = (
             Casella.objects.filter(titolare__in=company_holders())
             .annotate(address=ADDRESS)
