@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db import transaction
@@ -33,10 +34,20 @@ LIVE = (Stato.NUOVA, Stato.REGISTRATA, Stato.IN_EVASIONE, Stato.EVASA, Stato.DOC
 DEAD = (Stato.REVOCATA, Stato.CHIUSA)
 
 
+class Box(NamedTuple):
+    """What the findings read of a box (a tuple: tens of thousands are read at a time)."""
+
+    pk: int
+    titolare_id: int
+    casella_pec: str
+    stato: str
+    data_scadenza: dt.date | None
+
+
 @dataclass
 class Found:
     kind: Kind
-    casella: Casella | None = None
+    casella: Box | None = None
     params: dict = field(default_factory=dict)
 
 
@@ -47,17 +58,17 @@ def _address(value: str) -> str:
 #: An address as the findings compare them, in the database (``_address`` in Python); the
 #: boxes are indexed on it (mb_box_address_folded_idx).
 ADDRESS = Lower(Trim("casella_pec"))
-#: What the findings read of a box, a company holder and its check.
-BOX_FIELDS = ("titolare", "casella_pec", "stato", "data_scadenza")
+#: What the findings read of a company holder and its check.
 HOLDER_FIELDS = ("denominazione", "cognome", "nome", "codice_fiscale", "partita_iva")
 CHECK_FIELDS = ("registered_pec", "error", "ceased", "director", "director_obliged")
 #: Rows written per statement.
 BATCH = 1000
 
 
-def _boxes(queryset) -> list[Casella]:
+def _boxes(queryset) -> list[Box]:
     """Newest first, as the findings name "the" box of a holder."""
-    return list(queryset.only(*BOX_FIELDS).order_by("-created_at", "-id"))
+    rows = queryset.order_by("-created_at", "-id").values_list(*Box._fields)
+    return [Box._make(row) for row in rows]
 
 
 class Portfolio:
@@ -109,7 +120,7 @@ class Portfolio:
             )
         }
         #: The boxes in LIVE states of the checked companies and of the directors.
-        self.live_boxes: dict[int, list[Casella]] = defaultdict(list)
+        self.live_boxes: dict[int, list[Box]] = defaultdict(list)
         for box in _boxes(
             Casella.objects.filter(stato__in=LIVE, titolare__in=checked.values("pk"))
         ):
@@ -162,7 +173,7 @@ class Portfolio:
         return set().union(*(self._filed.get(code, ()) for code in codes))
 
 
-def _expired(box: Casella, today: dt.date) -> bool:
+def _expired(box: Box, today: dt.date) -> bool:
     return box.stato in DEAD or (box.data_scadenza is not None and box.data_scadenza < today)
 
 
@@ -253,6 +264,10 @@ def director_findings(titolare, check, p: Portfolio, registered: str, own) -> li
     return []
 
 
+def _pk(found: Found) -> int | None:
+    return found.casella.pk if found.casella else None
+
+
 def compute_findings(*, today: dt.date | None = None) -> dict[str, int]:
     """Recompute every company's findings and store them: a finding still there keeps its row
     (and since when it is known), one solved goes, a new one is added. Returns counts by kind."""
@@ -275,13 +290,11 @@ def compute_findings(*, today: dt.date | None = None) -> dict[str, int]:
             if row is None:
                 new.append(
                     Finding(
-                        titolare_id=holder_pk, kind=kind, casella=found.casella, params=found.params
+                        titolare_id=holder_pk, kind=kind, casella_id=_pk(found), params=found.params
                     )
                 )
-            elif row.params != found.params or row.casella_id != (
-                found.casella.pk if found.casella else None
-            ):
-                row.params, row.casella = found.params, found.casella
+            elif row.params != found.params or row.casella_id != _pk(found):
+                row.params, row.casella_id = found.params, _pk(found)
                 changed.append(row)
         Finding.objects.bulk_create(new, batch_size=BATCH)
         Finding.objects.bulk_update(changed, ["params", "casella"], batch_size=BATCH)
