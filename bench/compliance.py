@@ -265,17 +265,29 @@ def p11(env, sizes) -> list[Row]:
 
 
 def _counted(fn) -> dict:
+    """``fn`` as the worker runs it (its modules imported, connected): its time, its peak
+    memory above what the process holds then, its queries."""
+    import time
+
     from django.db import connection
 
+    connection.ensure_connection()
     count = [0]
 
     def counter(execute, sql, params, many, context):
         count[0] += 1
         return execute(sql, params, many, context)
 
+    base = core.peak_start()
+    t0 = time.perf_counter()
     with connection.execute_wrapper(counter):
         found = fn()
-    return {"queries": count[0], "findings": sum(found.values())}
+    return {
+        "seconds": time.perf_counter() - t0,
+        "peak_mb": core.peak_rss_mb() - base,
+        "queries": count[0],
+        "findings": sum(found.values()),
+    }
 
 
 def findings_portal() -> dict:
