@@ -25,22 +25,22 @@ BOX = "mailboxes_casella"
 HOLDER = "mailboxes_titolare"
 REQUESTER = "mailboxes_richiedente"
 
-# The SQL is written out whole (no names put together at run time). A box's two columns, from
-# its row NEW, its holder and its requester:
-#   search_text    = lower(NEW.casella_pec) || ' ' || COALESCE(the holder's search_text, '')
-#   richiedente_cf = COALESCE(lower(the requester's codice_fiscale), '')
+# A box's two columns, from its row NEW, its holder and its requester. Written once here and put
+# into the triggers' SQL below: the only pieces put together, both constants of this module.
 # Setting a box's search_text to '' (what the holder's and the requester's triggers do) makes
 # the box's own trigger compute both again.
+SEARCH_TEXT = """lower(NEW.casella_pec) || ' ' || COALESCE(
+            (SELECT t.search_text FROM mailboxes_titolare t WHERE t.id = NEW.titolare_id), '')"""
+REQUESTER_CF = """COALESCE(
+            (SELECT lower(r.codice_fiscale) FROM mailboxes_richiedente r
+             WHERE r.casella_id = NEW.id), '')"""
 
 POSTGRESQL = [
-    """
+    f"""
     CREATE OR REPLACE FUNCTION mb_box_search() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
-        NEW.search_text := lower(NEW.casella_pec) || ' ' || COALESCE(
-            (SELECT t.search_text FROM mailboxes_titolare t WHERE t.id = NEW.titolare_id), '');
-        NEW.richiedente_cf := COALESCE(
-            (SELECT lower(r.codice_fiscale) FROM mailboxes_richiedente r
-             WHERE r.casella_id = NEW.id), '');
+        NEW.search_text := {SEARCH_TEXT};
+        NEW.richiedente_cf := {REQUESTER_CF};
         RETURN NEW;
     END $$
     """,
@@ -85,36 +85,25 @@ POSTGRESQL = [
 
 # SQLite cannot change NEW in a BEFORE trigger: the row is updated after it is written (the
 # WHEN clause stops that update from starting the trigger again).
+SQLITE_BOX_COMPUTE = f"""
+        UPDATE mailboxes_casella
+        SET search_text = {SEARCH_TEXT}, richiedente_cf = {REQUESTER_CF}
+        WHERE id = NEW.id;"""  # noqa: S608  # nosec B608 - this module's two constants only
+
 SQLITE = [
     "DROP TRIGGER IF EXISTS mb_box_search_insert",
-    """
+    f"""
     CREATE TRIGGER mb_box_search_insert AFTER INSERT ON mailboxes_casella BEGIN
-        UPDATE mailboxes_casella SET
-            search_text = lower(NEW.casella_pec) || ' ' || COALESCE(
-                (SELECT t.search_text FROM mailboxes_titolare t WHERE t.id = NEW.titolare_id), ''),
-            richiedente_cf = COALESCE(
-                (SELECT lower(r.codice_fiscale) FROM mailboxes_richiedente r
-                 WHERE r.casella_id = NEW.id), '')
-        WHERE id = NEW.id;
+        {SQLITE_BOX_COMPUTE}
     END
     """,
     "DROP TRIGGER IF EXISTS mb_box_search_update",
-    """
+    f"""
     CREATE TRIGGER mb_box_search_update
     AFTER UPDATE OF casella_pec, titolare_id, search_text, richiedente_cf ON mailboxes_casella
-    WHEN NEW.search_text IS NOT lower(NEW.casella_pec) || ' ' || COALESCE(
-            (SELECT t.search_text FROM mailboxes_titolare t WHERE t.id = NEW.titolare_id), '')
-        OR NEW.richiedente_cf IS NOT COALESCE(
-            (SELECT lower(r.codice_fiscale) FROM mailboxes_richiedente r
-             WHERE r.casella_id = NEW.id), '')
+    WHEN NEW.search_text IS NOT {SEARCH_TEXT} OR NEW.richiedente_cf IS NOT {REQUESTER_CF}
     BEGIN
-        UPDATE mailboxes_casella SET
-            search_text = lower(NEW.casella_pec) || ' ' || COALESCE(
-                (SELECT t.search_text FROM mailboxes_titolare t WHERE t.id = NEW.titolare_id), ''),
-            richiedente_cf = COALESCE(
-                (SELECT lower(r.codice_fiscale) FROM mailboxes_richiedente r
-                 WHERE r.casella_id = NEW.id), '')
-        WHERE id = NEW.id;
+        {SQLITE_BOX_COMPUTE}
     END
     """,
     "DROP TRIGGER IF EXISTS mb_holder_search",

@@ -213,6 +213,49 @@ class Transport:
         )
         self._sleep(wait)
 
+    def _send(
+        self,
+        method: str,
+        url: str,
+        authorization: str | None,
+        accept: str,
+        *,
+        params: dict[str, Any] | None,
+        json_body: Any = None,
+        stream: bool = False,
+    ) -> requests.Response:
+        """The one request the session sends (our headers, no redirects, both timeouts);
+        ``stream=True`` leaves the body unread. Call it inside :meth:`_mapped`."""
+        headers = {"User-Agent": self.user_agent, "Accept": accept}
+        if authorization:
+            headers["Authorization"] = authorization
+        return self.session.request(
+            method,
+            url,
+            headers=headers,
+            json=json_body,
+            params=params,
+            timeout=(self.connect_timeout, self.timeout),
+            allow_redirects=False,
+            stream=stream,
+        )
+
+    @staticmethod
+    def _answered(
+        method: str, path: str, response: requests.Response, started: float, upto: str = ""
+    ) -> str:
+        """Log the answer's status and the time it took (``upto`` says until what); its
+        content type, in lower case and without parameters."""
+        logger.info(
+            "openapi_pec: %s %s -> %s (%.0f ms%s)",
+            method,
+            path,
+            response.status_code,
+            (time.monotonic() - started) * 1000,
+            upto,
+        )
+        return response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+
     def _once(
         self,
         method: str,
@@ -223,34 +266,16 @@ class Transport:
         binary: bool,
     ) -> Answer:
         path = urlsplit(url).path
-        headers = {
-            "User-Agent": self.user_agent,
-            "Accept": "application/pdf, text/plain, */*" if binary else "application/json",
-        }
-        if authorization:
-            headers["Authorization"] = authorization
         started = time.monotonic()
+        accept = "application/pdf, text/plain, */*" if binary else "application/json"
         with self._mapped(method, path):
-            response = self.session.request(
-                method,
-                url,
-                headers=headers,
-                json=json_body,
-                params=params,
-                timeout=(self.connect_timeout, self.timeout),
-                allow_redirects=False,
+            response = self._send(
+                method, url, authorization, accept, params=params, json_body=json_body
             )
             content = response.content  # read fully here: a drop mid-body is caught below
 
         status = response.status_code
-        ctype = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
-        logger.info(
-            "openapi_pec: %s %s -> %s (%.0f ms)",
-            method,
-            path,
-            status,
-            (time.monotonic() - started) * 1000,
-        )
+        ctype = self._answered(method, path, response, started)
         envelope = self._parse_json(content, ctype)
 
         if 200 <= status < 300:
@@ -282,30 +307,14 @@ class Transport:
         self, method: str, url: str, authorization: str | None, params: dict[str, Any] | None
     ) -> Iterator[dict[str, Any]]:
         path = urlsplit(url).path
-        headers = {"User-Agent": self.user_agent, "Accept": "application/json"}
-        if authorization:
-            headers["Authorization"] = authorization
         started = time.monotonic()
         with self._mapped(method, path):
-            response = self.session.request(
-                method,
-                url,
-                headers=headers,
-                params=params,
-                timeout=(self.connect_timeout, self.timeout),
-                allow_redirects=False,
-                stream=True,
+            response = self._send(
+                method, url, authorization, "application/json", params=params, stream=True
             )
         with contextlib.closing(response):
             status = response.status_code
-            ctype = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
-            logger.info(
-                "openapi_pec: %s %s -> %s (%.0f ms to the headers)",
-                method,
-                path,
-                status,
-                (time.monotonic() - started) * 1000,
-            )
+            ctype = self._answered(method, path, response, started, " to the headers")
             if not 200 <= status < 300:
                 with self._mapped(method, path):
                     content = response.content

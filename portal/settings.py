@@ -286,7 +286,8 @@ ID_DOCUMENT_MAX_AGE_DAYS = _read(env.int, "ID_DOCUMENT_MAX_AGE_DAYS", 90)
 EXPIRY_REMINDER_DAYS = _read(env.list, "EXPIRY_REMINDER_DAYS", [60, 30, 7], cast=int)
 # Seconds the cockpit's office-wide totals (boxes per status, renewal plan, expiry buckets) are
 # kept in the shared cache: at a million boxes they read ~700,000 index entries per page
-# (cockpit/selectors/common.py); 0: read on every page.
+# (cockpit/selectors/common.py). Older ones are still shown while the worker counts them again,
+# up to ten times as old; 0: read on every page.
 COCKPIT_CACHE_SECONDS = _read(env.int, "COCKPIT_CACHE_SECONDS", 30)
 # The IVA (percent) on Openapi's net prices and on the clients' statements: every paid
 # confirmation (mailboxes/operations/pricing.py) and the ledger (ledger/services/markup.py).

@@ -11,12 +11,16 @@ this module holds it, with the renewals' price and the constants several reads s
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
+import time
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from celery import current_app
 from django.conf import settings
 from django.core.cache import cache
+from django.db import transaction
 from django.db.models import Count
 
 from accounts import roles
@@ -34,15 +38,58 @@ SHOWN = 8
 MONTHS = 12
 
 
+#: Office totals older than COCKPIT_CACHE_SECONDS are still shown, while the worker counts
+#: them again, up to this many times COCKPIT_CACHE_SECONDS; older (the worker down or busy for
+#: minutes, nobody on the cockpit) the page counts them itself.
+STALE_FACTOR = 10
+#: The task that counts the office totals again (cockpit/tasks.py), sent by name: the selectors
+#: do not import the tasks that import them.
+RECOUNT_TASK = "cockpit.recount_office_totals"
+
+_recounting: contextvars.ContextVar[bool] = contextvars.ContextVar("recounting", default=False)
+
+
 def office_wide(user, key: str, compute):
     """``compute()``, the same for every member of the office (their scope is the whole
-    office): kept in the shared cache for COCKPIT_CACHE_SECONDS, so that fifty staff opening
-    the cockpit count a million boxes once, not fifty times. An accountant's (their holders'
-    boxes only) is read each time. The entries shown under the counters are always read."""
+    office): kept in the shared cache, so that fifty staff opening the cockpit count a million
+    boxes once, not fifty times. Totals older than COCKPIT_CACHE_SECONDS are shown once more
+    while the worker counts them again (one count queued per office at a time), so no page
+    waits for the count but the first after a restart or a long pause. An accountant's (their
+    holders' boxes only) is read each time. The entries shown under the counters are always
+    read."""
     seconds = settings.COCKPIT_CACHE_SECONDS
     if seconds <= 0 or not roles.is_office(user):
         return compute()
-    return cache.get_or_set(f"cockpit:{key}", compute, seconds)
+    cache_key = f"cockpit:{key}"
+    entry = None if _recounting.get() else cache.get(cache_key)
+    if entry is not None:
+        counted_at, value = entry
+        age = time.time() - counted_at
+        if age <= seconds:
+            return value
+        if age <= seconds * STALE_FACTOR:
+            _queue_recount(user, seconds)
+            return value
+    value = compute()
+    cache.set(cache_key, (time.time(), value), seconds * STALE_FACTOR)
+    return value
+
+
+def _queue_recount(user, seconds: int) -> None:
+    """Ask the worker to count the office totals again, once for the office until it has."""
+    if cache.add("cockpit:recount-queued", user.pk, seconds):
+        transaction.on_commit(lambda: current_app.send_task(RECOUNT_TASK, args=[user.pk]))
+
+
+def recount(count_all) -> None:
+    """Run ``count_all()`` (reads going through office_wide) counting every office total
+    again and keeping the new figures: the recount task's work."""
+    token = _recounting.set(True)
+    try:
+        count_all()
+    finally:
+        _recounting.reset(token)
+        cache.delete("cockpit:recount-queued")
 
 
 def _watched(user):
