@@ -16,7 +16,7 @@ import time
 
 from . import core
 
-FIGURES = ("P1", "P2", "P3", "P4", "P5", "P6", "P7", "P8", "P9", "P10")
+FIGURES = ("P1", "P2", "P3", "P4", "P5", "P6", "P7", "P8", "P9", "P10", "P11")
 # Run only when named (--only R8): a load test of a few minutes with its own servers.
 EXTRA = ("R8",)
 
@@ -33,8 +33,8 @@ def main(argv: list[str] | None = None) -> int:
         "--sizes",
         default="",
         type=sizes_arg,
-        help="box counts for P3, P7 and P4, e.g. 1k,100k,1M (P3 and P7: each; P4: each of at "
-        "least 10k, else the largest; holders: one for five boxes, at least 20,000)",
+        help="box counts for P3, P7, P11 and P4, e.g. 1k,100k,1M (P3, P7 and P11: each; P4: "
+        "each of at least 10k, else the largest; holders: one for five boxes, at least 20,000)",
     )
     parser.add_argument("--json", default="", help="also write the rows to this JSON file")
     parser.add_argument("--keep", action="store_true", help="keep the bench database")
@@ -66,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0, skip_checks=True)
-    from . import cockpit, deployed, figures, latency, load
+    from . import cockpit, compliance, deployed, figures, latency, load
 
     q = args.quick
     sizes = args.sizes
@@ -95,6 +95,7 @@ def main(argv: list[str] | None = None) -> int:
             "P8": lambda: deployed.p8(env, 20.0 if q else 60.0),
             "P9": lambda: figures.p9(env),
             "P10": lambda: figures.p10(env, (10_000,) if q else (10_000, 100_000)),
+            "P11": lambda: compliance.p11(env, sizes or ((10_000,) if q else (100_000, 1_000_000))),
             "R8": lambda: load.r8(sandbox, env, seconds=30 if q else 120),
         }
         for fig in only:

@@ -9,7 +9,7 @@ import json
 import sys
 import time
 
-from . import core
+from . import compliance, core
 
 
 def sync_portal() -> dict:
@@ -309,6 +309,8 @@ def export_naive(fmt: str) -> dict:
 JOBS = {
     f.__name__: f
     for f in (
+        compliance.findings_portal,
+        compliance.findings_naive,
         export_portal,
         export_naive,
         sync_portal,

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Upper
+from django.db.models.functions import Lower, Trim, Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -198,6 +198,10 @@ class Casella(ByStatus, RemoteMirror):
                 condition=~Q(gestore="openapi"),
                 name="mb_box_other_expiry_idx",
             ),
+            # The compliance findings: the boxes at the companies' registered PECs and the
+            # company boxes at a director's address, compared as compliance/services/findings.py
+            # folds them (index lookups instead of reading a million addresses twice).
+            models.Index(Lower(Trim("casella_pec")), name="mb_box_address_folded_idx"),
         ]
         constraints = [
             # One live registration per address (a refused one may be tried again).

@@ -10,10 +10,15 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q, Subquery
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Lower, Trim, Upper
 from django.utils import timezone
+from django.utils.functional import cached_property
 
 from comunica.models import RichiestaComunicazione, StatoRichiesta
 from mailboxes.choices import Stato
@@ -29,10 +34,20 @@ LIVE = (Stato.NUOVA, Stato.REGISTRATA, Stato.IN_EVASIONE, Stato.EVASA, Stato.DOC
 DEAD = (Stato.REVOCATA, Stato.CHIUSA)
 
 
+class Box(NamedTuple):
+    """What the findings read of a box (a tuple: tens of thousands are read at a time)."""
+
+    pk: int
+    titolare_id: int
+    casella_pec: str
+    stato: str
+    data_scadenza: dt.date | None
+
+
 @dataclass
 class Found:
     kind: Kind
-    casella: Casella | None = None
+    casella: Box | None = None
     params: dict = field(default_factory=dict)
 
 
@@ -40,55 +55,125 @@ def _address(value: str) -> str:
     return (value or "").strip().lower()
 
 
+#: An address as the findings compare them, in the database (``_address`` in Python); the
+#: boxes are indexed on it (mb_box_address_folded_idx).
+ADDRESS = Lower(Trim("casella_pec"))
+#: What the findings read of a company holder and its check.
+HOLDER_FIELDS = ("denominazione", "cognome", "nome", "codice_fiscale", "partita_iva")
+CHECK_FIELDS = ("registered_pec", "error", "ceased", "director", "director_obliged")
+#: Rows written per statement.
+BATCH = 1000
+
+
+def _boxes(queryset) -> list[Box]:
+    """Newest first, as the findings name "the" box of a holder."""
+    rows = queryset.order_by("-created_at", "-id").values_list(*Box._fields)
+    return [Box._make(row) for row in rows]
+
+
 class Portfolio:
-    """What the portal knows, read once for every company."""
+    """What the portal knows, read once for every company: only what the findings compare (the
+    checked companies' boxes, the boxes at their registered PECs, their directors' boxes), in a
+    few set-based queries whatever the number of companies or boxes."""
 
     def __init__(self, today: dt.date):
         self.today = today
-        self.holders = list(company_holders().select_related("compliance_check"))
-        self.checks = {
-            t.pk: t.compliance_check for t in self.holders if hasattr(t, "compliance_check")
+        checked = company_holders().filter(compliance_check__isnull=False)
+        self.holders = list(
+            checked.select_related("compliance_check").only(
+                *HOLDER_FIELDS, *(f"compliance_check__{f}" for f in CHECK_FIELDS)
+            )
+        )
+        self.checks = {t.pk: t.compliance_check for t in self.holders}
+        self._checked = checked
+        checks = CompanyCheck.objects.filter(titolare__in=company_holders())
+        registered = (
+            checks.filter(error="", ceased=False)
+            .exclude(registered_pec="")
+            .values(address=Lower(Trim("registered_pec")))
+        )
+        #: The boxes at a registered PEC (the oldest one when an address has several).
+        self.box_by_address = {
+            _address(b.casella_pec): b
+            for b in _boxes(
+                Casella.objects.exclude(titolare=None)
+                .annotate(address=ADDRESS)
+                .filter(address__in=Subquery(registered))
+            )
         }
-        boxes = list(Casella.objects.exclude(titolare=None).select_related("titolare"))
-        self.box_by_address = {_address(b.casella_pec): b for b in boxes}
-        self.live_boxes: dict[int, list[Casella]] = defaultdict(list)
-        for box in boxes:
-            if box.stato in LIVE:
-                self.live_boxes[box.titolare_id].append(box)
-        company_ids = {t.pk for t in self.holders}
         self.registered_by: dict[str, list[Titolare]] = defaultdict(list)
         for t in self.holders:
-            check = self.checks.get(t.pk)
-            if check and check.registered_pec and not check.error and not check.ceased:
+            check = self.checks[t.pk]
+            if check.registered_pec and not check.error and not check.ceased:
                 self.registered_by[_address(check.registered_pec)].append(t)
-        #: Every company PEC the portal knows: registered ones and the companies' own boxes.
-        self.company_pecs = set(self.registered_by) | {
-            _address(b.casella_pec) for b in boxes if b.titolare_id in company_ids
-        }
-        director_cfs = {
-            c.director["codice_fiscale"].upper()
-            for c in self.checks.values()
-            if c.director and c.director.get("codice_fiscale")
-        }
+        #: The directors' tax codes (upper case), as the checks give them.
+        self._director_cfs = (
+            checks.annotate(cf=Upper(KeyTextTransform("codice_fiscale", "director")))
+            .filter(cf__isnull=False)
+            .exclude(cf="")
+            .values("cf")
+        )
         self.people = {
             t.codice_fiscale.upper(): t
-            for t in Titolare.objects.filter(codice_fiscale__in=director_cfs)
+            for t in Titolare.objects.filter(codice_fiscale__in=self._director_cfs).only(
+                "codice_fiscale"
+            )
         }
+        #: The boxes in LIVE states of the checked companies and of the directors.
+        self.live_boxes: dict[int, list[Box]] = defaultdict(list)
+        for box in _boxes(
+            Casella.objects.filter(stato__in=LIVE, titolare__in=checked.values("pk"))
+        ):
+            self.live_boxes[box.titolare_id].append(box)
+        companies = set(self.checks)
+        for box in _boxes(self._director_boxes()):
+            if box.titolare_id not in companies:  # a company's boxes are all read above
+                self.live_boxes[box.titolare_id].append(box)
         self.office_pecs = {_address(a) for a in settings.COMPLIANCE_OFFICE_PECS}
+
+    def _director_boxes(self):
+        return Casella.objects.filter(
+            stato__in=LIVE, titolare__codice_fiscale__in=self._director_cfs
+        )
+
+    @cached_property
+    def company_pecs(self) -> set[str]:
+        """The company PECs a director's box may not be: the registered ones and the addresses
+        of every company holder's boxes (only those a director's box has are read)."""
+        directors = self._director_boxes().annotate(address=ADDRESS).values("address").order_by()
+        owned = (
+            Casella.objects.filter(titolare__in=company_holders())
+            .annotate(address=ADDRESS)
+            .filter(address__in=Subquery(directors))
+            .values_list("address", flat=True)
+            .order_by()
+            .distinct()
+        )
+        return set(self.registered_by) | set(owned)
+
+    @cached_property
+    def _filed(self) -> dict[str, set[str]]:
+        """The directors' PECs sent to the Registro Imprese, by the company's code."""
+        out: dict[str, set[str]] = defaultdict(set)
+        codes = Q(cf_piva__in=self._checked.values("partita_iva")) | Q(
+            cf_piva__in=self._checked.values("codice_fiscale")
+        )
+        requests = (
+            RichiestaComunicazione.objects.filter(codes, pec_amministratore=True)
+            .exclude(stato=StatoRichiesta.NON_INVIATA)
+            .values_list("cf_piva", "casella_pec")
+            .order_by()
+        )
+        for code, address in requests:
+            out[code].add(_address(address))
+        return out
 
     def filed_director_pecs(self, titolare: Titolare) -> set[str]:
         codes = {c for c in (titolare.partita_iva, titolare.codice_fiscale) if c}
-        return {
-            _address(a)
-            for a in RichiestaComunicazione.objects.filter(
-                cf_piva__in=codes, pec_amministratore=True
-            )
-            .exclude(stato=StatoRichiesta.NON_INVIATA)
-            .values_list("casella_pec", flat=True)
-        }
+        return set().union(*(self._filed.get(code, ()) for code in codes))
 
 
-def _expired(box: Casella, today: dt.date) -> bool:
+def _expired(box: Box, today: dt.date) -> bool:
     return box.stato in DEAD or (box.data_scadenza is not None and box.data_scadenza < today)
 
 
@@ -179,6 +264,10 @@ def director_findings(titolare, check, p: Portfolio, registered: str, own) -> li
     return []
 
 
+def _pk(found: Found) -> int | None:
+    return found.casella.pk if found.casella else None
+
+
 def compute_findings(*, today: dt.date | None = None) -> dict[str, int]:
     """Recompute every company's findings and store them: a finding still there keeps its row
     (and since when it is known), one solved goes, a new one is added. Returns counts by kind."""
@@ -188,23 +277,27 @@ def compute_findings(*, today: dt.date | None = None) -> dict[str, int]:
         for found in company_findings(titolare, p):
             wanted.setdefault((titolare.pk, str(found.kind)), found)
     counts: dict[str, int] = defaultdict(int)
+    for _holder_pk, kind in wanted:
+        counts[kind] += 1
     with transaction.atomic():
         existing = {(f.titolare_id, f.kind): f for f in Finding.objects.select_for_update()}
-        for key, row in existing.items():
-            if key not in wanted:
-                row.delete()
+        gone = [row.pk for key, row in existing.items() if key not in wanted]
+        for start in range(0, len(gone), BATCH):
+            Finding.objects.filter(pk__in=gone[start : start + BATCH]).delete()
+        new, changed = [], []
         for (holder_pk, kind), found in wanted.items():
-            counts[kind] += 1
             row = existing.get((holder_pk, kind))
             if row is None:
-                Finding.objects.create(
-                    titolare_id=holder_pk, kind=kind, casella=found.casella, params=found.params
+                new.append(
+                    Finding(
+                        titolare_id=holder_pk, kind=kind, casella_id=_pk(found), params=found.params
+                    )
                 )
-            elif row.params != found.params or row.casella_id != (
-                found.casella.pk if found.casella else None
-            ):
-                row.params, row.casella = found.params, found.casella
-                row.save(update_fields=["params", "casella"])
+            elif row.params != found.params or row.casella_id != _pk(found):
+                row.params, row.casella_id = found.params, _pk(found)
+                changed.append(row)
+        Finding.objects.bulk_create(new, batch_size=BATCH)
+        Finding.objects.bulk_update(changed, ["params", "casella"], batch_size=BATCH)
     return dict(counts)
 
 

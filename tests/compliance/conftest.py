@@ -16,6 +16,14 @@ def person_cf(body: str) -> str:
     return body + codicefiscale.calc_check_digit(body)
 
 
+#: The amministratori unici of the campaign tests' three srl.
+DIRECTORS = [
+    ("Mario", "Rossi", person_cf("RSSMRA80A01H501")),
+    ("Anna", "Bianchi", person_cf("BNCNNA75C41F205")),
+    ("Luigi", "Verdi", person_cf("VRDLGU70E10L219")),
+]
+
+
 @pytest.fixture
 def make_user(make_user):
     from django.contrib.auth.models import Group
@@ -100,3 +108,55 @@ def queued():
 
     with mock.patch("portal.tasks.run_call.delay") as delay:
         yield delay
+
+
+@pytest.fixture
+def campaign_companies(company_api, holder, box):
+    """``make(first_code)``: one srl per director (partita IVA ``first_code``, the next...), its
+    box the PEC registered at the Registro Imprese, the director its amministratore unico (with a
+    box of their own when ``director_boxes``); the findings computed. The companies."""
+    from compliance import tasks
+
+    def make(first_code: int, *, directors=DIRECTORS, director_boxes=False, name="Impresa"):
+        companies = []
+        for n, (nome, surname, cf) in enumerate(directors):
+            code = piva(first_code + n)
+            company = holder(f"{name} {n} srl", code)
+            address = f"{name.lower()}{n}@legalmail.it"
+            box(company, address)
+            if director_boxes:
+                email = f"{surname.lower()}@example.com"
+                person = holder(
+                    f"{surname} {nome}", cf, person=True, email=email, telefono="3331234567"
+                )
+                box(person, f"{nome.lower()}.{surname.lower()}@legalmail.it")
+            company_api.set_company(
+                code,
+                pec=address,
+                history=[],
+                legalForm="SR",
+                ceased=False,
+                directors=[{"name": nome, "surname": surname, "tax_code": cf, "roles": ["AUN"]}],
+            )
+            companies.append(company)
+        tasks.refresh()
+        return companies
+
+    return make
+
+
+@pytest.fixture
+def directors_with_pec(campaign_companies):
+    """Three srl whose directors each have a PEC box in the portal, not filed yet."""
+    return campaign_companies(3000001, director_boxes=True)
+
+
+@pytest.fixture
+def directors_without_pec(campaign_companies):
+    """Three srl, each with its own box, whose amministratore unico has no PEC (and is not yet
+    a holder of the portal)."""
+    from compliance.models import Finding
+
+    companies = campaign_companies(6000001)
+    assert Finding.objects.filter(kind="director_no_pec").count() == 3
+    return companies

@@ -13,45 +13,16 @@ from comunica.models import ComunicaCall, RichiestaComunicazione
 from comunica.services import creation
 from portal.remote_calls import CallState, run_intent, settle_grace
 
-from .conftest import person_cf, piva
-
 pytestmark = pytest.mark.django_db
 
-PEOPLE = [
-    ("Mario", "Rossi", person_cf("RSSMRA80A01H501")),
-    ("Anna", "Bianchi", person_cf("BNCNNA75C41F205")),
-    ("Luigi", "Verdi", person_cf("VRDLGU70E10L219")),
-]
 
-
-@pytest.fixture
-def three(company_api, holder, box):
-    companies = []
-    for n, (name, surname, cf) in enumerate(PEOPLE):
-        code = piva(3000001 + n)
-        company = holder(f"Impresa {n} srl", code)
-        box(company, f"impresa{n}@legalmail.it")
-        email = f"{surname.lower()}@example.com"
-        person = holder(f"{surname} {name}", cf, person=True, email=email, telefono="3331234567")
-        box(person, f"{name.lower()}.{surname.lower()}@legalmail.it")
-        company_api.set_company(
-            code,
-            pec=f"impresa{n}@legalmail.it",
-            history=[],
-            legalForm="SR",
-            ceased=False,
-            directors=[{"name": name, "surname": surname, "tax_code": cf, "roles": ["AUN"]}],
-        )
-        companies.append(company)
-    tasks.refresh()
-    return companies
-
-
-def test_campaign_files_one_request_per_company_once(three, company_api, office, client, queued):
+def test_campaign_files_one_request_per_company_once(
+    directors_with_pec, company_api, office, client, queued
+):
     client.force_login(office)
     page = client.get(reverse("compliance:campaign_new"))
     assert len(page.context["filings"]) == 3 and all(f.ok for f in page.context["filings"])
-    chosen = {"imprese": [c.pk for c in three]}
+    chosen = {"imprese": [c.pk for c in directors_with_pec]}
     confirm = client.post(reverse("compliance:campaign_new"), chosen)
     assert confirm.context["total"] == creation.price() * 3
     key = str(confirm.context["key"])

@@ -21,7 +21,7 @@ from mailboxes.services import registration
 from mailboxes.services.sync import refresh_casella
 from portal.remote_calls import CallState, run_intent, settle_grace
 
-from .test_director_campaign import director_data, three  # noqa: F401 - the three srl
+from .test_director_campaign import director_data
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -35,7 +35,7 @@ def _lose_every_answer_then_settle(sandbox, label, calls):
 
 
 def test_campaign_for_three_directors_in_the_browser(
-    three,  # noqa: F811
+    directors_without_pec,
     company_api,
     office,
     live_server,
@@ -52,7 +52,7 @@ def test_campaign_for_three_directors_in_the_browser(
     total = f"{each * 3} €".replace(".", ",")  # as the Italian pages write it
     assert total in page.inner_text("#campaign-cost")
     # the identity comes from the Registro Imprese; the office adds the rest
-    for n, company in enumerate(three):
+    for n, company in enumerate(directors_without_pec):
         prefix = f"d{company.pk}-"
         assert (
             page.input_value(f"#id_{prefix}codice_fiscale")

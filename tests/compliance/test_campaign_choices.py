@@ -21,8 +21,8 @@ from openapi_pec import prices
 from portal.remote_calls import CallState, run_intent
 from tests.pec_sandbox.helpers import SPECS
 
-from .test_campaign import three as three_with_pec  # noqa: F401 - directors with a PEC
-from .test_director_campaign import PEOPLE, director_data, three  # noqa: F401
+from .conftest import DIRECTORS as PEOPLE
+from .test_director_campaign import director_data
 
 pytestmark = pytest.mark.django_db
 
@@ -48,8 +48,8 @@ def _confirm(client, companies, page, **choice):
 
 
 @pytest.fixture
-def directors(three):  # noqa: F811
-    return three
+def directors(directors_without_pec):
+    return directors_without_pec
 
 
 def test_the_choice_is_the_registration_forms_own(directors, office, client, queued):
@@ -188,9 +188,9 @@ def test_a_director_refused_by_the_registration_keeps_nothing(
     assert not Titolare.objects.filter(codice_fiscale__in=[p[2] for p in PEOPLE]).exists()
 
 
-def test_two_tabs_give_one_campaign_and_one_charge(three_with_pec, office, client, queued):  # noqa: F811
+def test_two_tabs_give_one_campaign_and_one_charge(directors_with_pec, office, client, queued):
     client.force_login(office)
-    chosen = {"imprese": [c.pk for c in three_with_pec]}
+    chosen = {"imprese": [c.pk for c in directors_with_pec]}
     tab1 = client.post(reverse(URL), chosen)
     tab2 = client.post(reverse(URL), chosen)
     assert tab1.context["key"] != tab2.context["key"]
@@ -234,7 +234,7 @@ def test_accountants_cannot_reach_the_campaign(directors, make_user, office, cli
 
 
 def test_one_director_of_two_companies_gets_one_box_and_two_filings(
-    company_api, holder, box, office, client, queued
+    campaign_companies, company_api, office, client, queued
 ):
     """The same person is amministratore unico of two srl: one box is registered, and once it
     is active each company gets its own filing (not the other company's request)."""
@@ -242,24 +242,7 @@ def test_one_director_of_two_companies_gets_one_box_and_two_filings(
     from comunica.models import RichiestaComunicazione
     from mailboxes.services.sync import refresh_casella
 
-    from .conftest import piva
-
-    name, surname, cf = PEOPLE[0]
-    companies = []
-    for n in range(2):
-        code = piva(7000001 + n)
-        company = holder(f"Doppia {n} srl", code)
-        box(company, f"doppia{n}@legalmail.it")
-        company_api.set_company(
-            code,
-            pec=f"doppia{n}@legalmail.it",
-            history=[],
-            legalForm="SR",
-            ceased=False,
-            directors=[{"name": name, "surname": surname, "tax_code": cf, "roles": ["AUN"]}],
-        )
-        companies.append(company)
-    tasks.refresh()
+    companies = campaign_companies(7000001, directors=[PEOPLE[0]] * 2, name="Doppia")
     client.force_login(office)
     page = _confirm_page(client, companies, tipo_casella="STANDARD")
     body = {"imprese": [c.pk for c in companies], "tipo_casella": "STANDARD", "conferma": 1}
@@ -286,15 +269,15 @@ def test_one_director_of_two_companies_gets_one_box_and_two_filings(
 
 
 def test_a_company_taken_meanwhile_updates_the_total_before_anything_is_charged(
-    three_with_pec,  # noqa: F811
+    directors_with_pec,
     office,
     client,
     queued,
 ):
     client.force_login(office)
-    both = {"imprese": [c.pk for c in three_with_pec[:2]]}
+    both = {"imprese": [c.pk for c in directors_with_pec[:2]]}
     summary = client.post(reverse(URL), both)  # two companies, two filings in the total
-    one = {"imprese": [three_with_pec[0].pk]}
+    one = {"imprese": [directors_with_pec[0].pk]}
     other_tab = client.post(reverse(URL), one)
     client.post(reverse(URL), {**one, "key": str(other_tab.context["key"]), "conferma": 1})
     again = client.post(reverse(URL), {**both, "key": str(summary.context["key"]), "conferma": 1})
@@ -304,9 +287,9 @@ def test_a_company_taken_meanwhile_updates_the_total_before_anything_is_charged(
     assert Campaign.objects.count() == 1 and ComunicaCall.objects.count() == 1
 
 
-def test_a_confirmation_without_its_key_is_told(three_with_pec, office, client, queued):  # noqa: F811
+def test_a_confirmation_without_its_key_is_told(directors_with_pec, office, client, queued):
     client.force_login(office)
-    chosen = {"imprese": [three_with_pec[0].pk], "conferma": 1, "key": "nonsense"}
+    chosen = {"imprese": [directors_with_pec[0].pk], "conferma": 1, "key": "nonsense"}
     answer = client.post(reverse(URL), chosen, follow=True)
     assert "Conferma non valida" in answer.content.decode()
     assert not Campaign.objects.exists()

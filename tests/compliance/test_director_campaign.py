@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from compliance import tasks
-from compliance.models import Campaign, CampaignItem, Finding
+from compliance.models import Campaign, CampaignItem
 from comunica.models import ComunicaCall, RichiestaComunicazione
 from comunica.services import creation
 from mailboxes.models import Casella, CasellaCall, Richiedente, Titolare
@@ -18,39 +18,11 @@ from mailboxes.services import registration
 from mailboxes.services.sync import refresh_casella
 from portal.remote_calls import CallState, run_intent, settle_grace
 
-from .conftest import person_cf, piva
+from .conftest import DIRECTORS as PEOPLE
 
 pytestmark = pytest.mark.django_db
 
-PEOPLE = [
-    ("Mario", "Rossi", person_cf("RSSMRA80A01H501")),
-    ("Anna", "Bianchi", person_cf("BNCNNA75C41F205")),
-    ("Luigi", "Verdi", person_cf("VRDLGU70E10L219")),
-]
 NEXT_YEAR = dt.date.today() + dt.timedelta(days=365)
-
-
-@pytest.fixture
-def three(company_api, holder, box):
-    """Three srl, each with its own box, whose amministratore unico has no PEC (and is not yet
-    a holder of the portal)."""
-    companies = []
-    for n, (name, surname, cf) in enumerate(PEOPLE):
-        code = piva(6000001 + n)
-        company = holder(f"Impresa {n} srl", code)
-        box(company, f"impresa{n}@legalmail.it")
-        company_api.set_company(
-            code,
-            pec=f"impresa{n}@legalmail.it",
-            history=[],
-            legalForm="SR",
-            ceased=False,
-            directors=[{"name": name, "surname": surname, "tax_code": cf, "roles": ["AUN"]}],
-        )
-        companies.append(company)
-    tasks.refresh()
-    assert Finding.objects.filter(kind="director_no_pec").count() == 3
-    return companies
 
 
 DOMAIN = "testcert.legalmail.it"  # the sandbox's domain of the Legalmail types
@@ -83,13 +55,13 @@ def _posts(sandbox, word: str) -> int:
 
 
 def test_three_directors_three_boxes_three_filings_each_charged_once(
-    three, company_api, office, client, queued
+    directors_without_pec, company_api, office, client, queued
 ):
     client.force_login(office)
     page = client.get(reverse("compliance:campaign_new"))
-    assert [b.titolare for b in page.context["new_boxes"]] == three
+    assert [b.titolare for b in page.context["new_boxes"]] == directors_without_pec
     assert page.context["filings"] == []
-    chosen = {"imprese": [c.pk for c in three], "tipo_casella": "STANDARD"}
+    chosen = {"imprese": [c.pk for c in directors_without_pec], "tipo_casella": "STANDARD"}
     confirm = client.post(reverse("compliance:campaign_new"), chosen)
     box_price = registration.registration_price("STANDARD")
     # the total before confirming: a box and a filing per director
@@ -106,9 +78,11 @@ def test_three_directors_three_boxes_three_filings_each_charged_once(
     assert missing.status_code == 400
     assert "Questo campo è obbligatorio." in missing.content.decode()
     assert not Campaign.objects.exists() and not CasellaCall.objects.exists()
-    for n, company in enumerate(three):
+    for n, company in enumerate(directors_without_pec):
         body.update(director_data(company, n))
-    body[f"d{three[0].pk}-codice_fiscale"] = PEOPLE[1][2]  # tampered: the form ignores it
+    body[f"d{directors_without_pec[0].pk}-codice_fiscale"] = PEOPLE[1][
+        2
+    ]  # tampered: the form ignores it
     first = client.post(reverse("compliance:campaign_new"), body)
     again = client.post(reverse("compliance:campaign_new"), body)  # a double submit
     assert first.status_code == 302 and first["Location"] == again["Location"]
@@ -175,15 +149,17 @@ def test_three_directors_three_boxes_three_filings_each_charged_once(
 
 
 def test_a_second_campaign_does_not_take_a_director_already_being_registered(
-    three, company_api, office, client, queued
+    directors_without_pec, company_api, office, client, queued
 ):
     client.force_login(office)
-    body = {"imprese": [three[0].pk], "tipo_casella": "STANDARD", "conferma": 1}
-    confirm = client.post(reverse("compliance:campaign_new"), {"imprese": [three[0].pk]})
-    body.update(director_data(three[0], 0), key=str(confirm.context["key"]))
+    body = {"imprese": [directors_without_pec[0].pk], "tipo_casella": "STANDARD", "conferma": 1}
+    confirm = client.post(
+        reverse("compliance:campaign_new"), {"imprese": [directors_without_pec[0].pk]}
+    )
+    body.update(director_data(directors_without_pec[0], 0), key=str(confirm.context["key"]))
     assert client.post(reverse("compliance:campaign_new"), body).status_code == 302
     page = client.get(reverse("compliance:campaign_new"))
-    assert [b.titolare for b in page.context["new_boxes"]] == three[1:]
+    assert [b.titolare for b in page.context["new_boxes"]] == directors_without_pec[1:]
     tasks.recompute()  # the box being registered makes the finding "to file": still not offered
     page = client.get(reverse("compliance:campaign_new"))
     assert page.context["filings"] == []
@@ -198,10 +174,10 @@ def _campaign_for_first(client, three):
 
 
 def test_a_refused_registration_waits_a_box_that_ends_stops_the_item(
-    three, company_api, office, client, queued
+    directors_without_pec, company_api, office, client, queued
 ):
     client.force_login(office)
-    progress_url = _campaign_for_first(client, three)["Location"]
+    progress_url = _campaign_for_first(client, directors_without_pec)["Location"]
     company_api.set_credit(0)
     call = CasellaCall.objects.get()
     assert run_intent("mailboxes.CasellaCall", call.pk) == CallState.FAILED

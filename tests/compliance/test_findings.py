@@ -282,3 +282,76 @@ def test_the_beat_runs_registered_tasks(settings):
     beat = {e["task"] for e in settings.CELERY_BEAT_SCHEDULE.values()}
     for name in ("compliance.refresh", "compliance.recompute"):
         assert name in beat and name in current_app.tasks
+
+
+def _checked_companies(holder, box, numbers):
+    """Companies whose registered PEC is the box the office manages for them and whose director
+    has a box of their own, not filed yet: a director_pec_to_file finding each."""
+    from compliance.models import CompanyCheck
+
+    for i in numbers:
+        company = holder(f"Impresa {i:03d} srl", piva(3000000 + i))
+        box(company, f"impresa{i}@legalmail.it")
+        director = holder(f"Rossi Mario{i}", person_cf(f"RSSMRA80A01H{i:03d}"), person=True)
+        box(director, f"mario.rossi{i}@legalmail.it")
+        CompanyCheck.objects.create(
+            titolare=company,
+            registered_pec=f"impresa{i}@legalmail.it",
+            legal_form="SR",
+            director={
+                "nome": "Mario",
+                "cognome": "Rossi",
+                "codice_fiscale": director.codice_fiscale,
+                "role": "AUN",
+            },
+            director_obliged=True,
+            checked_at=timezone.now(),
+        )
+
+
+def _changed_companies():
+    """One company in two ceased (its finding replaced), the others with a new registered PEC
+    (a finding added) and a director renamed (a finding updated)."""
+    from compliance.models import CompanyCheck
+
+    for n, check in enumerate(CompanyCheck.objects.order_by("pk")):
+        if n % 2:
+            check.ceased = True
+        else:
+            check.registered_pec = f"altra{n}@pec.it"
+            check.director = {**check.director, "nome": "Marco"}
+        check.save()
+
+
+def _queries_of_compute() -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from compliance.services.findings import compute_findings
+
+    with CaptureQueriesContext(connection) as queries:
+        compute_findings()
+    return len(queries.captured_queries)
+
+
+def test_the_findings_take_as_many_queries_for_30_companies_as_for_3(settings, holder, box):
+    settings.COMPLIANCE_OFFICE_PECS = []
+    counted = {}
+    for n in (3, 30):
+        Finding.objects.all().delete()
+        CompanyCheck.objects.all().delete()
+        _checked_companies(holder, box, range(n, 2 * n))
+        first = _queries_of_compute()
+        assert Counter(Finding.objects.values_list("kind", flat=True)) == {
+            "director_pec_to_file": n
+        }
+        _changed_companies()
+        again = _queries_of_compute()
+        assert Counter(Finding.objects.values_list("kind", flat=True)) == {
+            "ceased": n // 2,
+            "pec_not_managed": n - n // 2,
+            "director_pec_to_file": n - n // 2,
+        }
+        assert Finding.objects.filter(params__director="Marco Rossi").count() == n - n // 2
+        counted[n] = (first, again)
+    assert counted[30] == counted[3]
