@@ -28,7 +28,7 @@ from portal.history import Sentence
 from portal.search import fold
 
 from . import columns
-from .other_providers import ADDED
+from .other_providers import ADDED, expiry_problem
 
 #: What a row asks for its box.
 OTHER, REGISTER = "altro_gestore", "registra"
@@ -182,6 +182,8 @@ def _judge_other(row, address: str, gestore: str, error) -> None:
     elif expiry is None:
         message = _("Data non valida «%(value)s»: scrivi gg/mm/aaaa.") % {"value": text}
         error("data_scadenza", message)
+    elif problem := expiry_problem(expiry):
+        error("data_scadenza", problem)
     if row.errors:
         return
     row.action = OTHER

@@ -198,7 +198,7 @@ def test_hostile_form_values_change_nothing(world, value):
     box = {
         "titolare": t,
         "casella_pec": "nuova@aruba.it",
-        "gestore": "ARUBA",
+        "gestore": "aruba",
         "data_scadenza": "2030-01-01",
     }
     posts = [
@@ -363,7 +363,7 @@ def test_adding_another_providers_box_for_someone_elses_holder_is_refused(world)
             {
                 "titolare": titolare,
                 "casella_pec": "nuova@aruba.it",
-                "gestore": "ARUBA",
+                "gestore": "aruba",
                 "data_scadenza": "2030-01-01",
             },
         )
@@ -614,3 +614,56 @@ def test_a_formula_imported_as_a_holders_name_is_text_in_the_exports(world):
     assert f"'{FORMULA}".replace('"', '""').encode() in exported
     again = importing.preview(exported)
     assert FORMULA in [r.data.get("denominazione") for r in again.rows]
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31", "31/12/0202", "01/01/2225"])
+def test_an_expiry_of_another_century_is_the_form_again(world, day):
+    """A year typed wrong: the box was recorded as expired two thousand years ago (or renewed
+    in eight thousand), and watched so."""
+    from mailboxes.models import Casella
+
+    response = client_for(world.office).post(
+        "/portafoglio/altro-gestore/",
+        {
+            "titolare": str(world.titolare.pk),
+            "casella_pec": "secolo@aruba.it",
+            "gestore": "aruba",
+            "data_scadenza": day,
+        },
+    )
+    assert response.status_code == 400
+    assert "Scadenza non plausibile: deve essere tra il 01/01/2000 e il" in (
+        response.content.decode()
+    )
+    assert not Casella.objects.filter(casella_pec="secolo@aruba.it").exists()
+
+
+def test_an_imported_box_expiring_in_another_century_is_an_invalid_row(world):
+    from portfolio.services import importing
+
+    header = importing.template_rows()[0]
+    company = ["IM", "SI", "Secolo Srl", "", "", "12345670017", "12345670017", "Via Roma 1",
+               "00184", "Roma", "RM", "IT", "", "", "", ""]  # fmt: skip
+    box = dict.fromkeys(header[len(company) :], "")
+    box |= {"Casella PEC": "secolo@aruba.it", "Gestore": "Aruba", "Scadenza": "31/12/9999"}
+    row = company + [box[h] for h in header[len(company) :]]
+    preview = importing.preview(_xlsx([header, row]))
+    assert preview.invalid == 1
+    assert any("Scadenza non plausibile" in m for ms in preview.rows[0].errors.values() for m in ms)
+
+
+def test_the_same_box_posted_twice_is_recorded_once(world):
+    from mailboxes.models import Casella
+
+    client = client_for(world.office)
+    data = {
+        "titolare": str(world.titolare.pk),
+        "casella_pec": "Doppia@Aruba.it",
+        "gestore": "aruba",
+        "data_scadenza": "2027-01-01",
+    }
+    assert client.post("/portafoglio/altro-gestore/", data).status_code == 302
+    again = client.post("/portafoglio/altro-gestore/", data)
+    assert again.status_code == 400
+    assert "L&#x27;indirizzo doppia@aruba.it è già nel portale." in again.content.decode()
+    assert Casella.objects.filter(casella_pec="doppia@aruba.it").count() == 1
