@@ -95,7 +95,8 @@ def known_boxes(addresses: Iterable[str]) -> dict[str, str]:
     """address -> the codice fiscale of its holder ("" without one), for the boxes of the
     portal among ``addresses``."""
     out: dict[str, str] = {}
-    wanted = sorted({a for a in addresses if a})
+    # an address with a NUL is no box's (and PostgreSQL refuses it in a query)
+    wanted = sorted({a for a in addresses if a and "\x00" not in a})
     for i in range(0, len(wanted), 900):
         rows = Casella.objects.filter(casella_pec__in=wanted[i : i + 900]).values_list(
             "casella_pec", "titolare__codice_fiscale"

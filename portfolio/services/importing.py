@@ -251,7 +251,9 @@ def preview(content: bytes) -> Preview:
 
 
 def _judge(rows: list[Row]) -> None:
-    codes = {normalised_code(r.data.get("codice_fiscale", "")) for r in rows} - {""}
+    # a code with a NUL is in no holder (PostgreSQL refuses it in a query): its row's form says
+    codes = {normalised_code(r.data.get("codice_fiscale", "")) for r in rows}
+    codes = {c for c in codes if c and "\x00" not in c}
     existing = set()
     for chunk in _chunks(sorted(codes), 900):
         existing.update(

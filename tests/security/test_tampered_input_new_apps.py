@@ -52,7 +52,8 @@ POST_VALUES = [
 
 @pytest.fixture
 def world(settings, monkeypatch):
-    from compliance.models import CompanyCheck
+    from compliance.choices import Kind
+    from compliance.models import CompanyCheck, Finding
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.COMPANY_API_ENABLED = True
@@ -63,6 +64,8 @@ def world(settings, monkeypatch):
         director={"nome": "Mario", "cognome": "Rossi", "codice_fiscale": CF_HOLDER},
         director_obliged=True,
     )
+    # the director has no PEC: the campaign offers a box for them (its per-director form)
+    Finding.objects.create(titolare=w.titolare, kind=Kind.DIRECTOR_NO_PEC)
     return w
 
 
@@ -667,3 +670,58 @@ def test_the_same_box_posted_twice_is_recorded_once(world):
     assert again.status_code == 400
     assert "L&#x27;indirizzo doppia@aruba.it è già nel portale." in again.content.decode()
     assert Casella.objects.filter(casella_pec="doppia@aruba.it").count() == 1
+
+
+def test_a_nul_in_a_directors_form_is_the_summary_again(world):
+    """The campaign's per-director form: a NUL (PostgreSQL refuses it) in every field is told
+    on the summary page, and nothing is registered, filed or recorded."""
+    t = world.titolare.pk
+    fields = ["casella_pec", "nome", "cognome", "email", "telefono", "indirizzo", "cap",
+              "comune", "provincia", "numero_documento", "documento_rilasciato_da"]  # fmt: skip
+    before = counts()
+    response = client_for(world.office).post(
+        "/conformita/campagna/",
+        {
+            "imprese": str(t),
+            "conferma": "1",
+            "key": str(uuid.uuid4()),
+            **{f"d{t}-{k}": "Rossi\x00" for k in fields},
+        },
+    )
+    assert response.status_code == 400
+    assert "I caratteri null non sono ammessi." in response.content.decode()
+    assert counts() == before
+
+
+@pytest.mark.parametrize("column", ["codice_fiscale", "casella_pec", "denominazione"])
+def test_a_nul_deep_in_a_csv_is_an_invalid_row(world, column):
+    """The import refuses a file with a NUL in its first 4 KB; one further down reached the
+    lookups of the codes and addresses already in the portal (PostgreSQL refuses NUL: a
+    server error) before the row was judged."""
+    from portfolio.services import importing
+
+    header = importing.template_rows()[0]
+    at = {"denominazione": 2, "codice_fiscale": 5}.get(column, header.index("Casella PEC"))
+    rows = []
+    for i in range(60):
+        body = f"{i:07d}001"
+        from stdnum import luhn
+
+        code = body + luhn.calc_check_digit(body)
+        row = ["IM", "SI", f"Riga {i} Srl", "", "", code, code, "Via Roma 1", "00184", "Roma",
+               "RM", "IT"] + [""] * (len(header) - 12)  # fmt: skip
+        rows.append(row)
+    rows[-1][at] = rows[-1][at] + "\x00"
+    if column == "casella_pec":
+        rows[-1][header.index("Gestore")] = "Aruba"
+        rows[-1][header.index("Scadenza")] = "01/01/2027"
+    content = "\n".join(";".join(r) for r in [header, *rows]).encode()
+    assert b"\x00" not in content[:4096]
+    client = client_for(world.office)
+    before = counts()
+    response = client.post("/portafoglio/importa/", {"file": SimpleUploadedFile("a.csv", content)})
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Non valida" in page
+    client.post("/portafoglio/importa/", {"modo": "tutto"})
+    assert counts() == before
