@@ -17,9 +17,13 @@ import time
 import uuid
 import zipfile
 from unittest import mock
+from urllib.parse import quote
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 from openpyxl import Workbook
 
 from mailboxes import expiry
@@ -725,3 +729,26 @@ def test_a_nul_deep_in_a_csv_is_an_invalid_row(world, column):
     assert "Non valida" in page
     client.post("/portafoglio/importa/", {"modo": "tutto"})
     assert counts() == before
+
+
+@hsettings(
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    page=st.sampled_from(
+        [
+            "/conformita/",
+            "/costi/",
+            "/costi/registro/",
+            "/cruscotto/cerca/",
+            "/portafoglio/esporta/caselle/",
+            "/portafoglio/altro-gestore/",
+            "/portafoglio/importa/registrazioni/",
+        ]
+    ),
+    param=st.sampled_from(["q", "tipo", "dal", "al", "titolare", "solo", "lotto", "stato"]),
+    value=st.text(max_size=60) | st.binary(max_size=40).map(lambda b: b.decode("latin-1")),
+)
+def test_fuzzed_parameters_of_the_new_pages_never_fail(world, page, param, value):
+    response = client_for(world.office).get(f"{page}?{param}={quote(value, safe='')}")
+    assert response.status_code < 500
