@@ -752,3 +752,28 @@ def test_a_nul_deep_in_a_csv_is_an_invalid_row(world, column):
 def test_fuzzed_parameters_of_the_new_pages_never_fail(world, page, param, value):
     response = client_for(world.office).get(f"{page}?{param}={quote(value, safe='')}")
     assert response.status_code < 500
+
+
+@pytest.mark.parametrize("value", [float("inf"), float("-inf"), float("nan"), 1e300, -5, 2**70])
+@pytest.mark.parametrize("column", ["Scadenza", "CAP", "Codice fiscale"])
+def test_an_impossible_number_in_a_date_or_code_cell_is_an_invalid_row(world, column, value):
+    """A number cell where a date (an Excel serial) or a code is read: infinity, NaN, a
+    number beyond any date: the row is invalid, nothing imported."""
+    from portfolio.services import importing
+
+    header = importing.template_rows()[0]
+    row = dict.fromkeys(header, "")
+    row |= {"Tipo cliente": "IM", "Sottotipo": "SI", "Ragione sociale": "Numeri Srl",
+            "Codice fiscale": "12345670017", "Partita IVA": "12345670017",
+            "Indirizzo": "Via Roma 1", "CAP": "00184", "Comune": "Roma", "Provincia": "RM",
+            "Nazione": "IT", "Casella PEC": "numeri@aruba.it", "Gestore": "Aruba",
+            "Scadenza": "01/01/2027"}  # fmt: skip
+    row[column] = value
+    content = _xlsx([header, [row[h] for h in header]])
+    client = client_for(world.office)
+    before = counts()
+    response = client.post("/portafoglio/importa/", {"file": SimpleUploadedFile("n.xlsx", content)})
+    assert response.status_code == 200
+    assert "Non valida" in response.content.decode()
+    client.post("/portafoglio/importa/", {"modo": "tutto"})
+    assert counts() == before
