@@ -16,6 +16,7 @@ from accounts.roles import office_required
 from comunica.models import ComunicaCall, ComunicaCallKind
 from comunica.services import creation
 from mailboxes.models import CallKind, CasellaCall, TipoCasellaChoices
+from portal.params import object_id
 from portal.remote_calls import CallState
 
 from . import selectors
@@ -44,7 +45,7 @@ def campaign_new(request):
         request.POST if request.method == "POST" else None,
         initial={"tipo_casella": director_boxes.DEFAULT_TIPO},
     )
-    chosen = {int(p) for p in request.POST.getlist("imprese") if p.isdigit()}
+    chosen = {pk for pk in map(object_id, request.POST.getlist("imprese")) if pk}
     selected = [f for f in filings if f.ok and f.titolare.pk in chosen]
     to_register = [b for b in new_boxes if b.titolare.pk in chosen]
     confirming = request.method == "POST" and "conferma" in request.POST

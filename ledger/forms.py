@@ -9,6 +9,10 @@ from .services.statement import Periodo, this_month
 
 #: The longest period a page or a document covers.
 MAX_DAYS = 3 * 366
+#: The dates a period may start and end on: beyond them a day cannot be moved to UTC nor
+#: followed by the next one (year 1, year 9999), and no charge of the portal is there.
+FIRST_DAY = dt.date(2000, 1, 1)
+LAST_DAY = dt.date(2099, 12, 31)
 
 
 class PeriodoForm(forms.Form):
@@ -22,6 +26,11 @@ class PeriodoForm(forms.Form):
     def clean(self):
         data = super().clean()
         dal, al = data.get("dal"), data.get("al")
+        if any(d and not FIRST_DAY <= d <= LAST_DAY for d in (dal, al)):
+            raise forms.ValidationError(
+                _("Le date vanno dal %(first)s al %(last)s.")
+                % {"first": f"{FIRST_DAY:%d/%m/%Y}", "last": f"{LAST_DAY:%d/%m/%Y}"}
+            )
         if dal and al:
             if dal > al:
                 raise forms.ValidationError(_("La data iniziale viene dopo quella finale."))

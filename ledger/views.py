@@ -118,6 +118,11 @@ def registro(request):
 def riconcilia(request):
     """Read the wallet's movements over the period and pair them with the charges."""
     form = PeriodoForm(request.POST)
+    if not form.is_valid():
+        # a period the page never offers (tampered or typed): nothing read, nothing paired
+        reasons = " ".join(e for errors in form.errors.values() for e in errors)
+        messages.error(request, _("Periodo non valido: %(reason)s") % {"reason": reasons})
+        return redirect("ledger:registro")
     periodo = form.periodo()
     try:
         esito = reconcile.reconcile(get_client(), periodo.start)

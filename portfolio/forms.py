@@ -8,6 +8,8 @@ from django.utils.translation import gettext_lazy as _
 from mailboxes.choices import OTHER_PROVIDERS
 from mailboxes.models import Titolare
 
+from .services import other_providers
+
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
@@ -28,3 +30,9 @@ class AltroGestoreForm(forms.Form):
 
     def clean_casella_pec(self):
         return self.cleaned_data["casella_pec"].strip().lower()
+
+    def clean_data_scadenza(self):
+        day = self.cleaned_data["data_scadenza"]
+        if problem := other_providers.expiry_problem(day):
+            raise forms.ValidationError(problem)
+        return day

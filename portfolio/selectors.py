@@ -79,7 +79,7 @@ def proposals(user, caselle: list[Casella]) -> dict[int, Proposal]:
 def holder_by_code(user, code: str) -> list[Titolare]:
     """The holders the user may see whose codice fiscale or partita IVA is ``code``."""
     code = normalised_code(code)
-    if not code:
+    if not (code.isascii() and code.isalnum()):  # none is stored so (nor a NUL, for PostgreSQL)
         return []
     return list(
         mailbox_selectors.titolari_for(user).filter(Q(codice_fiscale=code) | Q(partita_iva=code))[

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import re
 import tempfile
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -16,6 +17,7 @@ from typing import Any
 from django.db.models import QuerySet
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from . import columns
 from .columns import Column
@@ -41,6 +43,21 @@ def rows(qs: QuerySet, chosen: Iterable[Column]) -> Iterator[list[Any]]:
         yield [show(v) for show, v in zip(shows, values, strict=True)]
 
 
+#: How a cell a spreadsheet computes starts (a holder named "=HYPERLINK(...)" in a file of
+#: clients, typed in a form or imported, must reach the office's Excel as text).
+FORMULA_START = ("=", "+", "-", "@")
+#: A number or a telephone (-12.50, +39 06 1234567): shown as it is, never a formula.
+_NUMBER_LIKE = re.compile(r"[+-]?[\d\s().,/]*\Z")
+
+
+def csv_safe(text: str) -> str:
+    """``text`` as a CSV cell Excel shows and does not run: a ``'`` before what would start a
+    formula (the import drops it again: portfolio/services/importing.py)."""
+    if text.startswith(FORMULA_START) and not _NUMBER_LIKE.match(text):
+        return "'" + text
+    return text
+
+
 class _Echo:
     """A file-like object whose write() returns what it is given (csv.writer onto a stream)."""
 
@@ -62,7 +79,7 @@ def csv_chunks(table: Iterable[list[Any]]) -> Iterator[bytes]:
     yield "\ufeff".encode()
     buffer = []
     for row in table:
-        buffer.append(writer.writerow([_cell_text(v) for v in row]))
+        buffer.append(writer.writerow([csv_safe(_cell_text(v)) for v in row]))
         if len(buffer) >= 500:
             yield "".join(buffer).encode()
             buffer = []
@@ -77,6 +94,14 @@ def _xlsx_cell(sheet, value: Any):
         cell = WriteOnlyCell(sheet, value=value)
         cell.number_format = "DD/MM/YYYY"
         return cell
+    if isinstance(value, str):
+        # control characters a stored text may hold (a form takes them): XML cannot, and
+        # openpyxl refused the whole file (a server error)
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+        if value.startswith("="):  # openpyxl writes it as a formula: text, as stored
+            cell = WriteOnlyCell(sheet, value=value)
+            cell.data_type = "s"
+            return cell
     return value
 
 

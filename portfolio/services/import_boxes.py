@@ -28,7 +28,7 @@ from portal.history import Sentence
 from portal.search import fold
 
 from . import columns
-from .other_providers import ADDED
+from .other_providers import ADDED, expiry_problem
 
 #: What a row asks for its box.
 OTHER, REGISTER = "altro_gestore", "registra"
@@ -95,7 +95,8 @@ def known_boxes(addresses: Iterable[str]) -> dict[str, str]:
     """address -> the codice fiscale of its holder ("" without one), for the boxes of the
     portal among ``addresses``."""
     out: dict[str, str] = {}
-    wanted = sorted({a for a in addresses if a})
+    # an address with a NUL is no box's (and PostgreSQL refuses it in a query)
+    wanted = sorted({a for a in addresses if a and "\x00" not in a})
     for i in range(0, len(wanted), 900):
         rows = Casella.objects.filter(casella_pec__in=wanted[i : i + 900]).values_list(
             "casella_pec", "titolare__codice_fiscale"
@@ -182,6 +183,8 @@ def _judge_other(row, address: str, gestore: str, error) -> None:
     elif expiry is None:
         message = _("Data non valida «%(value)s»: scrivi gg/mm/aaaa.") % {"value": text}
         error("data_scadenza", message)
+    elif problem := expiry_problem(expiry):
+        error("data_scadenza", problem)
     if row.errors:
         return
     row.action = OTHER

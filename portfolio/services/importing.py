@@ -36,7 +36,7 @@ from mailboxes.services.address import expected_domain
 from portal.search import fold
 
 from ..selectors import normalised_code
-from . import columns, import_boxes
+from . import columns, export, import_boxes
 
 #: Largest file and most rows accepted (a bigger portfolio goes in several files).
 MAX_BYTES = 5 * 1024 * 1024
@@ -44,6 +44,9 @@ MAX_ROWS = 20_000
 #: Cells kept per row and characters per cell (the rest of a garbage file is not read).
 MAX_CELLS = 40
 MAX_CELL = 1000
+#: Blank rows in a row after which the table has ended (a sheet's formatted empty rows; a
+#: compressed sheet of millions of them would otherwise be read for minutes).
+MAX_BLANK_RUN = 1000
 
 VALID, EXISTING, INVALID = "valida", "presente", "non_valida"
 VERDICTS = {
@@ -160,7 +163,8 @@ def _xlsx_rows(content: bytes) -> Iterator[list[Any]]:
     sheet = workbook.worksheets[0] if workbook.worksheets else None
     if sheet is None:
         raise FileRefused(_("Il file non ha fogli."))
-    return (list(r[:MAX_CELLS]) for r in sheet.iter_rows(values_only=True))
+    # max_col: the sheet's own dimension may claim 16,384 columns, each row padded to them
+    return (list(r) for r in sheet.iter_rows(max_col=MAX_CELLS, values_only=True))
 
 
 def _csv_rows(content: bytes) -> Iterator[list[Any]]:
@@ -195,7 +199,10 @@ def _text(value: Any, column: str | None = None) -> str:
         value = int(value)
     if isinstance(value, int) and not isinstance(value, bool) and column in NUMERIC_CODES:
         return f"{value:0{NUMERIC_CODES[column]}d}"
-    return str(value).strip()[:MAX_CELL]
+    text = str(value).strip()[:MAX_CELL]
+    if text.startswith("'") and text[1:].startswith(export.FORMULA_START):
+        return text[1:]  # an export's formula kept as text (export.csv_safe)
+    return text
 
 
 def preview(content: bytes) -> Preview:
@@ -217,16 +224,26 @@ def preview(content: bytes) -> Preview:
         )
     unknown = [_text(h) for h, c in zip(header, keys, strict=False) if h and not c]
     rows: list[Row] = []
+    blank = 0
     try:
         for number, cells in enumerate(table, start=2):
-            if len(rows) >= MAX_ROWS:
+            data = {c: _text(v, c) for c, v in zip(keys, cells, strict=False) if c}
+            if not any(data.values()):
+                blank += 1
+                if blank >= MAX_BLANK_RUN:
+                    break
+                continue
+            # blank rows count: a file of a few data rows among millions of empty ones is
+            # refused as soon as it is known, not after reading them all
+            if len(rows) >= MAX_ROWS or number - 1 > MAX_ROWS + MAX_BLANK_RUN:
                 raise FileRefused(
                     _("Il file ha più di %(n)d righe: dividilo in più file.") % {"n": MAX_ROWS}
                 )
-            data = {c: _text(v, c) for c, v in zip(keys, cells, strict=False) if c}
-            if any(data.values()):
-                box = {k: data.pop(k) for k in list(data) if k in import_boxes.KEYS}
-                rows.append(Row(number, data, box=box))
+            blank = 0
+            box = {k: data.pop(k) for k in list(data) if k in import_boxes.KEYS}
+            rows.append(Row(number, data, box=box))
+    except FileRefused:
+        raise  # a ValueError too, with its own reason
     except (csv.Error, ValueError):
         raise FileRefused(_("Il file non è un CSV né un foglio Excel (.xlsx).")) from None
     _judge(rows)
@@ -234,7 +251,9 @@ def preview(content: bytes) -> Preview:
 
 
 def _judge(rows: list[Row]) -> None:
-    codes = {normalised_code(r.data.get("codice_fiscale", "")) for r in rows} - {""}
+    # a code with a NUL is in no holder (PostgreSQL refuses it in a query): its row's form says
+    codes = {normalised_code(r.data.get("codice_fiscale", "")) for r in rows}
+    codes = {c for c in codes if c and "\x00" not in c}
     existing = set()
     for chunk in _chunks(sorted(codes), 900):
         existing.update(

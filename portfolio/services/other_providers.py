@@ -12,6 +12,7 @@ import datetime as dt
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -21,6 +22,22 @@ from mailboxes.services.history import record
 from portal.history import Sentence
 
 ADDED = gettext_lazy("Casella di %(gestore)s registrata nel portale: non gestita tramite Openapi.")
+
+#: The expiries a box of another provider may have: a year typed wrong (0202, 2225, 9999) is
+#: told, not watched as a box expired two thousand years ago or renewed in eight thousand.
+FIRST_EXPIRY = dt.date(2000, 1, 1)
+YEARS_AHEAD = 10
+
+
+def expiry_problem(day: dt.date) -> str:
+    """Why ``day`` cannot be a box's expiry ("" when it can)."""
+    last = timezone.localdate() + dt.timedelta(days=YEARS_AHEAD * 366)
+    if FIRST_EXPIRY <= day <= last:
+        return ""
+    return _("Scadenza non plausibile: deve essere tra il %(first)s e il %(last)s.") % {
+        "first": f"{FIRST_EXPIRY:%d/%m/%Y}",
+        "last": f"{last:%d/%m/%Y}",
+    }
 
 
 def new_box(
