@@ -1,4 +1,4 @@
-"""The transactional tests' flush, sturdy against the session's real worker.
+"""The test database's flush and drop, sturdy against the session's real processes.
 
 After a transactional test Django empties every table with one TRUNCATE. Under CI the session's
 real Celery worker may still be finishing a task the test queued (a renewal it confirmed, say):
@@ -53,3 +53,24 @@ def _flush_retries_deadlocks():
         DatabaseOperations.execute_sql_flush = retrying_flush(original)
     yield
     DatabaseOperations.execute_sql_flush = original
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """pytest-django's, and before it drops the test database: end the sessions still on it.
+
+    A process the tests started (a worker, a server thread's kept connection) can still hold a
+    session when the run ends; PostgreSQL then refuses the DROP ("is being accessed by other
+    users"), pytest only warns, and every CI run left its ``test_portal_<pid>`` database behind.
+    """
+    yield
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+    connection.close()
